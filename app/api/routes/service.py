@@ -1,0 +1,70 @@
+"""Service routes: liveness, readiness, Prometheus metrics, resolved capabilities."""
+
+from __future__ import annotations
+
+import platform
+import sys
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+
+from app.api.deps import PrincipalDep, ServicesDep
+from app.api.errors import ApiError
+from app.security import Principal
+from app.versions import package_versions
+from app.wiring import Services
+
+router = APIRouter(tags=["service"])
+
+
+@router.get("/healthz", summary="Liveness: 200 while the process lives")
+async def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get(
+    "/readyz",
+    summary="Readiness: 200 when every component is usable, else 503 naming the part that is not",
+    responses={503: {"description": "a component is not usable"}},
+)
+async def readyz(services: ServicesDep) -> JSONResponse:
+    components = await services.readiness()
+    ready = all(state == "ok" for state in components.values())
+    return JSONResponse(
+        {"status": "ready" if ready else "not_ready", "components": components},
+        status_code=200 if ready else 503,
+    )
+
+
+@router.get("/metrics", summary="Prometheus metrics", response_class=Response)
+async def metrics(request: Request, services: ServicesDep) -> Response:
+    if not services.settings.metrics_public:
+        _require_staff(request, services)
+    await services.readiness()  # refresh the component gauges
+    return Response(services.metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8")
+
+
+def _require_staff(request: Request, services: Services) -> Principal:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    principal = services.keyring.authenticate(token) if scheme.lower() == "bearer" and token else None
+    if principal is None:
+        raise ApiError(401, "metrics need a bearer token", headers={"WWW-Authenticate": "Bearer"})
+    if principal.role not in {"admin", "support", "merchant"}:
+        raise ApiError(403, "metrics need a staff role")
+    return principal
+
+
+@router.get("/v1/capabilities", summary="Resolved settings, backends, models and versions (no secrets)")
+async def capabilities(services: ServicesDep, _principal: PrincipalDep) -> dict[str, Any]:
+    return {
+        "version": services.version,
+        "env": services.settings.env,
+        "llm": services.llm.describe(),
+        "database": {"dialect": services.database.dialect},
+        "settings": services.settings.masked(),
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "packages": package_versions(),
+    }

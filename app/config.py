@@ -1,0 +1,141 @@
+"""Every setting and every default of shopassist, in one place.
+
+Settings come from environment variables with the prefix ``SHOPASSIST_`` (nested groups use ``__``,
+e.g. ``SHOPASSIST_LLM__BACKEND=openai``) and from an optional ``.env`` file in the working directory.
+``shopassist info`` and ``GET /v1/capabilities`` print the resolved values with secrets masked.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Environment = Literal["dev", "test", "production"]
+LLMBackend = Literal["embedded", "openai"]
+EmbeddedModel = Literal["qwen2.5-1.5b", "qwen2.5-0.5b", "smollm2-135m"]
+Role = Literal["admin", "merchant", "support", "customer"]
+
+# Values that must never protect a production deployment (copied from docs, examples, tests).
+KNOWN_WEAK_SECRETS = frozenset({"changeme", "changethis", "secret", "admin", "password", "test", "dev"})
+MIN_PRODUCTION_SECRET_LENGTH = 24
+
+
+class LLMSettings(BaseModel):
+    """The language model: one OpenAI-compatible client path for every backend."""
+
+    backend: LLMBackend = Field("embedded", description="embedded llama.cpp server in-process, or openai")
+    model: EmbeddedModel = Field("qwen2.5-1.5b", description="GGUF shipped in pinned packages (embedded)")
+    model_path: Path | None = Field(None, description="a GGUF file to serve instead of a shipped model")
+    models_dir: Path = Field(
+        Path("~/.cache/shopassist/models").expanduser(), description="where shipped chunks are joined once"
+    )
+    base_url: str | None = Field(None, description="OpenAI-compatible URL for backend=openai, e.g. vLLM")
+    api_key: SecretStr | None = Field(None, description="key for backend=openai")
+    served_model: str = Field("shopassist", description="model name sent to an openai backend")
+    threads: int = Field(2, ge=1, description="llama.cpp threads (decode and prompt)")
+    parallel: int = Field(2, ge=1, description="llama.cpp slots served concurrently (continuous batching)")
+    ctx_size: int = Field(8192, ge=512, description="total llama.cpp context, shared by the slots")
+    cache_ram_mib: int = Field(256, ge=0, description="host-RAM prompt cache of the embedded server")
+    warmup: bool = Field(True, description="prefill the system prompt at start-up")
+    temperature: float = Field(0.2, ge=0.0, le=2.0)
+    max_tokens: int = Field(512, ge=1, description="default cap on generated tokens")
+    timeout_s: float = Field(60.0, gt=0, description="timeout of one LLM request")
+    max_retries: int = Field(2, ge=0, description="retries of one LLM request on connection errors")
+
+
+class QdrantSettings(BaseModel):
+    """The product index: embedded engine by default, a Qdrant server when ``url`` is set."""
+
+    url: str | None = Field(None, description="Qdrant server or cluster URL; unset = embedded engine")
+    api_key: SecretStr | None = None
+    prefer_grpc: bool = True
+    collection: str = "products"
+
+
+class LogSettings(BaseModel):
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    format: Literal["json", "text"] = "json"
+
+
+class Settings(BaseSettings):
+    """Resolved settings of one shopassist process."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="SHOPASSIST_",
+        env_nested_delimiter="__",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+    )
+
+    env: Environment = Field("dev", description="dev, test or production (production refuses weak secrets)")
+    host: str = Field("127.0.0.1", description="bind address of `shopassist serve`")
+    port: int = Field(8000, ge=0, le=65535)
+    data_dir: Path = Field(Path("data"), description="index, database, models' state, generated keys")
+    database_url: str | None = Field(None, description="SQLAlchemy URL; unset = SQLite file in data_dir")
+    admin_api_key: SecretStr | None = Field(
+        None, description="admin key; unset = generated once and stored in data_dir (not in production)"
+    )
+    api_keys: dict[str, Role] = Field(
+        default_factory=dict, description='more keys as JSON: {"key": "merchant", "key2": "support"}'
+    )
+    shop_name: str = Field("Demo Boutique", description="shop name used in prompts and UIs")
+    metrics_public: bool = Field(True, description="serve /metrics without a token")
+    llm: LLMSettings = Field(default_factory=LLMSettings)
+    qdrant: QdrantSettings = Field(default_factory=QdrantSettings)
+    log: LogSettings = Field(default_factory=LogSettings)
+
+    @model_validator(mode="after")
+    def _refuse_weak_secrets_in_production(self) -> Settings:
+        if self.env != "production":
+            return self
+        if self.admin_api_key is None:
+            raise ValueError("SHOPASSIST_ADMIN_API_KEY must be set when SHOPASSIST_ENV=production")
+        for name, value in [("SHOPASSIST_ADMIN_API_KEY", self.admin_api_key.get_secret_value())] + [
+            ("SHOPASSIST_API_KEYS", key) for key in self.api_keys
+        ]:
+            if value.lower() in KNOWN_WEAK_SECRETS or len(value) < MIN_PRODUCTION_SECRET_LENGTH:
+                raise ValueError(
+                    f"{name} holds a default or short key; production needs a random key of at least "
+                    f"{MIN_PRODUCTION_SECRET_LENGTH} characters"
+                )
+        return self
+
+    @model_validator(mode="after")
+    def _openai_backend_needs_url(self) -> Settings:
+        if self.llm.backend == "openai" and not self.llm.base_url:
+            raise ValueError("SHOPASSIST_LLM__BASE_URL must be set when SHOPASSIST_LLM__BACKEND=openai")
+        return self
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.data_dir / 'shopassist.db').as_posix()}"
+
+    def masked(self) -> dict[str, object]:
+        """Resolved settings as plain data, every secret replaced by a mask (for info and capabilities)."""
+        data = self.model_dump(mode="json")
+        data["api_keys"] = {f"key_{i + 1}": role for i, role in enumerate(self.api_keys.values())}
+        if self.database_url:
+            data["database_url"] = _mask_url_password(self.database_url)
+        data["resolved_database_url"] = _mask_url_password(self.resolved_database_url)
+        return data
+
+
+def _mask_url_password(url: str) -> str:
+    """Hide the password of ``scheme://user:password@host`` URLs."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or "@" not in rest:
+        return url
+    credentials, _, host = rest.rpartition("@")
+    user = credentials.split(":", 1)[0]
+    return f"{scheme}://{user}:***@{host}" if ":" in credentials else url
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings (read once; tests build their own ``Settings``)."""
+    return Settings()

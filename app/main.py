@@ -1,0 +1,45 @@
+"""The ASGI application: ``uvicorn --factory app.main:create_app``."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from app import __version__
+from app.api.errors import install_error_handlers
+from app.api.middleware import RequestContextMiddleware
+from app.api.routes import service
+from app.config import Settings, get_settings
+from app.observability import configure_logging
+from app.wiring import Services, build_services
+
+
+def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
+    """Build the app; its lifespan starts the services once and stops them on shutdown."""
+    settings = settings or (services.settings if services else get_settings())
+    configure_logging(settings.log.level, settings.log.format)
+    built = services or build_services(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if not built.started:
+            built.start()
+        app.state.services = built
+        try:
+            yield
+        finally:
+            built.close()
+
+    app = FastAPI(
+        title="shopassist",
+        version=__version__,
+        summary="LLM e-commerce assistant: grounded chat, product copy, search and recommendations",
+        lifespan=lifespan,
+    )
+    app.state.services = built
+    install_error_handlers(app)
+    app.add_middleware(RequestContextMiddleware, metrics=built.metrics)
+    app.include_router(service.router)
+    return app

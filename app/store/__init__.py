@@ -1,0 +1,1 @@
+"""Persistence (SQLAlchemy 2): SQLite file by default, PostgreSQL by URL."""

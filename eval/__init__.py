@@ -1,0 +1,1 @@
+"""Metrics, datasets, evaluation suites and benchmarks."""

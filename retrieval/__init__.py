@@ -1,0 +1,1 @@
+"""Catalog feeds, embeddings, the product index, events and recommendations (never imports app)."""

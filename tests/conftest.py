@@ -1,0 +1,80 @@
+"""Shared fixtures: isolated settings, the real embedded LLM (SmolLM2-135M), a real uvicorn server."""
+
+from __future__ import annotations
+
+import os
+
+# Nothing may reach a model hub, and no developer's environment leaks into the tests.
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["TRANSFORMERS_OFFLINE"] = "1"
+for _name in [n for n in os.environ if n.startswith("SHOPASSIST_")]:
+    del os.environ[_name]
+
+import asyncio  # noqa: E402
+from collections.abc import Callable, Coroutine, Iterator  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any, TypeVar  # noqa: E402
+
+import pytest  # noqa: E402
+
+from app.config import LLMSettings, Settings  # noqa: E402
+from app.llm.service import LLMService  # noqa: E402
+from app.observability import Metrics  # noqa: E402
+from tests.live_server import LiveServer, serve_app  # noqa: E402
+
+ADMIN_KEY = "test-admin-key-0123456789abcdef"
+
+T = TypeVar("T")
+Runner = Callable[[Coroutine[Any, Any, T]], T]
+
+
+def make_settings(data_dir: Path, **overrides: object) -> Settings:
+    """Settings for a test: no .env file, a private data dir, the small test model."""
+    llm = LLMSettings(model="smollm2-135m", models_dir=data_dir / "models", ctx_size=4096, parallel=2)
+    values: dict[str, Any] = {
+        "env": "test",
+        "data_dir": data_dir,
+        "admin_api_key": ADMIN_KEY,
+        "llm": llm,
+        "log": {"level": "INFO", "format": "json"},
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)
+
+
+@pytest.fixture(scope="session")
+def aio() -> Iterator[Runner[Any]]:
+    """Run coroutines on one event loop for the whole session (async HTTP clients are bound to a loop)."""
+    loop = asyncio.new_event_loop()
+    yield loop.run_until_complete
+    loop.close()
+
+
+@pytest.fixture(scope="session")
+def session_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("data")
+
+
+@pytest.fixture(scope="session")
+def settings(session_data_dir: Path) -> Settings:
+    return make_settings(session_data_dir)
+
+
+@pytest.fixture(scope="session")
+def llm(settings: Settings) -> Iterator[LLMService]:
+    """The real embedded llama.cpp server with SmolLM2-135M, started once for the session."""
+    service = LLMService(settings.llm, Metrics())
+    service.start()
+    assert service.state == "ready", service.error
+    yield service
+    service.close()
+
+
+@pytest.fixture(scope="session")
+def live(settings: Settings) -> Iterator[LiveServer]:
+    """The whole app on a real uvicorn server on 127.0.0.1 (its own embedded LLM)."""
+    from app.main import create_app
+
+    with serve_app(create_app(settings)) as server:
+        server.wait_ready()
+        yield server
