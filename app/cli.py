@@ -89,6 +89,36 @@ def info() -> None:
     console.print(f"[bold]packages[/] {versions}")
 
 
+@cli.command("eval")
+def run_eval(
+    suite: Annotated[str, typer.Option(help="which suite: llm")] = "llm",
+    cases: Annotated[int, typer.Option(min=1, help="number of cases")] = 12,
+) -> None:
+    """Run an evaluation suite against the configured backend and print its figures."""
+    from app.llm.service import LLMService
+    from app.observability import Metrics
+    from eval import llm_grounding
+
+    settings = get_settings()
+    if suite != "llm":
+        raise typer.BadParameter(f"unknown suite {suite!r}; available: llm")
+    llm = LLMService(settings.llm, Metrics())
+    with console.status(f"starting the LLM ({settings.llm.backend})…"):
+        llm.start()
+    if llm.state != "ready":
+        console.print(f"[red]LLM unavailable:[/] {llm.error}")
+        raise typer.Exit(1)
+    try:
+        with console.status(f"running {cases} grounding cases…"):
+            figures = llm_grounding.run(llm, settings.shop_name, cases)
+    finally:
+        llm.close()
+    table = Table("figure", "value", title=f"eval: {suite} ({llm.backend.model_name})")
+    for key, value in figures.items():
+        table.add_row(key, f"{value:.3f}" if isinstance(value, float) else str(value))
+    console.print(table)
+
+
 def _flatten(data: dict[str, object], prefix: str = "") -> list[tuple[str, object]]:
     rows: list[tuple[str, object]] = []
     for key, value in data.items():

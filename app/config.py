@@ -31,7 +31,7 @@ class LLMSettings(BaseModel):
     model: EmbeddedModel = Field("qwen2.5-1.5b", description="GGUF shipped in pinned packages (embedded)")
     model_path: Path | None = Field(None, description="a GGUF file to serve instead of a shipped model")
     models_dir: Path = Field(
-        Path("~/.cache/shopassist/models").expanduser(), description="where shipped chunks are joined once"
+        Path("~/.cache/shopassist/models"), description="where shipped chunks are joined once (~ expanded)"
     )
     base_url: str | None = Field(None, description="OpenAI-compatible URL for backend=openai, e.g. vLLM")
     api_key: SecretStr | None = Field(None, description="key for backend=openai")
@@ -45,15 +45,6 @@ class LLMSettings(BaseModel):
     max_tokens: int = Field(512, ge=1, description="default cap on generated tokens")
     timeout_s: float = Field(60.0, gt=0, description="timeout of one LLM request")
     max_retries: int = Field(2, ge=0, description="retries of one LLM request on connection errors")
-
-
-class QdrantSettings(BaseModel):
-    """The product index: embedded engine by default, a Qdrant server when ``url`` is set."""
-
-    url: str | None = Field(None, description="Qdrant server or cluster URL; unset = embedded engine")
-    api_key: SecretStr | None = None
-    prefer_grpc: bool = True
-    collection: str = "products"
 
 
 class LogSettings(BaseModel):
@@ -86,7 +77,6 @@ class Settings(BaseSettings):
     shop_name: str = Field("Demo Boutique", description="shop name used in prompts and UIs")
     metrics_public: bool = Field(True, description="serve /metrics without a token")
     llm: LLMSettings = Field(default_factory=LLMSettings)
-    qdrant: QdrantSettings = Field(default_factory=QdrantSettings)
     log: LogSettings = Field(default_factory=LogSettings)
 
     @model_validator(mode="after")

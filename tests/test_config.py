@@ -22,7 +22,6 @@ def test_defaults_are_the_documented_ones() -> None:
     assert (settings.host, settings.port) == ("127.0.0.1", 8000)
     assert settings.llm.backend == "embedded"
     assert settings.llm.model == "qwen2.5-1.5b"
-    assert settings.qdrant.url is None
     assert settings.resolved_database_url == "sqlite:///data/shopassist.db"
 
 
@@ -32,14 +31,12 @@ def test_nested_environment_variables(monkeypatch: pytest.MonkeyPatch) -> None:
         SHOPASSIST_LLM__BACKEND="openai",
         SHOPASSIST_LLM__BASE_URL="http://vllm:8000/v1",
         SHOPASSIST_LLM__THREADS="4",
-        SHOPASSIST_QDRANT__URL="http://qdrant:6333",
         SHOPASSIST_DATABASE_URL="postgresql+psycopg://shop:pw@db/shop",
         SHOPASSIST_API_KEYS='{"merchant-key": "merchant"}',
     )
     assert settings.llm.backend == "openai"
     assert settings.llm.base_url == "http://vllm:8000/v1"
     assert settings.llm.threads == 4
-    assert settings.qdrant.url == "http://qdrant:6333"
     assert settings.api_keys == {"merchant-key": "merchant"}
     assert settings.resolved_database_url.startswith("postgresql+psycopg://")
 
@@ -97,11 +94,10 @@ def test_masked_settings_hold_no_secret(monkeypatch: pytest.MonkeyPatch) -> None
         SHOPASSIST_ADMIN_API_KEY=STRONG,
         SHOPASSIST_API_KEYS='{"merchant-secret-123": "merchant"}',
         SHOPASSIST_LLM__API_KEY="vllm-secret-456",
-        SHOPASSIST_QDRANT__API_KEY="qdrant-secret-789",
         SHOPASSIST_DATABASE_URL="postgresql://shop:db-secret-000@db:5432/shop",
     )
     text = repr(settings.masked())
-    for secret in (STRONG, "merchant-secret-123", "vllm-secret-456", "qdrant-secret-789", "db-secret-000"):
+    for secret in (STRONG, "merchant-secret-123", "vllm-secret-456", "db-secret-000"):
         assert secret not in text
     assert "merchant" in text  # roles stay visible
     assert "postgresql://shop:***@db:5432/shop" in text

@@ -42,6 +42,9 @@ class LLMBackend(Protocol):
     def describe(self) -> dict[str, Any]:
         """Backend facts for ``/v1/capabilities`` (no secrets)."""
 
+    def warmup_request_extras(self) -> list[dict[str, Any]]:
+        """One entry per warm-up request: extra body fields (e.g. the slot to fill)."""
+
 
 class EmbeddedBackend:
     """llama.cpp's server in-process: parallel slots, continuous batching, prompt-prefix cache."""
@@ -115,6 +118,11 @@ class EmbeddedBackend:
             self._server = None
             self._base_url = None
 
+    def warmup_request_extras(self) -> list[dict[str, Any]]:
+        # llama.cpp keeps one KV cache per slot and does not fill a fresh slot from another's prefix:
+        # warm every slot, or the first concurrent request on a cold slot stalls the batch for seconds.
+        return [{"id_slot": slot} for slot in range(self._settings.parallel)]
+
     def describe(self) -> dict[str, Any]:
         return {
             "backend": self.name,
@@ -158,6 +166,9 @@ class OpenAIBackend:
 
     def close(self) -> None:
         """Nothing to release."""
+
+    def warmup_request_extras(self) -> list[dict[str, Any]]:
+        return [{}]  # vLLM shares its prefix cache across requests: one warm-up is enough
 
     def describe(self) -> dict[str, Any]:
         return {"backend": self.name, "base_url": self._base_url, "model": self.model_name}

@@ -57,7 +57,7 @@ class LLMService:
             self.backend.start()
             self._chat = self._build_chat()
             if warmup_system_prompt and self.settings.warmup:
-                self._warm(warmup_system_prompt)
+                self.warm(warmup_system_prompt)
         except Exception as exc:  # the service keeps running and reports the failure in /readyz
             self.state = "failed"
             self.error = f"{type(exc).__name__}: {exc}"
@@ -100,14 +100,22 @@ class LLMService:
             stream_usage=True,
         )
 
-    def _warm(self, system_prompt: str) -> None:
-        """Prefill the system prompt once so later requests reuse its KV cache (prefix cache)."""
+    def warm(self, system_prompt: str) -> None:
+        """Prefill the system prompt so later requests reuse its KV cache (prefix cache)."""
         started = time.perf_counter()
         assert self._chat is not None
-        self._chat.invoke(
-            [SystemMessage(system_prompt), HumanMessage("Hello")], max_completion_tokens=1, temperature=0
+        extras = self.backend.warmup_request_extras()
+        for extra in extras:
+            self._chat.invoke(
+                [SystemMessage(system_prompt), HumanMessage("Hello")],
+                max_completion_tokens=1,
+                temperature=0,
+                extra_body=extra or None,
+            )
+        log.info(
+            "LLM system prompt warmed",
+            extra={"seconds": round(time.perf_counter() - started, 2), "requests": len(extras)},
         )
-        log.info("LLM system prompt warmed", extra={"seconds": round(time.perf_counter() - started, 2)})
 
     # ---- use -------------------------------------------------------------------------------------
     @property

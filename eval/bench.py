@@ -1,0 +1,50 @@
+"""`make bench`: every benchmark, printed as a table of figures and same-process ratios."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from collections.abc import Callable
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+console = Console()
+
+
+def _benches() -> dict[str, Callable[[], dict[str, Any]]]:
+    from eval import bench_llm, bench_service
+
+    return {"llm": bench_llm.run, "service": bench_service.run}
+
+
+def _show(name: str, figures: dict[str, Any]) -> None:
+    table = Table("figure", "value", title=f"bench: {name}")
+    for key, value in figures.items():
+        table.add_row(key, f"{value:.3f}" if isinstance(value, float) else str(value))
+    console.print(table)
+
+
+def main(argv: list[str] | None = None) -> int:
+    benches = _benches()
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--only", choices=sorted(benches), action="append", help="run only these")
+    parser.add_argument("--json", help="also write the figures to this file")
+    args = parser.parse_args(argv)
+    results: dict[str, dict[str, Any]] = {}
+    for name in args.only or list(benches):
+        console.print(f"[bold]running {name}…[/]")
+        results[name] = benches[name]()
+        _show(name, results[name])
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as handle:
+            json.dump(results, handle, indent=2)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
