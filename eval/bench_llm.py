@@ -72,7 +72,7 @@ async def _run(service: LLMService, system: str, concurrency: int) -> dict[str, 
 
 
 def run(model: str = "qwen2.5-1.5b", threads: int = 2, parallel: int = 2) -> dict[str, Any]:
-    settings = LLMSettings(model=model, threads=threads, parallel=parallel)  # type: ignore[arg-type]
+    settings = LLMSettings(model=model, threads=threads, parallel=parallel)
     service = LLMService(settings, Metrics())
     started = time.perf_counter()
     service.start()

@@ -24,8 +24,16 @@ KINDS = ["wrap dress", "knit sweater", "linen blouse", "denim jacket", "pleated 
 
 
 @dataclass(frozen=True)
+class Card:
+    id: str
+    title: str
+    colour: str
+    price: float
+
+
+@dataclass(frozen=True)
 class Case:
-    cards: list[dict[str, Any]]
+    cards: list[Card]
     question: str
     expected: str
 
@@ -36,21 +44,21 @@ def build_cases(count: int = 12, seed: int = 7) -> list[Case]:
     for n in range(count):
         colours = rng.sample(COLOURS, 4)
         cards = [
-            {
-                "id": f"P{rng.randrange(100, 1000)}",
-                "title": f"{colour.title()} {rng.choice(KINDS)}",
-                "colour": colour,
-                "price": round(rng.uniform(19, 180), 2),
-            }
+            Card(
+                id=f"P{rng.randrange(100, 1000)}",
+                title=f"{colour.title()} {rng.choice(KINDS)}",
+                colour=colour,
+                price=round(rng.uniform(19, 180), 2),
+            )
             for colour in colours
         ]
         if n % 2 == 0:
-            target = min(cards, key=lambda c: c["price"])
+            target = min(cards, key=lambda c: c.price)
             question = "Which of these is the cheapest? Answer with its id."
         else:
             target = rng.choice(cards)
-            question = f"Do you have something in {target['colour']}? Answer with its id."
-        cases.append(Case(cards=cards, question=question, expected=str(target["id"])))
+            question = f"Do you have something in {target.colour}? Answer with its id."
+        cases.append(Case(cards=cards, question=question, expected=target.id))
     return cases
 
 
@@ -63,7 +71,7 @@ async def _answer(llm: LLMService, system: str, case: Case) -> str:
 def score(case: Case, reply: str) -> tuple[bool, list[str]]:
     """(the expected id is named, ids named that are not on the cards)."""
     named = set(ID_PATTERN.findall(reply))
-    known = {str(card["id"]) for card in case.cards}
+    known = {card.id for card in case.cards}
     return case.expected in named, sorted(named - known)
 
 

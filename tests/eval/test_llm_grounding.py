@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.llm.service import LLMService
-from eval.llm_grounding import Case, build_cases, evaluate, score
+from eval.llm_grounding import Card, Case, build_cases, evaluate, score
 from tests.conftest import Runner
 
 
@@ -11,14 +11,16 @@ def test_cases_are_deterministic_and_answers_come_from_the_cards() -> None:
     first, second = build_cases(8), build_cases(8)
     assert first == second
     for n, case in enumerate(first):
-        ids = [card["id"] for card in case.cards]
+        ids = [card.id for card in case.cards]
         assert case.expected in ids
         if n % 2 == 0:
-            assert case.expected == min(case.cards, key=lambda c: c["price"])["id"]
+            assert case.expected == min(case.cards, key=lambda c: c.price).id
 
 
 def test_score_detects_correct_and_invented_ids() -> None:
-    case = Case(cards=[{"id": "P100"}, {"id": "P200"}], question="?", expected="P200")
+    case = Case(
+        cards=[Card("P100", "a", "red", 1.0), Card("P200", "b", "red", 2.0)], question="?", expected="P200"
+    )
     assert score(case, "Try [P200], it is lovely.") == (True, [])
     assert score(case, "P100 is cheapest") == (False, [])
     assert score(case, "I suggest [P999] or [P200].") == (True, ["P999"])
