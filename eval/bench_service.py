@@ -28,9 +28,7 @@ def run(model: str = "qwen2.5-1.5b", requests: int = 200) -> dict[str, Any]:
     port = _free_port()
     data_dir = Path(tempfile.mkdtemp(prefix="shopassist-bench-"))
     env = {k: v for k, v in os.environ.items() if not k.startswith("SHOPASSIST_")}
-    env.update(
-        SHOPASSIST_DATA_DIR=str(data_dir), SHOPASSIST_LLM__MODEL=model, SHOPASSIST_LOG__LEVEL="WARNING"
-    )
+    env.update(SHOPASSIST_DATA_DIR=str(data_dir), SHOPASSIST_LLM__MODEL=model, SHOPASSIST_LOG__LEVEL="WARNING")
     shopassist = Path(sys.executable).parent / "shopassist"
     started = time.perf_counter()
     process = subprocess.Popen(  # noqa: S603 - our own console script, fixed arguments

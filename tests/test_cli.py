@@ -54,9 +54,7 @@ def test_importing_the_cli_loads_no_heavy_module() -> None:
         "heavy = [m for m in ('torch', 'xllamacpp', 'sentence_transformers', 'gradio') if m in sys.modules];"
         "print(heavy)"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
-    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert result.stdout.strip() == "[]"
 
 

@@ -39,9 +39,7 @@ def test_compose_file_is_valid_and_wires_the_services() -> None:
     assert env["SHOPASSIST_QDRANT__URL"] == "http://qdrant:6333"
     assert env["SHOPASSIST_ENV"] == "production"
     # only the app publishes a port, and only on the host's loopback
-    assert [p["host_ip"] if isinstance(p, dict) else p.split(":")[0] for p in services["app"]["ports"]] == [
-        "127.0.0.1"
-    ]
+    assert [p["host_ip"] if isinstance(p, dict) else p.split(":")[0] for p in services["app"]["ports"]] == ["127.0.0.1"]
     assert "ports" not in services["vllm"] and "ports" not in services["qdrant"]
     vllm = services["vllm"]
     assert "--enable-lora" in vllm["command"]

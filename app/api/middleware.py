@@ -41,9 +41,7 @@ class RequestContextMiddleware:
                 message.setdefault("headers", [])
                 message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
                 route = _route_template(scope)
-                self.metrics.http_latency.labels(scope["method"], route).observe(
-                    time.perf_counter() - started
-                )
+                self.metrics.http_latency.labels(scope["method"], route).observe(time.perf_counter() - started)
             await send(message)
 
         try:

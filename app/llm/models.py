@@ -136,8 +136,7 @@ def join_verified(parts: list[Path], target: Path, sha256: str) -> Path:
         actual = digest.hexdigest()
         if actual != sha256:
             raise ModelIntegrityError(
-                f"joined model {target.name} has sha256 {actual}, expected {sha256}: "
-                "reinstall the model packages"
+                f"joined model {target.name} has sha256 {actual}, expected {sha256}: reinstall the model packages"
             )
         tmp.replace(target)
     finally:

@@ -71,9 +71,7 @@ class LLMService:
     def start_in_background(self, warmup_system_prompt: str | None = None) -> None:
         self._ready.clear()
         self.state = "starting"
-        self._thread = threading.Thread(
-            target=self.start, args=(warmup_system_prompt,), name="llm-start", daemon=True
-        )
+        self._thread = threading.Thread(target=self.start, args=(warmup_system_prompt,), name="llm-start", daemon=True)
         self._thread.start()
 
     def wait_ready(self, timeout: float | None = None) -> bool:
@@ -122,9 +120,7 @@ class LLMService:
     def chat_model(self) -> ChatOpenAI:
         """The LangChain chat model (a ``BaseChatModel``) for chains that want it directly."""
         if self.state != "ready" or self._chat is None:
-            raise LLMUnavailableError(
-                f"LLM backend is {self.state}" + (f": {self.error}" if self.error else "")
-            )
+            raise LLMUnavailableError(f"LLM backend is {self.state}" + (f": {self.error}" if self.error else ""))
         return self._chat
 
     def _bound(self, max_tokens: int | None, temperature: float | None, stop: list[str] | None) -> Any:

@@ -92,9 +92,7 @@ def test_request_id_is_echoed_or_generated(live: LiveServer) -> None:
     assert hostile.headers["x-request-id"] != "x" * 200
 
 
-def test_access_log_is_structured_and_has_no_query_or_body(
-    live: LiveServer, caplog: pytest.LogCaptureFixture
-) -> None:
+def test_access_log_is_structured_and_has_no_query_or_body(live: LiveServer, caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.INFO, logger="shopassist.access"), live.client() as client:
         client.get("/healthz?email=jane.doe@example.com", headers={"X-Request-ID": "log-check-1"})
     records = [r for r in caplog.records if r.name == "shopassist.access"]

@@ -18,9 +18,7 @@ def test_cases_are_deterministic_and_answers_come_from_the_cards() -> None:
 
 
 def test_score_detects_correct_and_invented_ids() -> None:
-    case = Case(
-        cards=[Card("P100", "a", "red", 1.0), Card("P200", "b", "red", 2.0)], question="?", expected="P200"
-    )
+    case = Case(cards=[Card("P100", "a", "red", 1.0), Card("P200", "b", "red", 2.0)], question="?", expected="P200")
     assert score(case, "Try [P200], it is lovely.") == (True, [])
     assert score(case, "P100 is cheapest") == (False, [])
     assert score(case, "I suggest [P999] or [P200].") == (True, ["P999"])

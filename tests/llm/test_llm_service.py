@@ -73,9 +73,7 @@ def test_embedded_server_requires_its_private_key(llm: LLMService) -> None:
     url = f"{llm.backend.base_url}/chat/completions"
     body = {"model": llm.backend.model_name, "messages": [{"role": "user", "content": "hi"}], "max_tokens": 2}
     assert httpx.post(url, json=body, timeout=30).status_code == 401
-    assert (
-        httpx.post(url, json=body, headers={"Authorization": "Bearer wrong"}, timeout=30).status_code == 401
-    )
+    assert httpx.post(url, json=body, headers={"Authorization": "Bearer wrong"}, timeout=30).status_code == 401
     assert llm.backend.base_url.startswith("http://127.0.0.1:")
 
 
@@ -129,8 +127,6 @@ def test_background_start_reaches_ready(tmp_path: Path) -> None:
     service.start_in_background("You are terse.")
     assert service.state in {"starting", "ready"}
     assert service.wait_ready(timeout=120)
-    assert service.describe()["model_sha256"] == (
-        "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"
-    )
+    assert service.describe()["model_sha256"] == ("b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53")
     service.close()
     assert service.describe()["state"] == "stopped"

@@ -1,0 +1,1 @@
+"""Demo store policies (Markdown files), copied into the demo data directory."""

