@@ -41,6 +41,7 @@ $(VENV)/.stamp-browser: $(VENV)/.stamp-core
 	touch $@
 
 run: venv-demo demo-data
+	$(BIN)/shopassist ingest data/demo/products.jsonl
 	$(BIN)/shopassist serve --host 127.0.0.1 --port 8000
 
 test: venv browser

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -99,6 +100,66 @@ def demo_data(
     console.print(
         f"demo store in {target}: {manifest['products']} products, {manifest['reviews']} reviews, "
         f"{manifest['customers']} customers, {manifest['orders']} orders, {len(manifest['policies'])} policies"
+    )
+
+
+@cli.command()
+def ingest(
+    feed: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="feed file")],
+    fmt: Annotated[str | None, typer.Option("--format", help="csv, jsonl, gmc or shopify (default: detect)")] = None,
+    replace: Annotated[bool, typer.Option(help="delete indexed products that are not in this feed")] = False,
+    show: Annotated[int, typer.Option(help="rejected rows to print")] = 20,
+) -> None:
+    """Validate a product feed and index it (unchanged products are skipped)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    from app.wiring import build_catalog
+    from retrieval.feeds import FORMATS, FeedError, read_feed
+
+    if fmt is not None and fmt not in FORMATS:
+        raise typer.BadParameter(f"--format must be one of {', '.join(FORMATS)}")
+    settings = get_settings()
+    try:
+        result = read_feed(feed.read_bytes(), fmt, feed.name)  # type: ignore[arg-type]
+    except FeedError as exc:
+        console.print(f"[red]cannot read {feed}:[/] {exc}")
+        raise typer.Exit(2) from exc
+    console.print(
+        f"{feed.name}: {len(result.products)} valid products, {len(result.rejected)} problems ({result.format})"
+    )
+    for rejection in result.rejected[:show]:
+        console.print(f"  line {rejection.line}: {rejection.field}: {rejection.message}")
+    if len(result.rejected) > show:
+        console.print(f"  … and {len(result.rejected) - show} more")
+    try:
+        catalog = build_catalog(settings)
+    except Exception as exc:
+        if "WouldBlock" in str(exc) or "lock" in str(exc).lower():
+            console.print(
+                "[red]the index is open in another process[/] (a running `shopassist serve`?): "
+                "ingest through POST /v1/catalog/ingest instead, or stop the server first"
+            )
+            raise typer.Exit(1) from exc
+        raise
+    try:
+        with Progress(
+            "[progress.description]{task.description}",
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+        ) as progress:
+            task = progress.add_task("embedding", total=None)
+            report = catalog.indexer.ingest(
+                result.products,
+                replace=replace,
+                progress=lambda done, total: progress.update(task, completed=done, total=total),
+            )
+    finally:
+        catalog.index.close()
+    console.print(
+        f"index {report.index_version}: {report.written} written, {report.unchanged} unchanged, {report.deleted} deleted "
+        f"({report.products_per_second:.0f} products/s: embed {report.embed_seconds:.1f}s, write {report.write_seconds:.1f}s)"
     )
 
 

@@ -47,6 +47,40 @@ class LLMSettings(BaseModel):
     max_retries: int = Field(2, ge=0, description="retries of one LLM request on connection errors")
 
 
+class QdrantSettings(BaseModel):
+    """The product index: Qdrant's engine embedded in the process, or a Qdrant server when ``url`` is set."""
+
+    url: str | None = Field(None, description="Qdrant server or cluster URL; unset = embedded engine in data_dir")
+    api_key: SecretStr | None = Field(None, description="Qdrant server API key")
+    prefer_grpc: bool = Field(True, description="talk gRPC to the server")
+    collection: str = Field("products", description="collection alias (rebuilds switch it atomically)")
+    shards: int = Field(1, ge=1, description="shards of a new server collection")
+    replication_factor: int = Field(1, ge=1, description="replicas of a new server collection")
+    hnsw_m: int = Field(16, ge=4, description="HNSW links per node")
+    hnsw_ef_construct: int = Field(128, ge=8, description="HNSW build beam")
+    hnsw_ef: int = Field(128, ge=8, description="HNSW search beam")
+    keep_versions: int = Field(2, ge=1, description="embedded index versions kept on disk (current + previous)")
+
+
+class EmbedSettings(BaseModel):
+    """Encoders: all-MiniLM-L6-v2 (int8 ONNX or torch) and USE-multilingual for non-English queries."""
+
+    backend: Literal["onnx-int8", "torch"] = Field(
+        "onnx-int8", description="MiniLM runtime: int8 ONNX (no torch in the process) or sentence-transformers"
+    )
+    threads: int = Field(2, ge=1, description="threads per encoder")
+    batch_size: int = Field(128, ge=1, description="products embedded per batch at ingest")
+    query_cache_size: int = Field(10_000, ge=0, description="query embeddings kept in an LRU cache")
+
+
+class SearchSettings(BaseModel):
+    mode: Literal["hybrid", "dense", "sparse"] = Field("hybrid", description="default retrieval mode")
+    prefetch_limit: int = Field(50, ge=1, description="candidates per retriever before RRF fusion")
+    rrf_k: int = Field(60, ge=1, description="reciprocal-rank-fusion constant")
+    default_limit: int = Field(10, ge=1)
+    max_limit: int = Field(100, ge=1)
+
+
 class LogSettings(BaseModel):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     format: Literal["json", "text"] = "json"
@@ -77,6 +111,9 @@ class Settings(BaseSettings):
     shop_name: str = Field("Demo Boutique", description="shop name used in prompts and UIs")
     metrics_public: bool = Field(True, description="serve /metrics without a token")
     llm: LLMSettings = Field(default_factory=LLMSettings)
+    qdrant: QdrantSettings = Field(default_factory=QdrantSettings)
+    embed: EmbedSettings = Field(default_factory=EmbedSettings)
+    search: SearchSettings = Field(default_factory=SearchSettings)
     log: LogSettings = Field(default_factory=LogSettings)
 
     @model_validator(mode="after")

@@ -13,6 +13,12 @@ from app.llm.service import LLMService
 from app.observability import Metrics
 from app.security import KeyRing, keyring_from_settings
 from app.store.database import Database
+from retrieval.catalog_service import CatalogService
+from retrieval.embed import CachedEncoder, Encoder, MiniLMEncoder, MultilingualEncoder, OnnxMiniLMEncoder
+from retrieval.index.base import ProductIndex
+from retrieval.indexer import CatalogIndexer
+from retrieval.search import ProductSearch
+from retrieval.sparse import Bm25Encoder
 
 log = logging.getLogger(__name__)
 
@@ -24,12 +30,17 @@ class Services:
     keyring: KeyRing
     database: Database
     llm: LLMService
+    catalog: CatalogService
     version: str = __version__
     started: bool = field(default=False)
 
     async def readiness(self) -> dict[str, str]:
         """Each component's state: ``ok`` or the reason it is not usable."""
-        checks = {"database": self.database.check(), "llm": await self.llm.check()}
+        checks = {
+            "database": self.database.check(),
+            "index": self.catalog.check(),
+            "llm": await self.llm.check(),
+        }
         result = {}
         for name, problem in checks.items():
             self.metrics.component_ready.labels(name).set(0 if problem else 1)
@@ -38,6 +49,7 @@ class Services:
 
     def start(self, *, wait_for_llm: bool = False) -> None:
         self.database.create_all()
+        self.catalog.warm()
         system_prompt = load_prompt("assistant_system").render(shop_name=self.settings.shop_name)
         if wait_for_llm:
             self.llm.start(system_prompt)
@@ -47,7 +59,60 @@ class Services:
 
     def close(self) -> None:
         self.llm.close()
+        self.catalog.index.close()
         self.database.close()
+
+
+def build_index(settings: Settings) -> ProductIndex:
+    """Qdrant's engine in-process under data_dir, or a Qdrant server when ``qdrant.url`` is set."""
+    q = settings.qdrant
+    if q.url:
+        from retrieval.index.server import ServerIndex
+
+        return ServerIndex.connect(
+            q.url,
+            api_key=q.api_key.get_secret_value() if q.api_key else None,
+            prefer_grpc=q.prefer_grpc,
+            alias=q.collection,
+            shards=q.shards,
+            replication_factor=q.replication_factor,
+            hnsw_m=q.hnsw_m,
+            hnsw_ef_construct=q.hnsw_ef_construct,
+            hnsw_ef=q.hnsw_ef,
+        )
+    from retrieval.index.edge import EdgeIndex
+
+    return EdgeIndex(
+        Path(settings.data_dir) / "index",
+        hnsw_m=q.hnsw_m,
+        hnsw_ef_construct=q.hnsw_ef_construct,
+        hnsw_ef=q.hnsw_ef,
+        keep_versions=q.keep_versions,
+    )
+
+
+def build_catalog(settings: Settings, index: ProductIndex | None = None) -> CatalogService:
+    e = settings.embed
+    dense: Encoder = (
+        OnnxMiniLMEncoder(batch_size=e.batch_size, threads=e.threads)
+        if e.backend == "onnx-int8"
+        else MiniLMEncoder(batch_size=e.batch_size, threads=e.threads)
+    )
+    multilingual = MultilingualEncoder(threads=e.threads)
+    sparse = Bm25Encoder()
+    index = index or build_index(settings)
+    search = ProductSearch(
+        index,
+        CachedEncoder(dense, e.query_cache_size),
+        CachedEncoder(multilingual, e.query_cache_size),
+        sparse,
+        mode=settings.search.mode,
+        prefetch_limit=settings.search.prefetch_limit,
+        rrf_k=settings.search.rrf_k,
+        hnsw_ef=settings.qdrant.hnsw_ef,
+    )
+    indexer = CatalogIndexer(index, dense, multilingual, sparse, batch_size=e.batch_size)
+    return CatalogService(index, indexer, search, backend="qdrant-server" if settings.qdrant.url else "qdrant-edge")
 
 
 def build_services(settings: Settings) -> Services:
@@ -59,4 +124,5 @@ def build_services(settings: Settings) -> Services:
         keyring=keyring_from_settings(settings),
         database=Database(settings.resolved_database_url),
         llm=LLMService(settings.llm, metrics),
+        catalog=build_catalog(settings),
     )

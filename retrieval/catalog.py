@@ -36,8 +36,7 @@ class Product(BaseModel):
     @field_validator("category")
     @classmethod
     def _normalise_category(cls, value: str) -> str:
-        parts = [part.strip() for part in value.replace("/", ">").split(">")]
-        return CATEGORY_SEPARATOR.join(part for part in parts if part)
+        return normalise_category(value)
 
     @property
     def category_path(self) -> list[str]:
@@ -47,6 +46,12 @@ class Product(BaseModel):
         """Hash of everything that is indexed: an unchanged product is not re-embedded."""
         canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:32]
+
+
+def normalise_category(value: str) -> str:
+    """``"Tops>Knits"``, ``"Tops / Knits"`` → ``"Tops > Knits"``."""
+    parts = [part.strip() for part in value.replace("/", ">").split(">")]
+    return CATEGORY_SEPARATOR.join(part for part in parts if part)
 
 
 def category_prefixes(category: str) -> list[str]:

@@ -1,0 +1,172 @@
+"""Catalog routes: ingest feeds, read a product, search."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+
+from app.api.deps import PrincipalDep, ServicesDep, require_roles
+from app.api.errors import ApiError
+from app.security import Principal
+from retrieval.catalog import Product, normalise_category
+from retrieval.catalog_service import IngestOutcome
+from retrieval.feeds import FORMATS, FeedError
+from retrieval.index.base import SearchFilters
+
+router = APIRouter(tags=["catalog"])
+
+MerchantDep = Annotated[Principal, Depends(require_roles("merchant"))]
+
+
+class RejectedRow(BaseModel):
+    line: int
+    field: str
+    message: str
+
+
+class IngestResponse(BaseModel):
+    accepted: int = Field(description="valid products in the feed")
+    rejected: list[RejectedRow]
+    index_version: str
+    format: str
+    written: int = Field(description="new or changed products embedded and indexed")
+    unchanged: int
+    deleted: int
+    products_per_second: float
+
+
+class IngestBody(BaseModel):
+    products: list[dict[str, Any]] = Field(min_length=1, max_length=100_000)
+    replace: bool = Field(False, description="delete products that are not in this feed")
+
+
+def _response(outcome: IngestOutcome) -> IngestResponse:
+    rejected = [RejectedRow(line=r.line, field=r.field, message=r.message) for r in outcome.rejected]
+    if outcome.report.accepted == 0:
+        raise ApiError(
+            422, "the feed has no valid product", code="invalid_feed", details=[r.model_dump() for r in rejected]
+        )
+    report = outcome.report
+    return IngestResponse(
+        accepted=report.accepted,
+        rejected=rejected,
+        index_version=report.index_version,
+        format=outcome.format,
+        written=report.written,
+        unchanged=report.unchanged,
+        deleted=report.deleted,
+        products_per_second=round(report.products_per_second, 1),
+    )
+
+
+@router.post(
+    "/v1/catalog/ingest",
+    response_model=IngestResponse,
+    summary="Ingest a feed file (multipart `file`: CSV, JSONL, Google Merchant TSV, Shopify CSV) or JSON products",
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "application/json": {"schema": IngestBody.model_json_schema()},
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {
+                            "file": {"type": "string", "format": "binary"},
+                            "format": {"type": "string", "enum": list(FORMATS)},
+                            "replace": {"type": "boolean"},
+                        },
+                        "required": ["file"],
+                    }
+                },
+            },
+            "required": True,
+        }
+    },
+)
+async def ingest(request: Request, services: ServicesDep, _: MerchantDep) -> IngestResponse:
+    catalog = services.catalog
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith("multipart/form-data"):
+        form = await request.form()
+        upload = form.get("file")
+        if upload is None or isinstance(upload, str):
+            raise ApiError(422, "multipart ingest needs a `file` field", code="validation_error")
+        requested = str(form.get("format") or "")
+        if requested and requested not in FORMATS:
+            raise ApiError(422, f"format must be one of {', '.join(FORMATS)}", code="validation_error")
+        fmt = requested or None
+        replace = str(form.get("replace", "false")).lower() in {"1", "true", "yes"}
+        data = await upload.read()
+        try:
+            outcome = await run_in_threadpool(catalog.ingest_feed, data, fmt, upload.filename, replace=replace)
+        except FeedError as exc:
+            raise ApiError(400, str(exc), code="invalid_feed") from exc
+        return _response(outcome)
+    if content_type.startswith("application/json"):
+        try:
+            body = IngestBody.model_validate_json(await request.body())
+        except ValueError as exc:
+            raise ApiError(422, f"invalid JSON body: {str(exc).splitlines()[0]}", code="validation_error") from exc
+        outcome = await run_in_threadpool(catalog.ingest_items, body.products, replace=body.replace)
+        return _response(outcome)
+    raise ApiError(415, "send multipart/form-data with a `file`, or application/json with `products`")
+
+
+class ProductOut(BaseModel):
+    id: str
+    score: float
+    product: Product
+
+
+class SearchResponse(BaseModel):
+    items: list[ProductOut]
+    personalized: bool
+    took_ms: float
+    route: str = Field(description="english (MiniLM + BM25) or multilingual (USE-multilingual vector)")
+    mode: str
+
+
+@router.get("/v1/products/search", response_model=SearchResponse, summary="Hybrid product search with filters")
+def search(
+    services: ServicesDep,
+    _: PrincipalDep,
+    q: Annotated[str, Query(min_length=1, max_length=500, description="what the shopper typed")],
+    limit: Annotated[int, Query(ge=1, le=100)] = 10,
+    category: Annotated[str | None, Query(max_length=300, description="category path prefix")] = None,
+    min_price: Annotated[float | None, Query(ge=0)] = None,
+    max_price: Annotated[float | None, Query(ge=0)] = None,
+    in_stock: bool | None = None,
+    brand: Annotated[str | None, Query(max_length=200)] = None,
+    user_id: Annotated[str | None, Query(max_length=128)] = None,
+    mode: Literal["hybrid", "dense", "sparse"] | None = None,
+) -> SearchResponse:
+    if min_price is not None and max_price is not None and min_price > max_price:
+        raise ApiError(422, "min_price is greater than max_price", code="validation_error")
+    if not q.strip():
+        raise ApiError(422, "q must not be blank", code="validation_error")
+    filters = SearchFilters(
+        category=normalise_category(category) if category else None,
+        min_price=min_price,
+        max_price=max_price,
+        in_stock=in_stock,
+        brand=brand,
+    )
+    result = services.catalog.search(q, filters, limit, mode)
+    return SearchResponse(
+        items=[ProductOut(id=h.id, score=h.score, product=h.product) for h in result.hits],
+        personalized=False,
+        took_ms=round(result.took_ms, 2),
+        route=result.route,
+        mode=result.mode,
+    )
+
+
+@router.get("/v1/products/{product_id}", response_model=Product, summary="One product")
+def get_product(services: ServicesDep, _: PrincipalDep, product_id: str) -> Product:
+    product = services.catalog.get(product_id)
+    if product is None:
+        raise ApiError(404, f"no product {product_id!r}")
+    return product

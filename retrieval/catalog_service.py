@@ -1,0 +1,91 @@
+"""The catalog as one service: ingest feeds, look products up, search them."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from retrieval.catalog import Product
+from retrieval.feeds import FeedFormat, FeedResult, Rejection, read_feed, read_products
+from retrieval.index.base import ProductIndex, SearchFilters
+from retrieval.indexer import CatalogIndexer, IngestReport, Progress
+from retrieval.search import Mode, ProductSearch, SearchResult
+
+
+@dataclass(frozen=True)
+class IngestOutcome:
+    format: str
+    report: IngestReport
+    rejected: list[Rejection] = field(default_factory=list)
+
+
+class CatalogService:
+    def __init__(self, index: ProductIndex, indexer: CatalogIndexer, search: ProductSearch, backend: str) -> None:
+        self.index = index
+        self.indexer = indexer
+        self.searcher = search
+        self.backend = backend
+        self._warm = threading.Event()
+
+    def ingest_feed(
+        self,
+        data: bytes | str,
+        fmt: FeedFormat | None = None,
+        filename: str | None = None,
+        *,
+        replace: bool = False,
+        progress: Progress | None = None,
+    ) -> IngestOutcome:
+        """Read a feed (FeedError if unreadable) and index its valid rows."""
+        return self._ingest(read_feed(data, fmt, filename), replace, progress)
+
+    def ingest_items(self, items: Sequence[Any], *, replace: bool = False) -> IngestOutcome:
+        return self._ingest(read_products(items), replace, None)
+
+    def _ingest(self, feed: FeedResult, replace: bool, progress: Progress | None) -> IngestOutcome:
+        if replace and not feed.products:
+            # a replace with nothing valid would empty the catalog: refuse rather than lose everything
+            report = IngestReport(0, 0, 0, 0, self.index.version, 0.0, 0.0)
+            return IngestOutcome(feed.format, report, feed.rejected)
+        report = self.indexer.ingest(feed.products, replace=replace, progress=progress)
+        return IngestOutcome(feed.format, report, feed.rejected)
+
+    def get(self, product_id: str) -> Product | None:
+        return self.index.get([product_id]).get(product_id)
+
+    def get_many(self, ids: Sequence[str]) -> dict[str, Product]:
+        return self.index.get(ids)
+
+    def search(
+        self, text: str, filters: SearchFilters | None = None, limit: int = 10, mode: Mode | None = None
+    ) -> SearchResult:
+        return self.searcher.search(text, filters, limit, mode)
+
+    def warm(self) -> None:
+        """Load the encoders (first query would otherwise pay for it)."""
+        self.searcher.dense.encode(["warm up"])
+        self.searcher.multilingual.encode(["warm up"])
+        self.searcher.sparse.query("warm up")
+        self._warm.set()
+
+    def check(self) -> str | None:
+        try:
+            self.index.count()
+        except Exception as exc:
+            return f"index unavailable: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+        return None
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "backend": self.backend,
+            "version": self.index.version,
+            "products": self.index.count(),
+            "encoders": {
+                "dense": self.searcher.dense.name,
+                "multilingual": self.searcher.multilingual.name,
+                "sparse": self.searcher.sparse.name,
+            },
+            "mode": self.searcher.mode,
+        }

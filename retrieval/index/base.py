@@ -1,0 +1,123 @@
+"""What every product index offers, and the plain data that crosses the seam."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from retrieval.catalog import Product, category_prefixes
+
+DENSE = "dense"  # all-MiniLM-L6-v2, 384-d
+MULTILINGUAL = "multilingual"  # USE-multilingual v3, 512-d
+SPARSE = "bm25"  # BM25 sparse vector with IDF
+VECTOR_SIZES = {DENSE: 384, MULTILINGUAL: 512}
+_POINT_NAMESPACE = uuid.UUID("6f1b3a52-6c8e-4d0b-9a57-3c5b2b1d9e10")
+
+# payload fields with an index (created before bulk loads so HNSW links respect filters)
+# (availability is a keyword, not a bool: qdrant-edge-py 0.9.0 matches no point on a bool MatchValue)
+KEYWORD_FIELDS = ("id", "category_prefixes", "brand", "availability")
+FLOAT_FIELDS = ("price",)
+IN_STOCK, OUT_OF_STOCK = "in_stock", "out_of_stock"
+
+
+def availability(in_stock: bool) -> str:
+    return IN_STOCK if in_stock else OUT_OF_STOCK
+
+
+@dataclass(frozen=True)
+class SparseVec:
+    indices: list[int]
+    values: list[float]
+
+
+@dataclass(frozen=True)
+class IndexedPoint:
+    """A product with its vectors, ready to be written."""
+
+    product: Product
+    dense: dict[str, list[float]]
+    sparse: SparseVec | None
+    content_hash: str
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    category: str | None = None  # prefix of the category path: "Tops" or "Tops > Knits"
+    min_price: float | None = None
+    max_price: float | None = None
+    in_stock: bool | None = None
+    brand: str | None = None
+    ids: Sequence[str] | None = None  # restrict to these products
+    exclude_ids: Sequence[str] | None = None
+
+    def is_empty(self) -> bool:
+        return all(getattr(self, name) is None for name in self.__dataclass_fields__)
+
+
+@dataclass(frozen=True)
+class IndexQuery:
+    """Named dense query vectors and/or a sparse one; several are fused with reciprocal-rank fusion."""
+
+    dense: dict[str, list[float]] = field(default_factory=dict)
+    sparse: SparseVec | None = None
+    filters: SearchFilters = field(default_factory=SearchFilters)
+    limit: int = 10
+    prefetch_limit: int = 50
+    rrf_k: int = 60
+    exact: bool = False
+    hnsw_ef: int | None = None
+
+
+@dataclass(frozen=True)
+class Hit:
+    id: str
+    score: float
+    product: Product
+
+
+class ProductIndex(Protocol):
+    """A searchable, versioned store of products and their vectors."""
+
+    @property
+    def version(self) -> str:
+        """Identifies the index content that is served now."""
+
+    def apply(self, upserts: Sequence[IndexedPoint], deletes: Sequence[str], *, replace: bool = False) -> str:
+        """Write products (and delete ids) as one change; ``replace`` drops everything not in ``upserts``.
+
+        Returns the version now served. A failure leaves the previous version serving.
+        """
+
+    def search(self, query: IndexQuery) -> list[Hit]: ...
+
+    def get(self, ids: Sequence[str]) -> dict[str, Product]: ...
+
+    def content_hashes(self) -> dict[str, str]:
+        """Product id → content hash of everything indexed (to skip unchanged products)."""
+
+    def count(self) -> int: ...
+
+    def close(self) -> None: ...
+
+
+def point_id(product_id: str) -> str:
+    """Qdrant ids are ints or UUIDs: a stable UUID per product id."""
+    return str(uuid.uuid5(_POINT_NAMESPACE, product_id))
+
+
+def payload_of(point: IndexedPoint) -> dict[str, Any]:
+    payload = point.product.model_dump(mode="json")
+    payload["category_prefixes"] = category_prefixes(point.product.category)
+    payload["content_hash"] = point.content_hash
+    payload["availability"] = availability(point.product.in_stock)
+    return payload
+
+
+_DERIVED_FIELDS = frozenset({"category_prefixes", "content_hash", "availability"})
+
+
+def product_of(payload: dict[str, Any]) -> Product:
+    data = {k: v for k, v in payload.items() if k not in _DERIVED_FIELDS}
+    return Product.model_validate(data)

@@ -1,0 +1,296 @@
+"""``EdgeIndex``: Qdrant's engine in this process (qdrant-edge-py), on disk, versioned copy-on-write.
+
+Every change is built into a new version directory (a copy of the served shard plus the change, or a fresh
+shard for a full replace), optimised (HNSW), flushed, and only then made current by atomically rewriting the
+``CURRENT`` file. A crash at any point before that leaves the previous version serving, untouched. Searches
+keep running on the old shard during a build; it is closed once the last of them has finished.
+
+One process owns the index directory (the shard's WAL is locked), so serve it with one worker per index.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import qdrant_edge as qe
+
+from retrieval.catalog import Product
+from retrieval.index.base import (
+    FLOAT_FIELDS,
+    KEYWORD_FIELDS,
+    SPARSE,
+    VECTOR_SIZES,
+    Hit,
+    IndexedPoint,
+    IndexQuery,
+    SearchFilters,
+    availability,
+    payload_of,
+    point_id,
+    product_of,
+)
+
+log = logging.getLogger(__name__)
+
+CURRENT = "CURRENT"
+_BATCH = 512
+
+
+class _Served:
+    """The shard being served, with a count of searches using it (so a swap can close it safely)."""
+
+    def __init__(self, name: str, shard: Any) -> None:
+        self.name = name
+        self.shard = shard
+        self.readers = 0
+        self.retired = False
+
+
+class EdgeIndex:
+    def __init__(
+        self,
+        root: Path,
+        *,
+        hnsw_m: int = 16,
+        hnsw_ef_construct: int = 128,
+        hnsw_ef: int = 128,
+        full_scan_threshold_kb: int = 10_000,
+        search_threads: int = 1,
+        keep_versions: int = 2,
+    ) -> None:
+        self.root = root
+        self.hnsw_m = hnsw_m
+        self.hnsw_ef_construct = hnsw_ef_construct
+        self.hnsw_ef = hnsw_ef
+        self.full_scan_threshold_kb = full_scan_threshold_kb
+        self.search_threads = search_threads
+        self.keep_versions = max(keep_versions, 1)
+        self._write_lock = threading.Lock()
+        self._cond = threading.Condition()
+        self.root.mkdir(parents=True, exist_ok=True)
+        self._remove_staging_leftovers()
+        name = self._read_current()
+        if name is None:
+            name = self._next_name()
+            self._create(self.root / name).close()
+            self._write_current(name)
+        self._served = _Served(name, qe.EdgeShard.load(str(self.root / name)))
+
+    # ---- versions on disk ------------------------------------------------------------------------
+    def _read_current(self) -> str | None:
+        path = self.root / CURRENT
+        if not path.is_file():
+            return None
+        name = path.read_text().strip()
+        return name if (self.root / name).is_dir() else None
+
+    def _write_current(self, name: str) -> None:
+        tmp = self.root / f".{CURRENT}.tmp"
+        with tmp.open("w") as handle:
+            handle.write(name + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        tmp.replace(self.root / CURRENT)
+        directory = os.open(self.root, os.O_RDONLY)
+        try:
+            os.fsync(directory)
+        finally:
+            os.close(directory)
+
+    def _versions(self) -> list[str]:
+        return sorted(p.name for p in self.root.iterdir() if p.is_dir() and p.name.startswith("v"))
+
+    def _next_name(self) -> str:
+        versions = self._versions()
+        number = int(versions[-1][1:]) + 1 if versions else 1
+        return f"v{number:06d}"
+
+    def _remove_staging_leftovers(self) -> None:
+        for path in self.root.iterdir():
+            if path.name.startswith(".staging-"):
+                shutil.rmtree(path, ignore_errors=True)
+
+    def _config(self) -> Any:
+        return qe.EdgeConfig(
+            vectors={
+                name: qe.EdgeVectorParams(size=size, distance=qe.Distance.Cosine) for name, size in VECTOR_SIZES.items()
+            },
+            sparse_vectors={SPARSE: qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf)},
+            hnsw_config=qe.HnswIndexConfig(
+                m=self.hnsw_m, ef_construct=self.hnsw_ef_construct, full_scan_threshold=self.full_scan_threshold_kb
+            ),
+            max_search_threads=self.search_threads,
+        )
+
+    def _create(self, path: Path) -> Any:
+        shard = qe.EdgeShard.create(str(path), self._config())
+        for name in KEYWORD_FIELDS:
+            shard.update(qe.UpdateOperation.create_field_index(name, qe.PayloadSchemaType.Keyword))
+        for name in FLOAT_FIELDS:
+            shard.update(qe.UpdateOperation.create_field_index(name, qe.PayloadSchemaType.Float))
+        return shard
+
+    # ---- serving -------------------------------------------------------------------------------------
+    @contextmanager
+    def _reading(self) -> Iterator[Any]:
+        with self._cond:
+            served = self._served
+            served.readers += 1
+        try:
+            yield served.shard
+        finally:
+            with self._cond:
+                served.readers -= 1
+                if served.retired and served.readers == 0:
+                    self._cond.notify_all()
+
+    def _swap(self, name: str) -> None:
+        fresh = _Served(name, qe.EdgeShard.load(str(self.root / name)))
+        with self._cond:
+            old, self._served = self._served, fresh
+            old.retired = True
+            self._cond.wait_for(lambda: old.readers == 0, timeout=30)
+        old.shard.close()
+
+    @property
+    def version(self) -> str:
+        return self._served.name
+
+    # ---- writes ----------------------------------------------------------------------------------------
+    def apply(self, upserts: Sequence[IndexedPoint], deletes: Sequence[str], *, replace: bool = False) -> str:
+        with self._write_lock:
+            if not upserts and not deletes and not replace:
+                return self.version
+            name = self._next_name()
+            staging = self.root / f".staging-{name}"
+            if replace:
+                shard = self._create(staging)
+            else:
+                with self._reading() as current:
+                    current.flush()
+                    shutil.copytree(self.root / self._served.name, staging)
+                shard = qe.EdgeShard.load(str(staging))
+            try:
+                if deletes:
+                    shard.update(qe.UpdateOperation.delete_points([point_id(i) for i in deletes]))
+                for start in range(0, len(upserts), _BATCH):
+                    batch = upserts[start : start + _BATCH]
+                    shard.update(qe.UpdateOperation.upsert_points([self._point(p) for p in batch]))
+                shard.optimize()
+                shard.flush()
+            finally:
+                shard.close()
+            (staging).rename(self.root / name)
+            self._write_current(name)  # the commit point
+            self._swap(name)
+            self._prune()
+            log.info(
+                "index version committed", extra={"version": name, "upserts": len(upserts), "deletes": len(deletes)}
+            )
+            return name
+
+    def _point(self, point: IndexedPoint) -> Any:
+        vectors: dict[str, Any] = dict(point.dense)
+        if point.sparse is not None:
+            vectors[SPARSE] = qe.SparseVector(indices=point.sparse.indices, values=point.sparse.values)
+        return qe.Point(point_id(point.product.id), vectors, payload_of(point))
+
+    def _prune(self) -> None:
+        versions = self._versions()
+        for name in versions[: -self.keep_versions]:
+            if name != self._served.name:
+                shutil.rmtree(self.root / name, ignore_errors=True)
+
+    # ---- reads -------------------------------------------------------------------------------------
+    def search(self, query: IndexQuery) -> list[Hit]:
+        flt = _filter(query.filters)
+        params = qe.SearchParams(exact=True) if query.exact else qe.SearchParams(hnsw_ef=query.hnsw_ef or self.hnsw_ef)
+        sources: list[tuple[str, Any]] = [(name, vector) for name, vector in query.dense.items()]
+        if query.sparse is not None and query.sparse.indices:
+            sources.append((SPARSE, qe.SparseVector(indices=query.sparse.indices, values=query.sparse.values)))
+        if not sources:
+            return []
+        if len(sources) == 1:
+            using, vector = sources[0]
+            request = qe.QueryRequest(
+                limit=query.limit,
+                query=qe.Query.Nearest(vector, using=using),
+                filter=flt,
+                params=params,
+                with_payload=True,
+            )
+        else:
+            request = qe.QueryRequest(
+                limit=query.limit,
+                prefetches=[
+                    qe.Prefetch(
+                        limit=query.prefetch_limit, query=qe.Query.Nearest(v, using=u), params=params, filter=flt
+                    )
+                    for u, v in sources
+                ],
+                query=qe.Fusion.Rrf(k=query.rrf_k),  # type: ignore[arg-type]  # the .pyi omits Rrf from the union
+                filter=flt,
+                with_payload=True,
+            )
+        with self._reading() as shard:
+            points = shard.query(request)
+        return [Hit(id=str(p.payload["id"]), score=float(p.score), product=product_of(p.payload)) for p in points]
+
+    def get(self, ids: Sequence[str]) -> dict[str, Product]:
+        if not ids:
+            return {}
+        with self._reading() as shard:
+            records = shard.retrieve([point_id(i) for i in ids], True, False)
+        found = {str(r.payload["id"]): product_of(r.payload) for r in records if r.payload}
+        return {i: found[i] for i in ids if i in found}
+
+    def content_hashes(self) -> dict[str, str]:
+        hashes: dict[str, str] = {}
+        offset = None
+        with self._reading() as shard:
+            while True:
+                records, offset = shard.scroll(
+                    qe.ScrollRequest(
+                        limit=1000, offset=offset, with_payload=qe.PayloadSelector.Include(["id", "content_hash"])
+                    )
+                )
+                for record in records:
+                    hashes[str(record.payload["id"])] = str(record.payload.get("content_hash", ""))
+                if offset is None:
+                    break
+        return hashes
+
+    def count(self) -> int:
+        with self._reading() as shard:
+            return int(shard.count(qe.CountRequest(exact=True)))
+
+    def close(self) -> None:
+        with self._write_lock, self._cond:
+            self._served.shard.close()
+
+
+def _filter(filters: SearchFilters) -> Any:
+    if filters.is_empty():
+        return None
+    must: list[Any] = []
+    must_not: list[Any] = []
+    if filters.category:
+        must.append(qe.FieldCondition(key="category_prefixes", match=qe.MatchValue(filters.category)))
+    if filters.brand:
+        must.append(qe.FieldCondition(key="brand", match=qe.MatchValue(filters.brand)))
+    if filters.min_price is not None or filters.max_price is not None:
+        must.append(qe.FieldCondition(key="price", range=qe.RangeFloat(gte=filters.min_price, lte=filters.max_price)))
+    if filters.in_stock is not None:
+        must.append(qe.FieldCondition(key="availability", match=qe.MatchValue(availability(filters.in_stock))))
+    if filters.ids is not None:
+        must.append(qe.FieldCondition(key="id", match=qe.MatchAny(list(filters.ids))))
+    if filters.exclude_ids:
+        must_not.append(qe.FieldCondition(key="id", match=qe.MatchAny(list(filters.exclude_ids))))
+    return qe.Filter(must=must or None, must_not=must_not or None)

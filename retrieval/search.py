@@ -1,0 +1,89 @@
+"""Product search: route the query by script, embed it (cached), fuse dense + sparse with RRF, filter."""
+
+from __future__ import annotations
+
+import time
+import unicodedata
+from dataclasses import dataclass
+from typing import Literal
+
+from retrieval.embed import Encoder
+from retrieval.index.base import DENSE, MULTILINGUAL, Hit, IndexQuery, ProductIndex, SearchFilters
+from retrieval.sparse import Bm25Encoder
+
+Mode = Literal["hybrid", "dense", "sparse"]
+Route = Literal["english", "multilingual"]
+
+
+def query_route(text: str) -> Route:
+    """English (Latin script) queries use MiniLM + BM25; others use the multilingual vector."""
+    letters = [ch for ch in text if ch.isalpha()]
+    if not letters:
+        return "english"
+    latin = sum(1 for ch in letters if "LATIN" in unicodedata.name(ch, ""))
+    return "english" if latin / len(letters) >= 0.5 else "multilingual"
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    hits: list[Hit]
+    route: Route
+    mode: Mode
+    took_ms: float
+
+
+class ProductSearch:
+    def __init__(
+        self,
+        index: ProductIndex,
+        dense: Encoder,
+        multilingual: Encoder,
+        sparse: Bm25Encoder,
+        *,
+        mode: Mode = "hybrid",
+        prefetch_limit: int = 50,
+        rrf_k: int = 60,
+        hnsw_ef: int | None = None,
+    ) -> None:
+        self.index = index
+        self.dense = dense
+        self.multilingual = multilingual
+        self.sparse = sparse
+        self.mode = mode
+        self.prefetch_limit = prefetch_limit
+        self.rrf_k = rrf_k
+        self.hnsw_ef = hnsw_ef
+
+    def build_query(
+        self, text: str, filters: SearchFilters, limit: int, mode: Mode | None = None
+    ) -> tuple[IndexQuery, Route, Mode]:
+        mode = mode or self.mode
+        route = query_route(text)
+        dense: dict[str, list[float]] = {}
+        sparse = None
+        if route == "multilingual":
+            # MiniLM and English BM25 know no Chinese: only the cross-lingual vector can match
+            dense[MULTILINGUAL] = self.multilingual.encode([text])[0].tolist()
+        else:
+            if mode in {"hybrid", "dense"}:
+                dense[DENSE] = self.dense.encode([text])[0].tolist()
+            if mode in {"hybrid", "sparse"}:
+                sparse = self.sparse.query(text)
+        query = IndexQuery(
+            dense=dense,
+            sparse=sparse,
+            filters=filters,
+            limit=limit,
+            prefetch_limit=max(self.prefetch_limit, limit),
+            rrf_k=self.rrf_k,
+            hnsw_ef=self.hnsw_ef,
+        )
+        return query, route, mode
+
+    def search(
+        self, text: str, filters: SearchFilters | None = None, limit: int = 10, mode: Mode | None = None
+    ) -> SearchResult:
+        started = time.perf_counter()
+        query, route, used = self.build_query(text, filters or SearchFilters(), limit, mode)
+        hits = self.index.search(query)
+        return SearchResult(hits=hits, route=route, mode=used, took_ms=(time.perf_counter() - started) * 1000)
