@@ -120,7 +120,7 @@ def ingest(
         raise typer.BadParameter(f"--format must be one of {', '.join(FORMATS)}")
     settings = get_settings()
     try:
-        result = read_feed(feed.read_bytes(), fmt, feed.name)  # type: ignore[arg-type]
+        result = read_feed(feed.read_bytes(), fmt, feed.name)
     except FeedError as exc:
         console.print(f"[red]cannot read {feed}:[/] {exc}")
         raise typer.Exit(2) from exc
@@ -158,8 +158,9 @@ def ingest(
     finally:
         catalog.index.close()
     console.print(
-        f"index {report.index_version}: {report.written} written, {report.unchanged} unchanged, {report.deleted} deleted "
-        f"({report.products_per_second:.0f} products/s: embed {report.embed_seconds:.1f}s, write {report.write_seconds:.1f}s)"
+        f"index {report.index_version}: {report.written} written, {report.unchanged} unchanged, "
+        f"{report.deleted} deleted ({report.products_per_second:.0f} products/s: "
+        f"embed {report.embed_seconds:.1f}s, write {report.write_seconds:.1f}s)"
     )
 
 

@@ -20,9 +20,12 @@ import pytest  # noqa: E402
 from app.config import LLMSettings, Settings  # noqa: E402
 from app.llm.service import LLMService  # noqa: E402
 from app.observability import Metrics  # noqa: E402
+from retrieval.catalog_service import CatalogService  # noqa: E402
 from tests.live_server import LiveServer, serve_app  # noqa: E402
 
 ADMIN_KEY = "test-admin-key-0123456789abcdef"
+MERCHANT_KEY = "test-merchant-key-0123456789"
+SUPPORT_KEY = "test-support-key-0123456789"
 
 T = TypeVar("T")
 Runner = Callable[[Coroutine[Any, Any, T]], T]
@@ -35,6 +38,7 @@ def make_settings(data_dir: Path, **overrides: object) -> Settings:
         "env": "test",
         "data_dir": data_dir,
         "admin_api_key": ADMIN_KEY,
+        "api_keys": {MERCHANT_KEY: "merchant", SUPPORT_KEY: "support"},
         "llm": llm,
         "log": {"level": "INFO", "format": "json"},
     }
@@ -68,6 +72,29 @@ def llm(settings: Settings) -> Iterator[LLMService]:
     assert service.state == "ready", service.error
     yield service
     service.close()
+
+
+@pytest.fixture(scope="session")
+def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo store, built once (deterministic, about a second)."""
+    from retrieval.demo_store import write_demo_store
+
+    target = tmp_path_factory.mktemp("store") / "demo"
+    write_demo_store(target)
+    return target
+
+
+@pytest.fixture(scope="session")
+def catalog(tmp_path_factory: pytest.TempPathFactory, demo_store: Path) -> Iterator[CatalogService]:
+    """The whole demo catalog embedded (real encoders) in a real embedded Qdrant index."""
+    from app.wiring import build_catalog
+
+    settings = make_settings(tmp_path_factory.mktemp("catalog"))
+    service = build_catalog(settings)
+    outcome = service.ingest_feed((demo_store / "products.jsonl").read_bytes(), "jsonl")
+    assert outcome.report.written > 1000 and not outcome.rejected
+    yield service
+    service.index.close()
 
 
 @pytest.fixture(scope="session")

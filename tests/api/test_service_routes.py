@@ -28,7 +28,7 @@ def test_readyz_lists_components(live: LiveServer) -> None:
     assert response.status_code == 200
     body = response.json()
     assert body["status"] == "ready"
-    assert body["components"] == {"database": "ok", "llm": "ok"}
+    assert body["components"] == {"database": "ok", "index": "ok", "llm": "ok"}
 
 
 def test_capabilities_need_a_token(live: LiveServer) -> None:

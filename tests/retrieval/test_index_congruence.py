@@ -1,0 +1,194 @@
+"""The same cases against both ProductIndex implementations (qdrant-client's congruence-test pattern):
+``EdgeIndex`` (Qdrant's engine in process) and ``ServerIndex`` (qdrant-client; here in its local mode)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from itertools import groupby
+from pathlib import Path
+
+import numpy as np
+import pytest
+from qdrant_client import QdrantClient
+
+from retrieval.catalog import Product
+from retrieval.index.base import DENSE, MULTILINGUAL, Hit, IndexedPoint, IndexQuery, ProductIndex, SearchFilters
+from retrieval.index.edge import EdgeIndex
+from retrieval.index.server import ServerIndex
+from retrieval.sparse import Bm25Encoder
+
+CATEGORIES = ["Dresses > Dresses", "Tops > Knits", "Tops > Blouses", "Bottoms > Jeans", "Jackets > Outerwear"]
+BRANDS = ["Acme", "Wren", "Sable"]
+WORDS = ["linen", "wool", "denim", "silk", "cotton", "cashmere"]
+SPARSE = Bm25Encoder()
+
+
+def unit(rng: np.random.Generator, size: int) -> list[float]:
+    vector = rng.normal(size=size)
+    return list(map(float, vector / np.linalg.norm(vector)))
+
+
+def make_points(count: int = 120, seed: int = 3) -> list[IndexedPoint]:
+    rng = np.random.default_rng(seed)
+    points = []
+    for n in range(count):
+        word = WORDS[n % len(WORDS)]
+        product = Product(
+            id=f"T{n:03d}",
+            title=f"{word.title()} piece {n}",
+            category=CATEGORIES[n % len(CATEGORIES)],
+            brand=BRANDS[n % len(BRANDS)],
+            price=float(10 + (n * 7) % 190),
+            in_stock=n % 4 != 0,
+            stock=0 if n % 4 == 0 else 5,
+        )
+        points.append(
+            IndexedPoint(
+                product=product,
+                dense={DENSE: unit(rng, 384), MULTILINGUAL: unit(rng, 512)},
+                # the word repeats a different number of times per product, so BM25 scores do not tie
+                sparse=SPARSE.document(f"{(word + ' ') * (1 + n // len(WORDS))}piece {n} {product.category}"),
+                content_hash=product.content_hash(),
+            )
+        )
+    return points
+
+
+POINTS = make_points()
+
+
+@pytest.fixture(params=["edge", "server"])
+def index(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ProductIndex]:
+    built: ProductIndex
+    if request.param == "edge":
+        built = EdgeIndex(tmp_path / "edge")
+    else:
+        built = ServerIndex(QdrantClient(location=":memory:"), alias="products")
+    built.apply(POINTS, [])
+    yield built
+    built.close()
+
+
+@pytest.fixture
+def both(tmp_path: Path) -> Iterator[tuple[ProductIndex, ProductIndex]]:
+    edge = EdgeIndex(tmp_path / "edge2")
+    server = ServerIndex(QdrantClient(location=":memory:"), alias="products")
+    for built in (edge, server):
+        built.apply(POINTS, [])
+    yield edge, server
+    edge.close()
+    server.close()
+
+
+def brute_force(query: list[float], name: str, allowed: set[str] | None = None, k: int = 10) -> list[str]:
+    q = np.array(query)
+    scored = [
+        (float(np.dot(q, p.dense[name])), p.product.id) for p in POINTS if allowed is None or p.product.id in allowed
+    ]
+    return [pid for _, pid in sorted(scored, reverse=True)[:k]]
+
+
+def test_count_get_and_hashes(index: ProductIndex) -> None:
+    assert index.count() == len(POINTS)
+    got = index.get(["T005", "T999", "T001"])
+    assert list(got) == ["T005", "T001"]
+    assert got["T005"] == POINTS[5].product
+    hashes = index.content_hashes()
+    assert len(hashes) == len(POINTS) and hashes["T007"] == POINTS[7].content_hash
+
+
+def test_dense_search_matches_brute_force(index: ProductIndex) -> None:
+    for probe in (0, 17, 64):
+        query = POINTS[probe].dense[DENSE]
+        hits = index.search(IndexQuery(dense={DENSE: query}, limit=10))
+        assert [h.id for h in hits] == brute_force(query, DENSE)
+        assert hits[0].id == POINTS[probe].product.id
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        SearchFilters(category="Tops"),
+        SearchFilters(category="Tops > Knits"),
+        SearchFilters(min_price=50, max_price=90),
+        SearchFilters(in_stock=True),
+        SearchFilters(in_stock=False),
+        SearchFilters(brand="Wren", category="Dresses"),
+        SearchFilters(exclude_ids=["T000", "T001", "T002"]),
+        SearchFilters(ids=["T010", "T020", "T030"]),
+    ],
+)
+def test_filtered_search_is_exact_and_respects_filters(index: ProductIndex, filters: SearchFilters) -> None:
+    def allowed(p: Product) -> bool:
+        return (
+            (filters.category is None or (p.category + " > ").startswith(filters.category + " > "))
+            and (filters.min_price is None or p.price >= filters.min_price)
+            and (filters.max_price is None or p.price <= filters.max_price)
+            and (filters.in_stock is None or p.in_stock == filters.in_stock)
+            and (filters.brand is None or p.brand == filters.brand)
+            and (filters.ids is None or p.id in filters.ids)
+            and (not filters.exclude_ids or p.id not in filters.exclude_ids)
+        )
+
+    permitted = {p.product.id for p in POINTS if allowed(p.product)}
+    query = POINTS[33].dense[DENSE]
+    hits = index.search(IndexQuery(dense={DENSE: query}, filters=filters, limit=10))
+    assert hits, "a filter that matches products returned nothing"
+    assert all(allowed(h.product) for h in hits)
+    assert [h.id for h in hits] == brute_force(query, DENSE, permitted)
+
+
+def tie_groups(hits: list[Hit], digits: int) -> list[frozenset[str]]:
+    """Ranked groups of equally scored ids: the order an index owes, whatever it does with ties."""
+    groups: list[frozenset[str]] = []
+    for _, group in groupby(hits, key=lambda h: round(h.score, digits)):
+        groups.append(frozenset(h.id for h in group))
+    return groups
+
+
+def test_sparse_and_hybrid_rank_alike_on_both(both: tuple[ProductIndex, ProductIndex]) -> None:
+    edge, server = both
+    sparse_query = SPARSE.query("cashmere piece")
+    sparse_only = IndexQuery(sparse=sparse_query, limit=len(POINTS))
+    edge_hits, server_hits = edge.search(sparse_only), server.search(sparse_only)
+    assert tie_groups(edge_hits, 4) == tie_groups(server_hits, 4)
+    cashmere = [h for h in edge_hits if "Cashmere" in h.product.title]
+    assert cashmere and edge_hits[: len(cashmere)] == cashmere  # the keyword matches come first
+    # RRF scores differ in scale between the engines (local mode's fusion differs in detail): the same
+    # candidates must come back and the same best one
+    hybrid_queries = [
+        IndexQuery(dense={DENSE: POINTS[8].dense[DENSE]}, sparse=sparse_query, limit=60, prefetch_limit=30),
+        IndexQuery(
+            dense={DENSE: POINTS[8].dense[DENSE], MULTILINGUAL: POINTS[9].dense[MULTILINGUAL]},
+            sparse=sparse_query,
+            filters=SearchFilters(in_stock=True),
+            limit=90,
+            prefetch_limit=30,
+        ),
+    ]
+    for query in hybrid_queries:
+        edge_hits, server_hits = edge.search(query), server.search(query)
+        assert len(edge_hits) == len(server_hits) > 0
+        assert {h.id for h in edge_hits} == {h.id for h in server_hits}
+        assert tie_groups(edge_hits, 9)[0] == tie_groups(server_hits, 9)[0]
+
+
+def test_updates_deletes_and_versions(index: ProductIndex) -> None:
+    before = index.version
+    assert index.apply([], []) == before  # nothing to do, nothing changes
+    changed = POINTS[3].product.model_copy(update={"title": "Renamed piece", "price": 999.0})
+    point = IndexedPoint(changed, POINTS[3].dense, POINTS[3].sparse, changed.content_hash())
+    after = index.apply([point], ["T004"])
+    assert after != before and index.version == after
+    assert index.get(["T003"])["T003"].price == 999.0
+    assert index.get(["T004"]) == {}
+    assert index.count() == len(POINTS) - 1
+
+
+def test_replace_keeps_only_the_given_products(index: ProductIndex) -> None:
+    index.apply(POINTS[:10], [], replace=True)
+    assert index.count() == 10
+    assert set(index.content_hashes()) == {p.product.id for p in POINTS[:10]}
+    assert index.search(IndexQuery(dense={DENSE: POINTS[50].dense[DENSE]}, limit=3))[0].id in {
+        p.product.id for p in POINTS[:10]
+    }

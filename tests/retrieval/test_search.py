@@ -1,0 +1,80 @@
+"""Search over the real demo catalog with the real encoders and the embedded Qdrant engine."""
+
+from __future__ import annotations
+
+import pytest
+
+from retrieval.catalog_service import CatalogService
+from retrieval.embed import CachedEncoder
+from retrieval.index.base import SearchFilters
+from retrieval.retriever import ProductRetriever, product_card
+from retrieval.search import query_route
+
+
+@pytest.mark.parametrize(
+    ("text", "route"),
+    [("red linen dress", "english"), ("robe d'été en lin", "english"), ("红色连衣裙", "multilingual"),
+     ("джинсы", "multilingual"), ("2024", "english"), ("linen 连衣裙 dress", "english")],
+)  # fmt: skip
+def test_queries_are_routed_by_script(text: str, route: str) -> None:
+    assert query_route(text) == route
+
+
+def test_keyword_and_semantic_queries_find_the_right_class(catalog: CatalogService) -> None:
+    cases = [
+        ("skinny jeans", "Bottoms > Jeans"),
+        ("pleated midi skirt", "Bottoms > Skirts"),
+        ("warm wool overcoat", "Jackets > Outerwear"),
+        ("swimsuit for the beach", "Intimate > Swim"),
+    ]
+    for text, category in cases:
+        hits = catalog.search(text, limit=5).hits
+        assert sum(h.product.category == category for h in hits) >= 4, (text, [h.product.category for h in hits])
+
+
+def test_chinese_queries_reach_english_products(catalog: CatalogService) -> None:
+    result = catalog.search("牛仔裤", limit=5)  # jeans
+    assert result.route == "multilingual"
+    assert sum(h.product.category == "Bottoms > Jeans" for h in result.hits) >= 3
+
+
+@pytest.mark.parametrize("mode", ["hybrid", "dense", "sparse"])
+def test_filters_are_always_respected(catalog: CatalogService, mode: str) -> None:
+    filters = SearchFilters(category="Tops", min_price=30, max_price=90, in_stock=True)
+    hits = catalog.search("soft cotton", filters, limit=20, mode=mode).hits  # type: ignore[arg-type]
+    assert hits
+    for hit in hits:
+        p = hit.product
+        assert p.category.startswith("Tops > ") and 30 <= p.price <= 90 and p.in_stock
+
+
+def test_sparse_mode_matches_keywords(catalog: CatalogService) -> None:
+    hits = catalog.search("cashmere", limit=10, mode="sparse").hits
+    assert hits and all("cashmere" in (h.product.title + h.product.description).lower() for h in hits)
+
+
+def test_query_embeddings_are_cached(catalog: CatalogService) -> None:
+    encoder = catalog.searcher.dense
+    assert isinstance(encoder, CachedEncoder)
+    catalog.search("a query seen twice", limit=3)
+    hits_before = encoder.hits
+    catalog.search("a query seen twice", limit=3)
+    assert encoder.hits == hits_before + 1
+
+
+def test_reingest_of_the_same_feed_changes_nothing(catalog: CatalogService, demo_store) -> None:  # type: ignore[no-untyped-def]
+    version = catalog.index.version
+    outcome = catalog.ingest_feed((demo_store / "products.jsonl").read_bytes(), "jsonl")
+    assert outcome.report.written == 0 and outcome.report.unchanged == outcome.report.accepted
+    assert catalog.index.version == version
+
+
+def test_langchain_retriever_returns_product_documents(catalog: CatalogService) -> None:
+    retriever = ProductRetriever(search=catalog.searcher, k=3, filters=SearchFilters(in_stock=True))
+    documents = retriever.invoke("linen dress")
+    assert len(documents) == 3
+    for document in documents:
+        product = catalog.get(document.metadata["id"])
+        assert product is not None and product.in_stock
+        assert document.page_content == product_card(product)
+        assert document.page_content.startswith(f"[{product.id}] ")
