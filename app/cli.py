@@ -164,19 +164,62 @@ def ingest(
     )
 
 
+def _eval_search() -> None:
+    import json
+    import tempfile
+
+    from app.wiring import build_catalog
+    from eval import search_eval
+    from retrieval.catalog import Product
+    from retrieval.demo_store import write_demo_store
+
+    settings = get_settings()
+    with tempfile.TemporaryDirectory(prefix="shopassist-eval-") as tmp:
+        store = Path(tmp) / "demo"
+        write_demo_store(store)
+        feed = (store / "products.jsonl").read_bytes()
+        products = [Product.model_validate(json.loads(line)) for line in feed.decode().splitlines()]
+        catalog = build_catalog(
+            settings.model_copy(
+                update={"data_dir": Path(tmp), "qdrant": settings.qdrant.model_copy(update={"url": None})}
+            )
+        )
+        try:
+            with console.status("indexing the demo store…"):
+                catalog.ingest_feed(feed, "jsonl")
+            with console.status("running the labelled queries…"):
+                figures = search_eval.run(catalog, products)
+        finally:
+            catalog.index.close()
+    table = Table("variant", "queries", "nDCG@10", "recall@10", "MRR", title="eval: search (demo store)")
+    for name, row in figures.items():
+        table.add_row(
+            name, f"{row['queries']:.0f}", f"{row['ndcg@10']:.3f}", f"{row['recall@10']:.3f}", f"{row['mrr']:.3f}"
+        )
+    console.print(table)
+
+
 @cli.command("eval")
 def run_eval(
-    suite: Annotated[str, typer.Option(help="which suite: llm")] = "llm",
-    cases: Annotated[int, typer.Option(min=1, help="number of cases")] = 12,
+    suite: Annotated[str, typer.Option(help="which suite: llm, search, all")] = "all",
+    cases: Annotated[int, typer.Option(min=1, help="number of LLM cases")] = 12,
 ) -> None:
-    """Run an evaluation suite against the configured backend and print its figures."""
+    """Run evaluation suites and print their figures."""
+    if suite not in {"llm", "search", "all"}:
+        raise typer.BadParameter(f"unknown suite {suite!r}; available: llm, search, all")
+    if suite in {"search", "all"}:
+        _eval_search()
+    if suite in {"llm", "all"}:
+        _eval_llm(cases)
+
+
+def _eval_llm(cases: int) -> None:
     from app.llm.service import LLMService
     from app.observability import Metrics
     from eval import llm_grounding
 
     settings = get_settings()
-    if suite != "llm":
-        raise typer.BadParameter(f"unknown suite {suite!r}; available: llm")
+    suite = "llm"
     llm = LLMService(settings.llm, Metrics())
     with console.status(f"starting the LLM ({settings.llm.backend})…"):
         llm.start()

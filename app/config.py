@@ -77,8 +77,6 @@ class SearchSettings(BaseModel):
     mode: Literal["hybrid", "dense", "sparse"] = Field("hybrid", description="default retrieval mode")
     prefetch_limit: int = Field(50, ge=1, description="candidates per retriever before RRF fusion")
     rrf_k: int = Field(60, ge=1, description="reciprocal-rank-fusion constant")
-    default_limit: int = Field(10, ge=1)
-    max_limit: int = Field(100, ge=1)
 
 
 class LogSettings(BaseModel):

@@ -18,15 +18,31 @@ console = Console()
 
 
 def _benches() -> dict[str, Callable[[], dict[str, Any]]]:
-    from eval import bench_llm, bench_service
+    from eval import bench_llm, bench_search, bench_service
 
-    return {"llm": bench_llm.run, "service": bench_service.run}
+    return {
+        "search-engines": bench_search.engines,
+        "search-ingest": bench_search.ingest,
+        "search-http": bench_search.http,
+        "llm": bench_llm.run,
+        "service": bench_service.run,
+    }
+
+
+def _rows(figures: dict[str, Any], prefix: str = "") -> list[tuple[str, str]]:
+    rows: list[tuple[str, str]] = []
+    for key, value in figures.items():
+        if isinstance(value, dict):
+            rows.extend(_rows(value, f"{prefix}{key}."))
+        else:
+            rows.append((f"{prefix}{key}", f"{value:.3f}" if isinstance(value, float) else str(value)))
+    return rows
 
 
 def _show(name: str, figures: dict[str, Any]) -> None:
     table = Table("figure", "value", title=f"bench: {name}")
-    for key, value in figures.items():
-        table.add_row(key, f"{value:.3f}" if isinstance(value, float) else str(value))
+    for key, value in _rows(figures):
+        table.add_row(key, value)
     console.print(table)
 
 

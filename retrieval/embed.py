@@ -46,12 +46,13 @@ def product_text(product: Product) -> str:
     parts = [product.title]
     if product.category:
         parts.append(product.category)
+    named = " ".join(parts).lower()
     for key in KEY_ATTRIBUTES:
         value = product.attributes.get(key)
-        if isinstance(value, list):
-            parts.append(", ".join(value))
-        elif value not in (None, "", False):
-            parts.append(str(value))
+        values = value if isinstance(value, list) else [] if value in (None, "", False) else [str(value)]
+        fresh = [v for v in values if v.lower() not in named]  # what the title already says costs tokens only
+        if fresh:
+            parts.append(", ".join(fresh))
     return ". ".join(parts)
 
 

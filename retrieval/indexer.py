@@ -51,6 +51,8 @@ class CatalogIndexer:
         self._lock = threading.Lock()  # one ingest at a time; searches go on
 
     def embed(self, products: Sequence[Product], progress: Progress | None = None) -> list[IndexedPoint]:
+        # similar lengths batch together: less padding in the transformer
+        products = sorted(products, key=lambda p: len(product_text(p)))
         points: list[IndexedPoint] = []
         for start in range(0, len(products), self.batch_size):
             batch = products[start : start + self.batch_size]

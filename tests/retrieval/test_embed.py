@@ -30,7 +30,8 @@ def test_product_text_is_short_and_keyword_text_complete() -> None:
         description="A long description about the dress.",
         attributes={"colour": ["red", "navy"], "material": "linen", "size": ["S", "M"], "petite": True},
     )
-    assert product_text(product) == "Wren Airy Linen Midi Dress. Dresses > Dresses. red, navy. linen"
+    # the material is already in the title: not repeated
+    assert product_text(product) == "Wren Airy Linen Midi Dress. Dresses > Dresses. red, navy"
     words = keyword_text(product)
     assert "description about the dress" in words and "petite" in words and "S M" in words
 

@@ -1,0 +1,351 @@
+"""Search benchmarks: the engines at 10k and 100k products, ingest throughput, the HTTP search endpoint.
+
+Engine level: real MiniLM embeddings of the demo products plus noisy copies (scale), one search thread,
+Qdrant's engine in process (qdrant-edge) against qdrant-client's local mode in the same run, recall@10 of
+HNSW against exact search. Figures are printed as measured; ratios compare variants of the same run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from retrieval.catalog import Product
+from retrieval.demo_store import write_demo_store
+from retrieval.embed import OnnxMiniLMEncoder, product_text
+
+Matrix = npt.NDArray[np.float32]
+
+
+def _percentile(values: list[float], q: float) -> float:
+    return float(np.percentile(np.array(values), q))
+
+
+def demo_products(root: Path) -> list[Product]:
+    store = root / "demo"
+    write_demo_store(store)
+    return [Product.model_validate(json.loads(line)) for line in (store / "products.jsonl").read_text().splitlines()]
+
+
+def scaled_vectors(base: Matrix, count: int, seed: int = 0, noise: float = 0.8) -> Matrix:
+    """``count`` vectors: the real ones, then noisy copies (real-embedding neighbourhoods at scale)."""
+    rng = np.random.default_rng(seed)
+    rows = [base]
+    while sum(len(r) for r in rows) < count:
+        jitter = rng.normal(scale=noise / np.sqrt(base.shape[1]), size=base.shape).astype(np.float32)
+        rows.append(base + jitter)
+    out = np.vstack(rows)[:count]
+    normalised: Matrix = (out / np.linalg.norm(out, axis=1, keepdims=True)).astype(np.float32)
+    return normalised
+
+
+def _edge_engine(
+    path: Path, vectors: Matrix, payloads: list[dict[str, Any]], m: int, ef_construct: int
+) -> tuple[Any, float, float]:
+    import qdrant_edge as qe
+
+    config = qe.EdgeConfig(
+        vectors={"dense": qe.EdgeVectorParams(size=vectors.shape[1], distance=qe.Distance.Cosine)},
+        hnsw_config=qe.HnswIndexConfig(m=m, ef_construct=ef_construct, full_scan_threshold=10_000),
+        max_search_threads=1,
+    )
+    shard = qe.EdgeShard.create(str(path), config)
+    shard.update(qe.UpdateOperation.create_field_index("category_prefixes", qe.PayloadSchemaType.Keyword))
+    shard.update(qe.UpdateOperation.create_field_index("price", qe.PayloadSchemaType.Float))
+    started = time.perf_counter()
+    for start in range(0, len(vectors), 1000):
+        shard.update(
+            qe.UpdateOperation.upsert_points(
+                [
+                    qe.Point(i, {"dense": vectors[i].tolist()}, payloads[i])
+                    for i in range(start, min(start + 1000, len(vectors)))
+                ]
+            )
+        )
+    upserted = time.perf_counter()
+    shard.optimize()
+    built = time.perf_counter()
+    return shard, upserted - started, built - upserted
+
+
+def _edge_search(shard: Any, query: Matrix, filtered: bool, ef: int | None, k: int = 10) -> list[int]:
+    import qdrant_edge as qe
+
+    flt = None
+    if filtered:
+        flt = qe.Filter(
+            must=[
+                qe.FieldCondition(key="category_prefixes", match=qe.MatchValue("Tops")),
+                qe.FieldCondition(key="price", range=qe.RangeFloat(gte=30.0, lte=120.0)),
+            ]
+        )
+    params = qe.SearchParams(exact=True) if ef is None else qe.SearchParams(hnsw_ef=ef)
+    hits = shard.query(
+        qe.QueryRequest(limit=k, query=qe.Query.Nearest(query.tolist(), using="dense"), filter=flt, params=params)
+    )
+    return [int(h.id) for h in hits]
+
+
+def _local_search(client: Any, query: Matrix, filtered: bool, k: int = 10) -> list[int]:
+    from qdrant_client import models as qm
+
+    flt = None
+    if filtered:
+        flt = qm.Filter(
+            must=[
+                qm.FieldCondition(key="category_prefixes", match=qm.MatchValue(value="Tops")),
+                qm.FieldCondition(key="price", range=qm.Range(gte=30.0, lte=120.0)),
+            ]
+        )
+    response = client.query_points("bench", query=query.tolist(), using="dense", query_filter=flt, limit=k)
+    return [int(p.id) for p in response.points]
+
+
+HNSW_CONFIGS = ((32, 256),)  # (m, ef_construct): the defaults of app/config.py
+SEARCH_EFS = (128, 256, 512)
+
+
+def engines(scales: tuple[int, ...] = (10_000, 100_000), queries: int = 300, local_queries: int = 30) -> dict[str, Any]:
+    from qdrant_client import QdrantClient
+    from qdrant_client import models as qm
+
+    figures: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory(prefix="bench-engines-") as tmp:
+        root = Path(tmp)
+        products = demo_products(root)
+        encoder = OnnxMiniLMEncoder(threads=2)
+        base = encoder.encode([product_text(p) for p in products])
+        query_texts = [
+            json.loads(line)["query"]
+            for line in (Path(__file__).parent / "data" / "search_queries.jsonl").read_text().splitlines()
+        ]
+        query_base = encoder.encode(query_texts)
+        rng = np.random.default_rng(1)
+        for scale in scales:
+            vectors = scaled_vectors(base, scale)
+            payloads = []
+            for i in range(scale):
+                p = products[i % len(products)]
+                parts = p.category.split(" > ")
+                payloads.append(
+                    {"category_prefixes": [" > ".join(parts[: j + 1]) for j in range(len(parts))], "price": p.price}
+                )
+            qvecs = scaled_vectors(query_base, queries, seed=2, noise=0.2)
+            row: dict[str, Any] = {}
+            for m, ef_construct in HNSW_CONFIGS:
+                shard, upsert_s, build_s = _edge_engine(
+                    root / f"edge-{scale}-{m}-{ef_construct}", vectors, payloads, m=m, ef_construct=ef_construct
+                )
+                config = f"m{m}_efc{ef_construct}"
+                row[f"{config}.upsert_s"] = upsert_s
+                row[f"{config}.hnsw_build_s"] = build_s
+                for filtered in (False, True):
+                    label = "filtered" if filtered else "unfiltered"
+                    exact = [_edge_search(shard, q, filtered, None) for q in qvecs]
+                    for ef in SEARCH_EFS:
+                        for _ in range(20):  # warm caches
+                            _edge_search(shard, qvecs[rng.integers(len(qvecs))], filtered, ef)
+                        latencies, found = [], []
+                        for q in qvecs:
+                            t0 = time.perf_counter()
+                            found.append(_edge_search(shard, q, filtered, ef))
+                            latencies.append((time.perf_counter() - t0) * 1000)
+                        pairs = zip(found, exact, strict=True)
+                        recall = statistics.mean(len(set(a) & set(b)) / max(len(b), 1) for a, b in pairs)
+                        key = f"{config}.ef{ef}.{label}"
+                        row[f"{key}.p50_ms"] = _percentile(latencies, 50)
+                        row[f"{key}.p99_ms"] = _percentile(latencies, 99)
+                        row[f"{key}.recall@10"] = recall
+                shard.close()
+            client = QdrantClient(location=":memory:")
+            client.create_collection(
+                "bench", vectors_config={"dense": qm.VectorParams(size=vectors.shape[1], distance=qm.Distance.COSINE)}
+            )
+            for start in range(0, scale, 2000):
+                client.upload_points(
+                    "bench",
+                    [
+                        qm.PointStruct(id=i, vector={"dense": vectors[i].tolist()}, payload=payloads[i])
+                        for i in range(start, min(start + 2000, scale))
+                    ],
+                )
+            for filtered in (False, True):
+                label = "filtered" if filtered else "unfiltered"
+                latencies = []
+                for q in qvecs[:local_queries]:
+                    t0 = time.perf_counter()
+                    _local_search(client, q, filtered)
+                    latencies.append((time.perf_counter() - t0) * 1000)
+                row[f"local_{label}_p50_ms"] = _percentile(latencies, 50)
+                row[f"local_{label}_p99_ms"] = _percentile(latencies, 99)
+                m, ef_construct = HNSW_CONFIGS[0]
+                edge_p50 = row[f"m{m}_efc{ef_construct}.ef256.{label}.p50_ms"]
+                row[f"local_over_edge_{label}_p50"] = row[f"local_{label}_p50_ms"] / edge_p50
+            client.close()
+            figures[f"{scale}"] = row
+    return figures
+
+
+def ingest(backends: tuple[str, ...] = ("onnx-int8", "torch")) -> dict[str, Any]:
+    """Products/s through the one ingest path (both encoders + BM25 + index write) per MiniLM backend."""
+    from app.config import EmbedSettings, Settings
+    from app.wiring import build_catalog
+
+    figures: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory(prefix="bench-ingest-") as tmp:
+        root = Path(tmp)
+        products = demo_products(root)
+        feed = (root / "demo" / "products.jsonl").read_bytes()
+        for backend in backends:
+            settings = Settings(_env_file=None, data_dir=root / backend, embed=EmbedSettings(backend=backend))
+            catalog = build_catalog(settings)
+            catalog.warm()
+            started = time.perf_counter()
+            outcome = catalog.ingest_feed(feed, "jsonl")
+            total = time.perf_counter() - started
+            report = outcome.report
+            figures[backend] = {
+                "products": len(products),
+                "embed_s": report.embed_seconds,
+                "write_and_index_s": report.write_seconds,
+                "products_per_s_embedding": report.written / report.embed_seconds,
+                "products_per_s_total": report.written / total,
+            }
+            catalog.index.close()
+    return figures
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def _load(base: str, key: str, paths: list[str], concurrency: int, total: int) -> tuple[list[float], float, int]:
+    import httpx
+
+    latencies: list[float] = []
+    errors = 0
+    queue: asyncio.Queue[str] = asyncio.Queue()
+    for i in range(total):
+        queue.put_nowait(paths[i % len(paths)])
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(
+        base_url=base, headers={"Authorization": f"Bearer {key}"}, limits=limits, timeout=10
+    ) as client:
+
+        async def worker() -> None:
+            nonlocal errors
+            while True:
+                try:
+                    path = queue.get_nowait()
+                except asyncio.QueueEmpty:
+                    return
+                t0 = time.perf_counter()
+                response = await client.get(path)
+                latencies.append((time.perf_counter() - t0) * 1000)
+                if response.status_code != 200:
+                    errors += 1
+
+        started = time.perf_counter()
+        await asyncio.gather(*[worker() for _ in range(concurrency)])
+        wall = time.perf_counter() - started
+    return latencies, wall, errors
+
+
+def http(concurrency: int = 4, total: int = 3000) -> dict[str, Any]:
+    """`/v1/products/search` over loopback against `shopassist serve` with the demo catalog."""
+    from urllib.parse import urlencode
+
+    with tempfile.TemporaryDirectory(prefix="bench-http-") as tmp:
+        root = Path(tmp)
+        demo_products(root)
+        env = {k: v for k, v in os.environ.items() if not k.startswith("SHOPASSIST_")}
+        env.update(
+            SHOPASSIST_DATA_DIR=str(root),
+            SHOPASSIST_ADMIN_API_KEY="bench-admin-key-0123456789",
+            SHOPASSIST_LLM__MODEL="smollm2-135m",
+            SHOPASSIST_LOG__LEVEL="WARNING",
+        )
+        bin_dir = Path(sys.executable).parent
+        subprocess.run(  # noqa: S603 - our own console script, fixed arguments
+            [str(bin_dir / "shopassist"), "ingest", str(root / "demo" / "products.jsonl")],
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+        port = _free_port()
+        server = subprocess.Popen(  # noqa: S603 - our own console script, fixed arguments
+            [str(bin_dir / "shopassist"), "serve", "--port", str(port)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            import httpx
+
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline:
+                try:
+                    if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                time.sleep(0.3)
+            queries = [
+                json.loads(line)
+                for line in (Path(__file__).parent / "data" / "search_queries.jsonl").read_text().splitlines()
+            ]
+            rng = random.Random(3)
+            paths = []
+            for q in queries:
+                for text in filter(None, [q["query"], q.get("zh")]):
+                    params: dict[str, Any] = {"q": text, "limit": 10}
+                    if rng.random() < 0.5:
+                        params.update(category=q["categories"][0].split(" > ")[0], in_stock="true", max_price=150)
+                    paths.append("/v1/products/search?" + urlencode(params))
+            asyncio.run(
+                _load(base, env["SHOPASSIST_ADMIN_API_KEY"], paths, concurrency, len(paths))
+            )  # warm: embeddings cached
+            latencies, wall, errors = asyncio.run(
+                _load(base, env["SHOPASSIST_ADMIN_API_KEY"], paths, concurrency, total)
+            )
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    return {
+        "requests": total,
+        "concurrency": concurrency,
+        "rps": total / wall,
+        "p50_ms": _percentile(latencies, 50),
+        "p99_ms": _percentile(latencies, 99),
+        "errors": errors,
+        "distinct_queries": len(paths),
+    }
+
+
+def run() -> dict[str, Any]:
+    return {"engines": engines(), "ingest": ingest(), "http": http()}
+
+
+if __name__ == "__main__":
+    which = sys.argv[1] if len(sys.argv) > 1 else "all"
+    jobs: dict[str, Callable[[], dict[str, Any]]] = {"engines": engines, "ingest": ingest, "http": http}
+    selected = jobs if which == "all" else {which: jobs[which]}
+    for name, job in selected.items():
+        print(name, json.dumps(job(), indent=2))
