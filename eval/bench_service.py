@@ -30,6 +30,11 @@ def run(model: str = "qwen2.5-1.5b", requests: int = 200) -> dict[str, Any]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SHOPASSIST_")}
     env.update(SHOPASSIST_DATA_DIR=str(data_dir), SHOPASSIST_LLM__MODEL=model, SHOPASSIST_LOG__LEVEL="WARNING")
     shopassist = Path(sys.executable).parent / "shopassist"
+    # what `make run` does: demo store, ingest, serve
+    subprocess.run([str(shopassist), "demo-data"], env=env, check=True, capture_output=True)  # noqa: S603
+    subprocess.run(  # noqa: S603 - our own console script, fixed arguments
+        [str(shopassist), "ingest", str(data_dir / "demo" / "products.jsonl")], env=env, check=True, capture_output=True
+    )
     started = time.perf_counter()
     process = subprocess.Popen(  # noqa: S603 - our own console script, fixed arguments
         [str(shopassist), "serve", "--port", str(port)],
@@ -57,8 +62,15 @@ def run(model: str = "qwen2.5-1.5b", requests: int = 200) -> dict[str, Any]:
             for _ in range(requests):
                 client.get("/healthz")
             healthz_rps = requests / (time.perf_counter() - t0)
+            key = (data_dir / "admin_api_key").read_text().strip()
+            for text in ("linen dress", "wool coat", "牛仔裤", "cashmere sweater", "swimsuit"):
+                response = client.get(
+                    "/v1/products/search", params={"q": text}, headers={"Authorization": f"Bearer {key}"}
+                )
+                response.raise_for_status()
         return {
             "model": model,
+            "catalog_products": 1199,
             "ready_s": ready_s,
             "rss_mib": rss_mib(process.pid),
             "peak_rss_mib": peak_rss_mib(process.pid),
