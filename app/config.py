@@ -56,9 +56,12 @@ class QdrantSettings(BaseModel):
     collection: str = Field("products", description="collection alias (rebuilds switch it atomically)")
     shards: int = Field(1, ge=1, description="shards of a new server collection")
     replication_factor: int = Field(1, ge=1, description="replicas of a new server collection")
-    hnsw_m: int = Field(16, ge=4, description="HNSW links per node")
-    hnsw_ef_construct: int = Field(128, ge=8, description="HNSW build beam")
-    hnsw_ef: int = Field(128, ge=8, description="HNSW search beam")
+    hnsw_m: int = Field(32, ge=4, description="HNSW links per node")
+    hnsw_ef_construct: int = Field(256, ge=8, description="HNSW build beam")
+    hnsw_ef: int = Field(1024, ge=8, description="HNSW search beam")
+    quantization: Literal["int8", "none"] = Field(
+        "int8", description="int8 scalar quantization of the dense vectors (in RAM), rescored with the originals"
+    )
     keep_versions: int = Field(2, ge=1, description="embedded index versions kept on disk (current + previous)")
 
 

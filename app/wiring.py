@@ -79,6 +79,7 @@ def build_index(settings: Settings) -> ProductIndex:
             hnsw_m=q.hnsw_m,
             hnsw_ef_construct=q.hnsw_ef_construct,
             hnsw_ef=q.hnsw_ef,
+            int8=q.quantization == "int8",
         )
     from retrieval.index.edge import EdgeIndex
 
@@ -87,6 +88,7 @@ def build_index(settings: Settings) -> ProductIndex:
         hnsw_m=q.hnsw_m,
         hnsw_ef_construct=q.hnsw_ef_construct,
         hnsw_ef=q.hnsw_ef,
+        int8=q.quantization == "int8",
         keep_versions=q.keep_versions,
     )
 

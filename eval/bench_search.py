@@ -54,12 +54,17 @@ def scaled_vectors(base: Matrix, count: int, seed: int = 0, noise: float = 0.8) 
 
 
 def _edge_engine(
-    path: Path, vectors: Matrix, payloads: list[dict[str, Any]], m: int, ef_construct: int
+    path: Path, vectors: Matrix, payloads: list[dict[str, Any]], m: int, ef_construct: int, int8: bool = False
 ) -> tuple[Any, float, float]:
     import qdrant_edge as qe
 
+    quantization = qe.ScalarQuantizationConfig(type=qe.ScalarType.Int8, always_ram=True) if int8 else None
     config = qe.EdgeConfig(
-        vectors={"dense": qe.EdgeVectorParams(size=vectors.shape[1], distance=qe.Distance.Cosine)},
+        vectors={
+            "dense": qe.EdgeVectorParams(
+                size=vectors.shape[1], distance=qe.Distance.Cosine, quantization_config=quantization
+            )
+        },
         hnsw_config=qe.HnswIndexConfig(m=m, ef_construct=ef_construct, full_scan_threshold=10_000),
         max_search_threads=1,
     )
@@ -82,7 +87,9 @@ def _edge_engine(
     return shard, upserted - started, built - upserted
 
 
-def _edge_search(shard: Any, query: Matrix, filtered: bool, ef: int | None, k: int = 10) -> list[int]:
+def _edge_search(
+    shard: Any, query: Matrix, filtered: bool, ef: int | None, k: int = 10, int8: bool = False
+) -> list[int]:
     import qdrant_edge as qe
 
     flt = None
@@ -93,7 +100,13 @@ def _edge_search(shard: Any, query: Matrix, filtered: bool, ef: int | None, k: i
                 qe.FieldCondition(key="price", range=qe.RangeFloat(gte=30.0, lte=120.0)),
             ]
         )
-    params = qe.SearchParams(exact=True) if ef is None else qe.SearchParams(hnsw_ef=ef)
+    if ef is None:
+        params = qe.SearchParams(exact=True)
+    elif int8:  # search the int8 copy, rescore the best 2x candidates with the full vectors
+        quantized = qe.QuantizationSearchParams(rescore=True, oversampling=2.0)
+        params = qe.SearchParams(hnsw_ef=ef, quantization=quantized)
+    else:
+        params = qe.SearchParams(hnsw_ef=ef)
     hits = shard.query(
         qe.QueryRequest(limit=k, query=qe.Query.Nearest(query.tolist(), using="dense"), filter=flt, params=params)
     )
@@ -115,8 +128,10 @@ def _local_search(client: Any, query: Matrix, filtered: bool, k: int = 10) -> li
     return [int(p.id) for p in response.points]
 
 
-HNSW_CONFIGS = ((32, 256),)  # (m, ef_construct): the defaults of app/config.py
-SEARCH_EFS = (128, 256, 512)
+# (m, ef_construct, int8 scalar quantization, search beams): the defaults of app/config.py (m 32, ef_construct
+# 256, int8, ef 1024) first, then the same graph on full-precision vectors
+HNSW_CONFIGS = ((32, 256, True, (512, 1024, 2048)), (32, 256, False, (128, 256, 512)))
+DEFAULT_KEY = "m32_efc256_int8.ef1024"
 
 
 def engines(scales: tuple[int, ...] = (10_000, 100_000), queries: int = 300, local_queries: int = 30) -> dict[str, Any]:
@@ -146,23 +161,23 @@ def engines(scales: tuple[int, ...] = (10_000, 100_000), queries: int = 300, loc
                 )
             qvecs = scaled_vectors(query_base, queries, seed=2, noise=0.2)
             row: dict[str, Any] = {}
-            for m, ef_construct in HNSW_CONFIGS:
+            for m, ef_construct, int8, efs in HNSW_CONFIGS:
+                config = f"m{m}_efc{ef_construct}" + ("_int8" if int8 else "")
                 shard, upsert_s, build_s = _edge_engine(
-                    root / f"edge-{scale}-{m}-{ef_construct}", vectors, payloads, m=m, ef_construct=ef_construct
+                    root / f"edge-{scale}-{config}", vectors, payloads, m=m, ef_construct=ef_construct, int8=int8
                 )
-                config = f"m{m}_efc{ef_construct}"
                 row[f"{config}.upsert_s"] = upsert_s
                 row[f"{config}.hnsw_build_s"] = build_s
                 for filtered in (False, True):
                     label = "filtered" if filtered else "unfiltered"
                     exact = [_edge_search(shard, q, filtered, None) for q in qvecs]
-                    for ef in SEARCH_EFS:
+                    for ef in efs:
                         for _ in range(20):  # warm caches
-                            _edge_search(shard, qvecs[rng.integers(len(qvecs))], filtered, ef)
+                            _edge_search(shard, qvecs[rng.integers(len(qvecs))], filtered, ef, int8=int8)
                         latencies, found = [], []
                         for q in qvecs:
                             t0 = time.perf_counter()
-                            found.append(_edge_search(shard, q, filtered, ef))
+                            found.append(_edge_search(shard, q, filtered, ef, int8=int8))
                             latencies.append((time.perf_counter() - t0) * 1000)
                         pairs = zip(found, exact, strict=True)
                         recall = statistics.mean(len(set(a) & set(b)) / max(len(b), 1) for a, b in pairs)
@@ -192,8 +207,7 @@ def engines(scales: tuple[int, ...] = (10_000, 100_000), queries: int = 300, loc
                     latencies.append((time.perf_counter() - t0) * 1000)
                 row[f"local_{label}_p50_ms"] = _percentile(latencies, 50)
                 row[f"local_{label}_p99_ms"] = _percentile(latencies, 99)
-                m, ef_construct = HNSW_CONFIGS[0]
-                edge_p50 = row[f"m{m}_efc{ef_construct}.ef256.{label}.p50_ms"]
+                edge_p50 = row[f"{DEFAULT_KEY}.{label}.p50_ms"]
                 row[f"local_over_edge_{label}_p50"] = row[f"local_{label}_p50_ms"] / edge_p50
             client.close()
             figures[f"{scale}"] = row

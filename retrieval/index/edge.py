@@ -61,6 +61,7 @@ class EdgeIndex:
         hnsw_m: int = 16,
         hnsw_ef_construct: int = 128,
         hnsw_ef: int = 128,
+        int8: bool = False,
         full_scan_threshold_kb: int = 10_000,
         search_threads: int = 1,
         keep_versions: int = 2,
@@ -69,6 +70,7 @@ class EdgeIndex:
         self.hnsw_m = hnsw_m
         self.hnsw_ef_construct = hnsw_ef_construct
         self.hnsw_ef = hnsw_ef
+        self.int8 = int8
         self.full_scan_threshold_kb = full_scan_threshold_kb
         self.search_threads = search_threads
         self.keep_versions = max(keep_versions, 1)
@@ -118,9 +120,13 @@ class EdgeIndex:
                 shutil.rmtree(path, ignore_errors=True)
 
     def _config(self) -> Any:
+        # int8 scalar quantization (in RAM) with rescoring: measured at 100k points it builds HNSW ~3x faster
+        # and reaches a higher recall at the same latency (docs/benchmarks.md)
+        quantization = qe.ScalarQuantizationConfig(type=qe.ScalarType.Int8, always_ram=True) if self.int8 else None
         return qe.EdgeConfig(
             vectors={
-                name: qe.EdgeVectorParams(size=size, distance=qe.Distance.Cosine) for name, size in VECTOR_SIZES.items()
+                name: qe.EdgeVectorParams(size=size, distance=qe.Distance.Cosine, quantization_config=quantization)
+                for name, size in VECTOR_SIZES.items()
             },
             sparse_vectors={SPARSE: qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf)},
             hnsw_config=qe.HnswIndexConfig(
@@ -211,7 +217,13 @@ class EdgeIndex:
     # ---- reads -------------------------------------------------------------------------------------
     def search(self, query: IndexQuery) -> list[Hit]:
         flt = _filter(query.filters)
-        params = qe.SearchParams(exact=True) if query.exact else qe.SearchParams(hnsw_ef=query.hnsw_ef or self.hnsw_ef)
+        if query.exact:
+            params = qe.SearchParams(exact=True)
+        elif self.int8:
+            rescore = qe.QuantizationSearchParams(rescore=True, oversampling=2.0)
+            params = qe.SearchParams(hnsw_ef=query.hnsw_ef or self.hnsw_ef, quantization=rescore)
+        else:
+            params = qe.SearchParams(hnsw_ef=query.hnsw_ef or self.hnsw_ef)
         sources: list[tuple[str, Any]] = [(name, vector) for name, vector in query.dense.items()]
         if query.sparse is not None and query.sparse.indices:
             sources.append((SPARSE, qe.SparseVector(indices=query.sparse.indices, values=query.sparse.values)))

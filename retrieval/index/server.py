@@ -49,6 +49,7 @@ class ServerIndex:
         hnsw_m: int = 16,
         hnsw_ef_construct: int = 128,
         hnsw_ef: int = 128,
+        int8: bool = False,
     ) -> None:
         self.client = client
         self.alias = alias
@@ -57,6 +58,7 @@ class ServerIndex:
         self.hnsw_m = hnsw_m
         self.hnsw_ef_construct = hnsw_ef_construct
         self.hnsw_ef = hnsw_ef
+        self.int8 = int8
         self._write_lock = threading.Lock()
         self._changes = 0
         self._collection = self._resolve_alias()
@@ -86,6 +88,11 @@ class ServerIndex:
             },
             sparse_vectors_config={SPARSE: qm.SparseVectorParams(modifier=qm.Modifier.IDF)},
             hnsw_config=qm.HnswConfigDiff(m=self.hnsw_m, ef_construct=self.hnsw_ef_construct),
+            quantization_config=(
+                qm.ScalarQuantization(scalar=qm.ScalarQuantizationConfig(type=qm.ScalarType.INT8, always_ram=True))
+                if self.int8
+                else None
+            ),
             shard_number=self.shards,
             replication_factor=self.replication_factor,
         )
@@ -154,7 +161,11 @@ class ServerIndex:
     # ---- reads ---------------------------------------------------------------------------------------
     def search(self, query: IndexQuery) -> list[Hit]:
         flt = _filter(query.filters)
-        params = qm.SearchParams(exact=True) if query.exact else qm.SearchParams(hnsw_ef=query.hnsw_ef or self.hnsw_ef)
+        if query.exact:
+            params = qm.SearchParams(exact=True)
+        else:
+            rescore = qm.QuantizationSearchParams(rescore=True, oversampling=2.0) if self.int8 else None
+            params = qm.SearchParams(hnsw_ef=query.hnsw_ef or self.hnsw_ef, quantization=rescore)
         sources: list[tuple[str, Any]] = list(query.dense.items())
         if query.sparse is not None and query.sparse.indices:
             sources.append((SPARSE, qm.SparseVector(indices=query.sparse.indices, values=query.sparse.values)))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 
 import pytest
@@ -95,6 +96,10 @@ def test_request_id_is_echoed_or_generated(live: LiveServer) -> None:
 def test_access_log_is_structured_and_has_no_query_or_body(live: LiveServer, caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.INFO, logger="shopassist.access"), live.client() as client:
         client.get("/healthz?email=jane.doe@example.com", headers={"X-Request-ID": "log-check-1"})
+        # the access line is written once the response has been sent: give the server thread a moment
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and not [r for r in caplog.records if r.name == "shopassist.access"]:
+            time.sleep(0.01)
     records = [r for r in caplog.records if r.name == "shopassist.access"]
     assert records, "no access log record"
     record = records[-1]
