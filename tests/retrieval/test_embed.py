@@ -30,8 +30,7 @@ def test_product_text_is_short_and_keyword_text_complete() -> None:
         description="A long description about the dress.",
         attributes={"colour": ["red", "navy"], "material": "linen", "size": ["S", "M"], "petite": True},
     )
-    # the material is already in the title: not repeated
-    assert product_text(product) == "Wren Airy Linen Midi Dress. Dresses > Dresses. red, navy"
+    assert product_text(product) == "Wren Airy Linen Midi Dress. Dresses > Dresses. red, navy. linen"
     words = keyword_text(product)
     assert "description about the dress" in words and "petite" in words and "S M" in words
 
