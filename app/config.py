@@ -59,6 +59,9 @@ class QdrantSettings(BaseModel):
     hnsw_m: int = Field(32, ge=4, description="HNSW links per node")
     hnsw_ef_construct: int = Field(256, ge=8, description="HNSW build beam")
     hnsw_ef: int = Field(1024, ge=8, description="HNSW search beam")
+    full_scan_threshold_kb: int = Field(
+        20_000, ge=0, description="below this many KB of (filtered) vectors Qdrant searches exactly, not by HNSW"
+    )
     quantization: Literal["int8", "none"] = Field(
         "int8", description="int8 scalar quantization of the dense vectors (in RAM), rescored with the originals"
     )

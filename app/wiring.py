@@ -80,6 +80,7 @@ def build_index(settings: Settings) -> ProductIndex:
             hnsw_ef_construct=q.hnsw_ef_construct,
             hnsw_ef=q.hnsw_ef,
             int8=q.quantization == "int8",
+            full_scan_threshold_kb=q.full_scan_threshold_kb,
         )
     from retrieval.index.edge import EdgeIndex
 
@@ -89,6 +90,7 @@ def build_index(settings: Settings) -> ProductIndex:
         hnsw_ef_construct=q.hnsw_ef_construct,
         hnsw_ef=q.hnsw_ef,
         int8=q.quantization == "int8",
+        full_scan_threshold_kb=q.full_scan_threshold_kb,
         keep_versions=q.keep_versions,
     )
 

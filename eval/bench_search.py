@@ -54,7 +54,13 @@ def scaled_vectors(base: Matrix, count: int, seed: int = 0, noise: float = 0.8) 
 
 
 def _edge_engine(
-    path: Path, vectors: Matrix, payloads: list[dict[str, Any]], m: int, ef_construct: int, int8: bool = False
+    path: Path,
+    vectors: Matrix,
+    payloads: list[dict[str, Any]],
+    m: int,
+    ef_construct: int,
+    int8: bool = False,
+    full_scan_threshold_kb: int = 20_000,
 ) -> tuple[Any, float, float]:
     import qdrant_edge as qe
 
@@ -65,7 +71,7 @@ def _edge_engine(
                 size=vectors.shape[1], distance=qe.Distance.Cosine, quantization_config=quantization
             )
         },
-        hnsw_config=qe.HnswIndexConfig(m=m, ef_construct=ef_construct, full_scan_threshold=10_000),
+        hnsw_config=qe.HnswIndexConfig(m=m, ef_construct=ef_construct, full_scan_threshold=full_scan_threshold_kb),
         max_search_threads=1,
     )
     shard = qe.EdgeShard.create(str(path), config)
@@ -129,8 +135,8 @@ def _local_search(client: Any, query: Matrix, filtered: bool, k: int = 10) -> li
 
 
 # (m, ef_construct, int8 scalar quantization, search beams): the defaults of app/config.py (m 32, ef_construct
-# 256, int8, ef 1024) first, then the same graph on full-precision vectors
-HNSW_CONFIGS = ((32, 256, True, (512, 1024, 2048)), (32, 256, False, (128, 256, 512)))
+# 256, int8, ef 1024, full scan below 20,000 KB of filtered vectors) first, then full-precision vectors
+HNSW_CONFIGS = ((32, 256, True, (512, 1024, 1536)), (32, 256, False, (256, 512)))
 DEFAULT_KEY = "m32_efc256_int8.ef1024"
 
 

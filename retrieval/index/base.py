@@ -57,6 +57,40 @@ class SearchFilters:
 
 
 @dataclass(frozen=True)
+class Condition:
+    """One payload condition, in terms both engines' filters are built from."""
+
+    key: str
+    value: str | None = None  # exact match
+    any_of: Sequence[str] | None = None  # match any
+    gte: float | None = None  # range
+    lte: float | None = None
+
+    @property
+    def is_range(self) -> bool:
+        return self.value is None and self.any_of is None
+
+
+def filter_conditions(filters: SearchFilters) -> tuple[list[Condition], list[Condition]]:
+    """(must, must_not) conditions of a filter; each index maps them onto its own client's types."""
+    must: list[Condition] = []
+    must_not: list[Condition] = []
+    if filters.category:
+        must.append(Condition("category_prefixes", value=filters.category))
+    if filters.brand:
+        must.append(Condition("brand", value=filters.brand))
+    if filters.min_price is not None or filters.max_price is not None:
+        must.append(Condition("price", gte=filters.min_price, lte=filters.max_price))
+    if filters.in_stock is not None:
+        must.append(Condition("availability", value=availability(filters.in_stock)))
+    if filters.ids is not None:
+        must.append(Condition("id", any_of=list(filters.ids)))
+    if filters.exclude_ids:
+        must_not.append(Condition("id", any_of=list(filters.exclude_ids)))
+    return must, must_not
+
+
+@dataclass(frozen=True)
 class IndexQuery:
     """Named dense query vectors and/or a sparse one; several are fused with reciprocal-rank fusion."""
 
@@ -68,6 +102,13 @@ class IndexQuery:
     rrf_k: int = 60
     exact: bool = False
     hnsw_ef: int | None = None
+
+    def sources(self) -> list[tuple[str, list[float] | SparseVec]]:
+        """The named vectors to search with: dense ones, then the sparse one if it has terms."""
+        found: list[tuple[str, list[float] | SparseVec]] = list(self.dense.items())
+        if self.sparse is not None and self.sparse.indices:
+            found.append((SPARSE, self.sparse))
+        return found
 
 
 @dataclass(frozen=True)

@@ -27,11 +27,13 @@ from retrieval.index.base import (
     KEYWORD_FIELDS,
     SPARSE,
     VECTOR_SIZES,
+    Condition,
     Hit,
     IndexedPoint,
     IndexQuery,
     SearchFilters,
-    availability,
+    SparseVec,
+    filter_conditions,
     payload_of,
     point_id,
     product_of,
@@ -224,9 +226,7 @@ class EdgeIndex:
             params = qe.SearchParams(hnsw_ef=query.hnsw_ef or self.hnsw_ef, quantization=rescore)
         else:
             params = qe.SearchParams(hnsw_ef=query.hnsw_ef or self.hnsw_ef)
-        sources: list[tuple[str, Any]] = [(name, vector) for name, vector in query.dense.items()]
-        if query.sparse is not None and query.sparse.indices:
-            sources.append((SPARSE, qe.SparseVector(indices=query.sparse.indices, values=query.sparse.values)))
+        sources = [(name, _vector(vector)) for name, vector in query.sources()]
         if not sources:
             return []
         if len(sources) == 1:
@@ -288,21 +288,20 @@ class EdgeIndex:
             self._served.shard.close()
 
 
+def _condition(condition: Condition) -> Any:
+    if condition.is_range:
+        return qe.FieldCondition(key=condition.key, range=qe.RangeFloat(gte=condition.gte, lte=condition.lte))
+    if condition.any_of is not None:
+        return qe.FieldCondition(key=condition.key, match=qe.MatchAny(list(condition.any_of)))
+    return qe.FieldCondition(key=condition.key, match=qe.MatchValue(str(condition.value)))
+
+
+def _vector(vector: list[float] | SparseVec) -> Any:
+    return qe.SparseVector(indices=vector.indices, values=vector.values) if isinstance(vector, SparseVec) else vector
+
+
 def _filter(filters: SearchFilters) -> Any:
     if filters.is_empty():
         return None
-    must: list[Any] = []
-    must_not: list[Any] = []
-    if filters.category:
-        must.append(qe.FieldCondition(key="category_prefixes", match=qe.MatchValue(filters.category)))
-    if filters.brand:
-        must.append(qe.FieldCondition(key="brand", match=qe.MatchValue(filters.brand)))
-    if filters.min_price is not None or filters.max_price is not None:
-        must.append(qe.FieldCondition(key="price", range=qe.RangeFloat(gte=filters.min_price, lte=filters.max_price)))
-    if filters.in_stock is not None:
-        must.append(qe.FieldCondition(key="availability", match=qe.MatchValue(availability(filters.in_stock))))
-    if filters.ids is not None:
-        must.append(qe.FieldCondition(key="id", match=qe.MatchAny(list(filters.ids))))
-    if filters.exclude_ids:
-        must_not.append(qe.FieldCondition(key="id", match=qe.MatchAny(list(filters.exclude_ids))))
-    return qe.Filter(must=must or None, must_not=must_not or None)
+    must, must_not = filter_conditions(filters)
+    return qe.Filter(must=[_condition(c) for c in must] or None, must_not=[_condition(c) for c in must_not] or None)

@@ -23,11 +23,13 @@ from retrieval.index.base import (
     KEYWORD_FIELDS,
     SPARSE,
     VECTOR_SIZES,
+    Condition,
     Hit,
     IndexedPoint,
     IndexQuery,
     SearchFilters,
-    availability,
+    SparseVec,
+    filter_conditions,
     payload_of,
     point_id,
     product_of,
@@ -50,6 +52,7 @@ class ServerIndex:
         hnsw_ef_construct: int = 128,
         hnsw_ef: int = 128,
         int8: bool = False,
+        full_scan_threshold_kb: int = 10_000,
     ) -> None:
         self.client = client
         self.alias = alias
@@ -59,6 +62,7 @@ class ServerIndex:
         self.hnsw_ef_construct = hnsw_ef_construct
         self.hnsw_ef = hnsw_ef
         self.int8 = int8
+        self.full_scan_threshold_kb = full_scan_threshold_kb
         self._write_lock = threading.Lock()
         self._changes = 0
         self._collection = self._resolve_alias()
@@ -87,7 +91,9 @@ class ServerIndex:
                 n: qm.VectorParams(size=size, distance=qm.Distance.COSINE) for n, size in VECTOR_SIZES.items()
             },
             sparse_vectors_config={SPARSE: qm.SparseVectorParams(modifier=qm.Modifier.IDF)},
-            hnsw_config=qm.HnswConfigDiff(m=self.hnsw_m, ef_construct=self.hnsw_ef_construct),
+            hnsw_config=qm.HnswConfigDiff(
+                m=self.hnsw_m, ef_construct=self.hnsw_ef_construct, full_scan_threshold=self.full_scan_threshold_kb
+            ),
             quantization_config=(
                 qm.ScalarQuantization(scalar=qm.ScalarQuantizationConfig(type=qm.ScalarType.INT8, always_ram=True))
                 if self.int8
@@ -166,9 +172,7 @@ class ServerIndex:
         else:
             rescore = qm.QuantizationSearchParams(rescore=True, oversampling=2.0) if self.int8 else None
             params = qm.SearchParams(hnsw_ef=query.hnsw_ef or self.hnsw_ef, quantization=rescore)
-        sources: list[tuple[str, Any]] = list(query.dense.items())
-        if query.sparse is not None and query.sparse.indices:
-            sources.append((SPARSE, qm.SparseVector(indices=query.sparse.indices, values=query.sparse.values)))
+        sources = [(name, _vector(vector)) for name, vector in query.sources()]
         if not sources:
             return []
         if len(sources) == 1:
@@ -227,21 +231,20 @@ class ServerIndex:
         self.client.close()
 
 
+def _condition(condition: Condition) -> qm.FieldCondition:
+    if condition.is_range:
+        return qm.FieldCondition(key=condition.key, range=qm.Range(gte=condition.gte, lte=condition.lte))
+    if condition.any_of is not None:
+        return qm.FieldCondition(key=condition.key, match=qm.MatchAny(any=list(condition.any_of)))
+    return qm.FieldCondition(key=condition.key, match=qm.MatchValue(value=str(condition.value)))
+
+
+def _vector(vector: list[float] | SparseVec) -> Any:
+    return qm.SparseVector(indices=vector.indices, values=vector.values) if isinstance(vector, SparseVec) else vector
+
+
 def _filter(filters: SearchFilters) -> qm.Filter | None:
     if filters.is_empty():
         return None
-    must: list[Any] = []
-    must_not: list[Any] = []
-    if filters.category:
-        must.append(qm.FieldCondition(key="category_prefixes", match=qm.MatchValue(value=filters.category)))
-    if filters.brand:
-        must.append(qm.FieldCondition(key="brand", match=qm.MatchValue(value=filters.brand)))
-    if filters.min_price is not None or filters.max_price is not None:
-        must.append(qm.FieldCondition(key="price", range=qm.Range(gte=filters.min_price, lte=filters.max_price)))
-    if filters.in_stock is not None:
-        must.append(qm.FieldCondition(key="availability", match=qm.MatchValue(value=availability(filters.in_stock))))
-    if filters.ids is not None:
-        must.append(qm.FieldCondition(key="id", match=qm.MatchAny(any=list(filters.ids))))
-    if filters.exclude_ids:
-        must_not.append(qm.FieldCondition(key="id", match=qm.MatchAny(any=list(filters.exclude_ids))))
-    return qm.Filter(must=must or None, must_not=must_not or None)
+    must, must_not = filter_conditions(filters)
+    return qm.Filter(must=[_condition(c) for c in must] or None, must_not=[_condition(c) for c in must_not] or None)
