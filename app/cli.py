@@ -164,6 +164,54 @@ def ingest(
     )
 
 
+@cli.command("load-events")
+def load_events(
+    events_file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="JSON Lines of events")],
+) -> None:
+    """Store events from a JSON Lines file (idempotent by event_id)."""
+    import json
+
+    from pydantic import ValidationError
+
+    from app.store.database import Database
+    from app.store.events import EventStore
+    from retrieval.events import Event
+
+    settings = get_settings()
+    database = Database(settings.resolved_database_url)
+    database.create_all()
+    valid, bad = [], 0
+    for number, line in enumerate(events_file.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            valid.append(Event.model_validate(json.loads(line)))
+        except (ValidationError, json.JSONDecodeError) as exc:
+            bad += 1
+            if bad <= 10:
+                console.print(f"  line {number}: {str(exc).splitlines()[0]}")
+    accepted, duplicates = EventStore(database).add(valid)
+    console.print(f"{accepted} events stored, {duplicates} already there, {bad} invalid")
+
+
+@cli.command("train-recs")
+def train_recs() -> None:
+    """Train the ALS recommender on every stored event into a new model version."""
+    from app.store.database import Database
+    from app.wiring import build_personalization
+
+    settings = get_settings()
+    database = Database(settings.resolved_database_url)
+    database.create_all()
+    service = build_personalization(settings, database, catalog=None)  # type: ignore[arg-type]
+    with console.status("training ALS…"):
+        model = service.train()
+    if model is None:
+        console.print("no events to train on")
+        raise typer.Exit(1)
+    console.print(f"model {model.version}: {model.metadata}")
+
+
 def _eval_search() -> None:
     import json
     import tempfile

@@ -85,6 +85,19 @@ class SearchSettings(BaseModel):
     rrf_k: int = Field(60, ge=1, description="reciprocal-rank-fusion constant")
 
 
+class RecsSettings(BaseModel):
+    """The ALS recommender and how much each event type counts."""
+
+    factors: int = Field(64, ge=2, description="ALS latent factors")
+    regularization: float = Field(0.05, ge=0, description="ALS L2 regularization")
+    alpha: float = Field(2.0, gt=0, description="confidence scaling of interactions")
+    iterations: int = Field(15, ge=1, description="ALS iterations")
+    weight_view: float = Field(1.0, ge=0, description="confidence of a view")
+    weight_cart: float = Field(4.0, ge=0, description="confidence of an add-to-cart")
+    weight_purchase: float = Field(10.0, ge=0, description="confidence of a purchase (times quantity)")
+    weight_rating_star: float = Field(3.0, ge=0, description="confidence per rating star above 3")
+
+
 class LogSettings(BaseModel):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     format: Literal["json", "text"] = "json"
@@ -118,6 +131,7 @@ class Settings(BaseSettings):
     qdrant: QdrantSettings = Field(default_factory=QdrantSettings)
     embed: EmbedSettings = Field(default_factory=EmbedSettings)
     search: SearchSettings = Field(default_factory=SearchSettings)
+    recs: RecsSettings = Field(default_factory=RecsSettings)
     log: LogSettings = Field(default_factory=LogSettings)
 
     @model_validator(mode="after")

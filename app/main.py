@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from app import __version__
 from app.api.errors import install_error_handlers
 from app.api.middleware import RequestContextMiddleware
-from app.api.routes import catalog, service
+from app.api.routes import catalog, personalization, service
 from app.config import Settings, get_settings
 from app.observability import configure_logging
 from app.wiring import Services, build_services
@@ -42,5 +42,6 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     install_error_handlers(app)
     app.add_middleware(RequestContextMiddleware, metrics=built.metrics)
     app.include_router(service.router)
+    app.include_router(personalization.router)
     app.include_router(catalog.router)
     return app

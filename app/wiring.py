@@ -11,12 +11,16 @@ from app.config import Settings
 from app.llm.prompts import load_prompt
 from app.llm.service import LLMService
 from app.observability import Metrics
+from app.personalization import PersonalizationService
 from app.security import KeyRing, keyring_from_settings
 from app.store.database import Database
+from app.store.events import EventStore
 from retrieval.catalog_service import CatalogService
 from retrieval.embed import CachedEncoder, Encoder, MiniLMEncoder, MultilingualEncoder, OnnxMiniLMEncoder
+from retrieval.events import EventWeights
 from retrieval.index.base import ProductIndex
 from retrieval.indexer import CatalogIndexer
+from retrieval.recs import AlsParams
 from retrieval.search import ProductSearch
 from retrieval.sparse import Bm25Encoder
 
@@ -31,6 +35,7 @@ class Services:
     database: Database
     llm: LLMService
     catalog: CatalogService
+    personalization: PersonalizationService
     version: str = __version__
     started: bool = field(default=False)
 
@@ -50,6 +55,8 @@ class Services:
     def start(self, *, wait_for_llm: bool = False) -> None:
         self.database.create_all()
         self.catalog.warm()
+        if self.personalization.model is None and self.personalization.events.count():
+            self.personalization.train()
         system_prompt = load_prompt("assistant_system").render(shop_name=self.settings.shop_name)
         if wait_for_llm:
             self.llm.start(system_prompt)
@@ -122,11 +129,35 @@ def build_catalog(settings: Settings, index: ProductIndex | None = None) -> Cata
 def build_services(settings: Settings) -> Services:
     Path(settings.data_dir).mkdir(parents=True, exist_ok=True)
     metrics = Metrics()
+    database = Database(settings.resolved_database_url)
+    catalog = build_catalog(settings)
     return Services(
         settings=settings,
         metrics=metrics,
         keyring=keyring_from_settings(settings),
-        database=Database(settings.resolved_database_url),
+        database=database,
         llm=LLMService(settings.llm, metrics),
-        catalog=build_catalog(settings),
+        catalog=catalog,
+        personalization=build_personalization(settings, database, catalog),
     )
+
+
+def event_store(settings: Settings, database: Database) -> EventStore:
+    r = settings.recs
+    weights = EventWeights(
+        view=r.weight_view, cart=r.weight_cart, purchase=r.weight_purchase, rating_per_star_above_3=r.weight_rating_star
+    )
+    return EventStore(database, weights)
+
+
+def als_params(settings: Settings) -> AlsParams:
+    r = settings.recs
+    return AlsParams(factors=r.factors, regularization=r.regularization, alpha=r.alpha, iterations=r.iterations)
+
+
+def recs_dir(settings: Settings) -> Path:
+    return Path(settings.data_dir) / "recs"
+
+
+def build_personalization(settings: Settings, database: Database, catalog: CatalogService) -> PersonalizationService:
+    return PersonalizationService(event_store(settings, database), catalog, recs_dir(settings), als_params(settings))

@@ -294,6 +294,42 @@ def build_orders(
     return orders
 
 
+def build_events(
+    rng: random.Random, products: list[Product], customers: list[dict[str, Any]], orders: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Purchases from the orders, plus views: mostly in the categories a customer bought from."""
+    by_category: dict[str, list[Product]] = {}
+    for product in products:
+        by_category.setdefault(product.category, []).append(product)
+    category_of = {p.id: p.category for p in products}
+    events: list[dict[str, Any]] = []
+    bought: dict[str, list[str]] = {}
+    for order in orders:
+        if order["status"] == "cancelled":
+            continue
+        for item in order["items"]:
+            events.append(
+                {"user_id": order["customer_id"], "product_id": item["product_id"], "type": "purchase",
+                 "value": float(item["quantity"]), "ts": order["placed_at"]}
+            )  # fmt: skip
+            bought.setdefault(order["customer_id"], []).append(category_of[item["product_id"]])
+    for customer in customers:
+        favourites = bought.get(customer["id"]) or [rng.choice(sorted(by_category))]
+        for _ in range(rng.randint(8, 24)):
+            category = rng.choice(favourites) if rng.random() < 0.75 else rng.choice(sorted(by_category))
+            product = rng.choice(by_category[category])
+            seen = REFERENCE_TIME - timedelta(days=rng.uniform(0, 150))
+            kind = "cart" if rng.random() < 0.15 else "view"
+            events.append(
+                {"user_id": customer["id"], "product_id": product.id, "type": kind, "value": 1.0,
+                 "ts": seen.replace(microsecond=0).isoformat()}
+            )  # fmt: skip
+    events.sort(key=lambda e: (e["ts"], e["user_id"], e["product_id"], e["type"]))
+    for n, event in enumerate(events, start=1):
+        event["event_id"] = f"demo-{n:06d}"
+    return events
+
+
 def _write_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
     with path.open("w", encoding="utf-8") as handle:
         for row in rows:
@@ -308,7 +344,8 @@ Built deterministically (seed {seed}) from the Women's Clothing E-Commerce Revie
 Real: the {products} products are the data set's clothing ids; their category (department > class), their
 {reviews} reviews, average rating and review count come from the data.
 Generated (seeded, not real): titles, descriptions, brands, prices, colours, sizes, materials, fit, stock,
-the {customers} customers (example.com addresses) and {orders} orders with statuses and tracking numbers.
+the {customers} customers (example.com addresses), {orders} orders with statuses and tracking numbers, and
+{events} shopper events (purchases from the orders; views and carts mostly in the categories bought from).
 Policies (policies/*.md) are fixed texts written for this demo.
 """
 
@@ -319,6 +356,7 @@ def write_demo_store(target: Path, seed: int = DEFAULT_SEED) -> dict[str, Any]:
     products, reviews = build_products(load_reviews(), rng)
     customers = build_customers(rng)
     orders = build_orders(rng, products, customers)
+    events = build_events(rng, products, customers, orders)
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
@@ -326,6 +364,7 @@ def write_demo_store(target: Path, seed: int = DEFAULT_SEED) -> dict[str, Any]:
         _write_jsonl(staging / "reviews.jsonl", reviews)
         _write_jsonl(staging / "customers.jsonl", customers)
         _write_jsonl(staging / "orders.jsonl", orders)
+        _write_jsonl(staging / "events.jsonl", events)
         policies = staging / "policies"
         policies.mkdir()
         for resource in sorted(files("retrieval.demo_policies").iterdir(), key=lambda r: r.name):
@@ -338,6 +377,7 @@ def write_demo_store(target: Path, seed: int = DEFAULT_SEED) -> dict[str, Any]:
             "reviews": len(reviews),
             "customers": len(customers),
             "orders": len(orders),
+            "events": len(events),
             "policies": sorted(p.name for p in policies.iterdir()),
         }
         (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")

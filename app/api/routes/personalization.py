@@ -1,0 +1,96 @@
+"""Events and recommendations."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query
+from pydantic import BaseModel, Field, ValidationError
+from starlette.concurrency import run_in_threadpool
+
+from app.api.deps import PrincipalDep, ServicesDep
+from app.api.errors import ApiError
+from app.personalization import Recommendation
+from retrieval.catalog import Product, normalise_category
+from retrieval.events import Event
+
+router = APIRouter(tags=["personalization"])
+
+
+class EventsBody(BaseModel):
+    events: list[dict[str, Any]] = Field(min_length=1, max_length=10_000)
+
+
+class RejectedEvent(BaseModel):
+    index: int
+    field: str
+    message: str
+
+
+class EventsResponse(BaseModel):
+    accepted: int
+    duplicates: int
+    rejected: list[RejectedEvent] = Field(default_factory=list)
+
+
+class Item(BaseModel):
+    id: str
+    score: float
+    product: Product
+
+
+class RecommendationsResponse(BaseModel):
+    items: list[Item]
+    model_version: str
+    cold_start: bool
+
+
+class SimilarResponse(BaseModel):
+    items: list[Item]
+
+
+def _items(recommendations: list[Recommendation]) -> list[Item]:
+    return [Item(id=r.product.id, score=r.score, product=r.product) for r in recommendations]
+
+
+@router.post("/v1/events", status_code=202, response_model=EventsResponse, summary="Record shopper events")
+async def post_events(body: EventsBody, services: ServicesDep, _: PrincipalDep) -> EventsResponse:
+    valid: list[Event] = []
+    rejected: list[RejectedEvent] = []
+    for index, raw in enumerate(body.events):
+        try:
+            valid.append(Event.model_validate(raw))
+        except ValidationError as exc:
+            for error in exc.errors():
+                field = ".".join(str(part) for part in error.get("loc", ())) or "event"
+                rejected.append(RejectedEvent(index=index, field=field, message=error.get("msg", "invalid")))
+    if not valid:
+        raise ApiError(422, "no valid event", code="validation_error", details=[r.model_dump() for r in rejected])
+    accepted, duplicates = await run_in_threadpool(services.personalization.record, valid)  # durable before 202
+    return EventsResponse(accepted=accepted, duplicates=duplicates, rejected=rejected)
+
+
+@router.get("/v1/users/{user_id}/recommendations", response_model=RecommendationsResponse)
+def recommendations(
+    services: ServicesDep,
+    _: PrincipalDep,
+    user_id: Annotated[str, Path(min_length=1, max_length=128)],
+    limit: Annotated[int, Query(ge=1, le=100)] = 10,
+    category: Annotated[str | None, Query(max_length=300)] = None,
+    exclude_seen: bool = True,
+) -> RecommendationsResponse:
+    result = services.personalization.recommend(
+        user_id, limit, normalise_category(category) if category else None, exclude_seen
+    )
+    return RecommendationsResponse(
+        items=_items(result.items), model_version=result.model_version, cold_start=result.cold_start
+    )
+
+
+@router.get("/v1/products/{product_id}/similar", response_model=SimilarResponse)
+def similar(
+    services: ServicesDep, _: PrincipalDep, product_id: str, limit: Annotated[int, Query(ge=1, le=100)] = 10
+) -> SimilarResponse:
+    if services.catalog.get(product_id) is None:
+        raise ApiError(404, f"no product {product_id!r}")
+    return SimilarResponse(items=_items(services.personalization.similar(product_id, limit)))

@@ -1,0 +1,103 @@
+"""Events in, recommendations out: the event log, the current ALS model and the catalog's business rules."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from app.store.events import EventStore
+from retrieval.catalog import Product
+from retrieval.catalog_service import CatalogService
+from retrieval.events import Event
+from retrieval.recs import AlsParams, AlsRecommender
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    product: Product
+    score: float
+
+
+@dataclass(frozen=True)
+class Recommendations:
+    items: list[Recommendation]
+    model_version: str
+    cold_start: bool
+
+
+def train_and_save(events: EventStore, params: AlsParams, model_dir: Path) -> AlsRecommender | None:
+    """Fit ALS on every stored event and save it as the current version (None: no events yet)."""
+    interactions = list(events.interactions())
+    if not interactions:
+        return None
+    model = AlsRecommender.fit(interactions, params)
+    model.save(model_dir)
+    log.info("recommender trained", extra={"version": model.version, **model.metadata})
+    return model
+
+
+class PersonalizationService:
+    def __init__(self, events: EventStore, catalog: CatalogService, model_dir: Path, params: AlsParams) -> None:
+        self.events = events
+        self.catalog = catalog
+        self.model_dir = model_dir
+        self.params = params
+        self.model: AlsRecommender | None = AlsRecommender.load(model_dir)
+        self._train_lock = threading.Lock()
+
+    # ---- writes ----------------------------------------------------------------------------------------
+    def record(self, events: Sequence[Event]) -> tuple[int, int]:
+        """Commit events durably; the next recommendation request already folds them in."""
+        return self.events.add(events)
+
+    def train(self) -> AlsRecommender | None:
+        """Fit ALS on every stored event, save a new version and serve it (no restart)."""
+        with self._train_lock:
+            model = train_and_save(self.events, self.params, self.model_dir)
+            if model is not None:
+                self.model = model  # atomic swap: requests read self.model once
+            return model
+
+    # ---- reads ---------------------------------------------------------------------------------------------
+    def recommend(
+        self, user_id: str, limit: int = 10, category: str | None = None, exclude_seen: bool = True
+    ) -> Recommendations:
+        model = self.model
+        history = self.events.history(user_id)
+        if model is None:
+            return Recommendations([], "none", cold_start=True)
+        cold = not any(model.knows(p) for p in history)
+        exclude = set(history) if exclude_seen else set()
+        ranked = model.recommend(history, n=max(limit * 8, 50), exclude=exclude)
+        products = self.catalog.get_many([p for p, _ in ranked])
+        items: list[Recommendation] = []
+        for product_id, score in ranked:
+            product = products.get(product_id)
+            if product is None or not product.in_stock:  # never recommend what cannot be bought
+                continue
+            if category and not (product.category + " > ").startswith(category + " > "):
+                continue
+            items.append(Recommendation(product, score))
+            if len(items) == limit:
+                break
+        return Recommendations(items, model.version, cold_start=cold)
+
+    def similar(self, product_id: str, limit: int = 10) -> list[Recommendation]:
+        model = self.model
+        ranked = model.similar(product_id, max(limit * 5, 30)) if model else []
+        products = self.catalog.get_many([p for p, _ in ranked])
+        items = [Recommendation(products[p], s) for p, s in ranked if p in products and products[p].in_stock]
+        if len(items) < limit:  # unseen by the model: content similarity from the index
+            source = self.catalog.get(product_id)
+            if source is not None:
+                seen = {r.product.id for r in items} | {product_id}
+                for hit in self.catalog.search(source.title, limit=limit * 2, mode="dense").hits:
+                    if hit.id not in seen and hit.product.in_stock:
+                        items.append(Recommendation(hit.product, hit.score))
+                        seen.add(hit.id)
+        return items[:limit]

@@ -1,0 +1,190 @@
+"""Recommendations: the ``Recommender`` seam and implicit's ALS behind it.
+
+Real time: a user's vector is solved from their full, current history at request time (implicit's
+``recalculate_user``, one small least-squares solve against the fixed item factors), so an event changes the
+user's recommendations at once, for new users too. Items the model has not seen yet fall back to popularity.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+import numpy.typing as npt
+from scipy.sparse import csr_matrix
+
+Scores = list[tuple[str, float]]
+
+
+class Recommender(Protocol):
+    """A trained model: score products for a history, find similar products."""
+
+    version: str
+
+    def recommend(self, history: dict[str, float], n: int, exclude: set[str] | None = None) -> Scores: ...
+
+    def similar(self, product_id: str, n: int) -> Scores: ...
+
+    def knows(self, product_id: str) -> bool: ...
+
+
+@dataclass(frozen=True)
+class AlsParams:
+    factors: int = 64
+    regularization: float = 0.05
+    alpha: float = 2.0
+    iterations: int = 15
+    random_state: int = 7
+
+
+class AlsRecommender:
+    def __init__(
+        self,
+        item_ids: list[str],
+        item_factors: npt.NDArray[np.float32],
+        popularity: npt.NDArray[np.float32],
+        params: AlsParams,
+        version: str,
+        metadata: dict[str, Any] | None = None,
+    ) -> None:
+        self.item_ids = item_ids
+        self.index = {item: i for i, item in enumerate(item_ids)}
+        self.item_factors = item_factors.astype(np.float32)
+        self.popularity = popularity.astype(np.float32)
+        self.params = params
+        self.version = version
+        self.metadata = metadata or {}
+        self._model = self._als()
+        self._model.item_factors = self.item_factors
+        norms = np.linalg.norm(self.item_factors, axis=1, keepdims=True)
+        self._normed = self.item_factors / np.maximum(norms, 1e-9)
+
+    def _als(self) -> Any:
+        from implicit.cpu.als import AlternatingLeastSquares
+        from threadpoolctl import threadpool_limits
+
+        p = self.params
+        with threadpool_limits(1, "blas"):  # implicit warns (and slows down) under a multi-threaded BLAS
+            return AlternatingLeastSquares(
+                factors=p.factors,
+                regularization=p.regularization,
+                alpha=p.alpha,
+                iterations=p.iterations,
+                random_state=p.random_state,
+                num_threads=1,
+            )
+
+    # ---- training --------------------------------------------------------------------------------------
+    @classmethod
+    def fit(cls, interactions: Iterable[tuple[str, str, float]], params: AlsParams | None = None) -> AlsRecommender:
+        from implicit.cpu.als import AlternatingLeastSquares
+        from threadpoolctl import threadpool_limits
+
+        params = params or AlsParams()
+        users: dict[str, int] = {}
+        items: dict[str, int] = {}
+        rows, cols, data = [], [], []
+        for user, item, confidence in interactions:
+            rows.append(users.setdefault(user, len(users)))
+            cols.append(items.setdefault(item, len(items)))
+            data.append(confidence)
+        if not items:
+            raise ValueError("no interactions to train on")
+        matrix = csr_matrix((np.array(data, dtype=np.float32), (rows, cols)), shape=(len(users), len(items)))
+        started = time.perf_counter()
+        with threadpool_limits(1, "blas"):  # implicit is slower with a multi-threaded BLAS
+            model = AlternatingLeastSquares(
+                factors=params.factors,
+                regularization=params.regularization,
+                alpha=params.alpha,
+                iterations=params.iterations,
+                random_state=params.random_state,
+                num_threads=1,
+            )
+            model.fit(matrix, show_progress=False)
+        seconds = time.perf_counter() - started
+        popularity = np.asarray((matrix > 0).sum(axis=0)).ravel().astype(np.float32)
+        version = time.strftime("als-%Y%m%dT%H%M%S", time.gmtime()) + f"-{uuid.uuid4().hex[:8]}"
+        metadata = {"users": len(users), "items": len(items), "interactions": matrix.nnz, "fit_seconds": seconds}
+        return cls(list(items), np.asarray(model.item_factors), popularity, params, version, metadata)
+
+    # ---- persistence (a versioned directory: factors + ids + metadata) --------------------------------------
+    def save(self, root: Path, keep: int = 3) -> Path:
+        target = root / self.version
+        staging = root / f".{self.version}.tmp"
+        staging.mkdir(parents=True, exist_ok=True)
+        np.savez(staging / "factors.npz", item_factors=self.item_factors, popularity=self.popularity)
+        meta = {"version": self.version, "item_ids": self.item_ids, "params": self.params.__dict__, **self.metadata}
+        (staging / "model.json").write_text(json.dumps(meta))
+        staging.rename(target)
+        (root / "CURRENT.tmp").write_text(self.version)
+        (root / "CURRENT.tmp").replace(root / "CURRENT")  # the switch: readers load the old or the new version
+        for old in sorted(p for p in root.iterdir() if p.is_dir() and p.name.startswith("als-"))[:-keep]:
+            if old.name != self.version:
+                shutil.rmtree(old, ignore_errors=True)
+        return target
+
+    @classmethod
+    def load(cls, root: Path) -> AlsRecommender | None:
+        current = root / "CURRENT"
+        if not current.is_file():
+            return None
+        directory = root / current.read_text().strip()
+        meta = json.loads((directory / "model.json").read_text())
+        arrays = np.load(directory / "factors.npz")
+        extra = {k: v for k, v in meta.items() if k not in {"version", "item_ids", "params"}}
+        return cls(meta["item_ids"], arrays["item_factors"], arrays["popularity"], AlsParams(**meta["params"]),
+                   meta["version"], extra)  # fmt: skip
+
+    # ---- serving ---------------------------------------------------------------------------------------------
+    def knows(self, product_id: str) -> bool:
+        return product_id in self.index
+
+    def user_vector(self, history: dict[str, float]) -> npt.NDArray[np.float32] | None:
+        """Fold the user in: solve their factors from their whole history, items fixed."""
+        known = [(self.index[item], weight) for item, weight in history.items() if item in self.index]
+        if not known:
+            return None
+        cols = np.array([i for i, _ in known])
+        data = np.array([w for _, w in known], dtype=np.float32)
+        row = csr_matrix((data, (np.zeros(len(cols), dtype=np.int32), cols)), shape=(1, len(self.item_ids)))
+        return np.asarray(self._model.recalculate_user(0, row), dtype=np.float32).ravel()
+
+    def recommend(self, history: dict[str, float], n: int, exclude: set[str] | None = None) -> Scores:
+        vector = self.user_vector(history)
+        scores = (
+            self.popularity / max(float(self.popularity.max()), 1.0) if vector is None else self.item_factors @ vector
+        )
+        return self._top(scores, n, exclude or set())
+
+    def score(self, history: dict[str, float], product_ids: Sequence[str]) -> dict[str, float]:
+        """The model's score of given products for a history (0 for unknown products or users)."""
+        vector = self.user_vector(history)
+        if vector is None:
+            return {}
+        return {p: float(self.item_factors[self.index[p]] @ vector) for p in product_ids if p in self.index}
+
+    def similar(self, product_id: str, n: int) -> Scores:
+        if product_id not in self.index:
+            return []
+        scores = self._normed @ self._normed[self.index[product_id]]
+        return self._top(scores, n, {product_id})
+
+    def _top(self, scores: npt.NDArray[np.float32], n: int, exclude: set[str]) -> Scores:
+        order = np.argsort(-scores)
+        out: Scores = []
+        for i in order:
+            item = self.item_ids[int(i)]
+            if item in exclude:
+                continue
+            out.append((item, float(scores[i])))
+            if len(out) == n:
+                break
+        return out
