@@ -96,6 +96,8 @@ class RecsSettings(BaseModel):
     weight_cart: float = Field(4.0, ge=0, description="confidence of an add-to-cart")
     weight_purchase: float = Field(10.0, ge=0, description="confidence of a purchase (times quantity)")
     weight_rating_star: float = Field(3.0, ge=0, description="confidence per rating star above 3")
+    search_weight: float = Field(0.3, ge=0, le=1, description="share of the ALS preference in personalised search")
+    retrain_interval_s: float = Field(3600, ge=0, description="retrain ALS in the background this often (0 = never)")
 
 
 class LogSettings(BaseModel):

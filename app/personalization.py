@@ -12,7 +12,10 @@ from app.store.events import EventStore
 from retrieval.catalog import Product
 from retrieval.catalog_service import CatalogService
 from retrieval.events import Event
+from retrieval.index.base import SearchFilters
+from retrieval.rank import blend
 from retrieval.recs import AlsParams, AlsRecommender
+from retrieval.search import Mode, SearchResult
 
 log = logging.getLogger(__name__)
 
@@ -42,13 +45,24 @@ def train_and_save(events: EventStore, params: AlsParams, model_dir: Path) -> Al
 
 
 class PersonalizationService:
-    def __init__(self, events: EventStore, catalog: CatalogService, model_dir: Path, params: AlsParams) -> None:
+    def __init__(
+        self,
+        events: EventStore,
+        catalog: CatalogService,
+        model_dir: Path,
+        params: AlsParams,
+        search_weight: float = 0.3,
+    ) -> None:
         self.events = events
         self.catalog = catalog
         self.model_dir = model_dir
         self.params = params
+        self.search_weight = search_weight
         self.model: AlsRecommender | None = AlsRecommender.load(model_dir)
         self._train_lock = threading.Lock()
+        self._stop = threading.Event()
+        self._scheduler: threading.Thread | None = None
+        self._trained_on = -1  # events count at the last training
 
     # ---- writes ----------------------------------------------------------------------------------------
     def record(self, events: Sequence[Event]) -> tuple[int, int]:
@@ -58,10 +72,34 @@ class PersonalizationService:
     def train(self) -> AlsRecommender | None:
         """Fit ALS on every stored event, save a new version and serve it (no restart)."""
         with self._train_lock:
+            count = self.events.count()
             model = train_and_save(self.events, self.params, self.model_dir)
             if model is not None:
                 self.model = model  # atomic swap: requests read self.model once
+                self._trained_on = count
             return model
+
+    def start_schedule(self, interval_s: float) -> None:
+        """Retrain in the background every ``interval_s`` seconds when new events arrived."""
+        if interval_s <= 0 or self._scheduler is not None:
+            return
+
+        def loop() -> None:
+            while not self._stop.wait(interval_s):
+                try:
+                    if self.events.count() != self._trained_on:
+                        self.train()
+                except Exception:  # a failed retrain keeps the current model serving
+                    log.exception("scheduled retrain failed")
+
+        self._scheduler = threading.Thread(target=loop, name="recs-retrain", daemon=True)
+        self._scheduler.start()
+
+    def stop_schedule(self) -> None:
+        self._stop.set()
+        if self._scheduler is not None:
+            self._scheduler.join(timeout=30)
+            self._scheduler = None
 
     # ---- reads ---------------------------------------------------------------------------------------------
     def recommend(
@@ -86,6 +124,20 @@ class PersonalizationService:
             if len(items) == limit:
                 break
         return Recommendations(items, model.version, cold_start=cold)
+
+    def search(
+        self, text: str, filters: SearchFilters, limit: int, mode: Mode | None, user_id: str
+    ) -> tuple[SearchResult, bool]:
+        """Search, then re-rank the candidates for the user (``retrieval.rank.blend``); (result, personalised)."""
+        result = self.catalog.search(text, filters, max(limit * 3, 30), mode)
+        model = self.model
+        history = self.events.history(user_id)
+        preference = model.score(history, [h.id for h in result.hits]) if model else {}
+        if not preference:
+            hits = [h for h in result.hits if h.product.in_stock][:limit]
+            return SearchResult(hits, result.route, result.mode, result.took_ms), False
+        hits = blend(result.hits, preference, self.search_weight, limit)
+        return SearchResult(hits, result.route, result.mode, result.took_ms), True
 
     def similar(self, product_id: str, limit: int = 10) -> list[Recommendation]:
         model = self.model

@@ -57,6 +57,7 @@ class Services:
         self.catalog.warm()
         if self.personalization.model is None and self.personalization.events.count():
             self.personalization.train()
+        self.personalization.start_schedule(self.settings.recs.retrain_interval_s)
         system_prompt = load_prompt("assistant_system").render(shop_name=self.settings.shop_name)
         if wait_for_llm:
             self.llm.start(system_prompt)
@@ -65,6 +66,7 @@ class Services:
         self.started = True
 
     def close(self) -> None:
+        self.personalization.stop_schedule()
         self.llm.close()
         self.catalog.index.close()
         self.database.close()
@@ -160,4 +162,10 @@ def recs_dir(settings: Settings) -> Path:
 
 
 def build_personalization(settings: Settings, database: Database, catalog: CatalogService) -> PersonalizationService:
-    return PersonalizationService(event_store(settings, database), catalog, recs_dir(settings), als_params(settings))
+    return PersonalizationService(
+        event_store(settings, database),
+        catalog,
+        recs_dir(settings),
+        als_params(settings),
+        search_weight=settings.recs.search_weight,
+    )

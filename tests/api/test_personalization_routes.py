@@ -109,3 +109,18 @@ def test_similar_products(trained: LiveServer) -> None:
     items = found.json()["items"]
     assert 0 < len(items) <= 5 and all(i["id"] != "P1078" and i["product"]["in_stock"] for i in items)
     assert missing.status_code == 404
+
+
+def test_search_is_reranked_for_a_user_with_history(trained: LiveServer) -> None:
+    with trained.client() as client:
+        plain = client.get("/v1/products/search", params={"q": "dress", "limit": 10}, headers=SUPPORT).json()
+        personal = client.get(
+            "/v1/products/search", params={"q": "dress", "limit": 10, "user_id": "c0001"}, headers=SUPPORT
+        ).json()
+        stranger = client.get(
+            "/v1/products/search", params={"q": "dress", "limit": 10, "user_id": "nobody-at-all"}, headers=SUPPORT
+        ).json()
+    assert plain["personalized"] is False and stranger["personalized"] is False
+    assert personal["personalized"] is True
+    assert len(personal["items"]) == 10 and all(i["product"]["in_stock"] for i in personal["items"])
+    assert [i["id"] for i in personal["items"]] != [i["id"] for i in plain["items"]]

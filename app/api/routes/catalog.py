@@ -154,10 +154,13 @@ def search(
         in_stock=in_stock,
         brand=brand,
     )
-    result = services.catalog.search(q, filters, limit, mode)
+    if user_id:
+        result, personalized = services.personalization.search(q, filters, limit, mode, user_id)
+    else:
+        result, personalized = services.catalog.search(q, filters, limit, mode), False
     return SearchResponse(
         items=[ProductOut(id=h.id, score=h.score, product=h.product) for h in result.hits],
-        personalized=False,
+        personalized=personalized,
         took_ms=round(result.took_ms, 2),
         route=result.route,
         mode=result.mode,
