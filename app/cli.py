@@ -247,14 +247,39 @@ def _eval_search() -> None:
     console.print(table)
 
 
+def _eval_recs() -> None:
+    import tempfile
+
+    from eval import recs
+    from retrieval.demo_store import write_demo_store
+
+    with tempfile.TemporaryDirectory(prefix="shopassist-eval-") as tmp:
+        store = Path(tmp) / "demo"
+        write_demo_store(store)
+        with console.status("MovieLens-100k and demo events: grid on validation, then the test split…"):
+            figures = recs.run(store)
+    for dataset, result in figures.items():
+        table = Table("model", "HR@10", "NDCG@10", "MAP@10", "coverage", title=f"eval: recs ({dataset})")
+        for name in ("popularity", "item-kNN (cosine)", "ALS"):
+            row = result[name]
+            table.add_row(name, *(f"{row[k]:.3f}" for k in ("hr@10", "ndcg@10", "map@10", "coverage")))
+        console.print(table)
+        console.print(
+            f"  {result['users']} users, {result['items']} items; ALS/popularity HR@10 "
+            f"{result['ALS / popularity HR@10']:.2f}; ALS params {result['ALS params (chosen on validation)']}"
+        )
+
+
 @cli.command("eval")
 def run_eval(
-    suite: Annotated[str, typer.Option(help="which suite: llm, search, all")] = "all",
+    suite: Annotated[str, typer.Option(help="which suite: llm, search, recs, all")] = "all",
     cases: Annotated[int, typer.Option(min=1, help="number of LLM cases")] = 12,
 ) -> None:
     """Run evaluation suites and print their figures."""
-    if suite not in {"llm", "search", "all"}:
-        raise typer.BadParameter(f"unknown suite {suite!r}; available: llm, search, all")
+    if suite not in {"llm", "search", "recs", "all"}:
+        raise typer.BadParameter(f"unknown suite {suite!r}; available: llm, search, recs, all")
+    if suite in {"recs", "all"}:
+        _eval_recs()
     if suite in {"search", "all"}:
         _eval_search()
     if suite in {"llm", "all"}:

@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+import numpy as np
+
+from eval.recs import als, evaluate, item_knn, leave_last_out, load_ml100k, popularity
+from retrieval.recs import AlsParams
+
+
+def toy() -> list[tuple[str, str, float, float]]:
+    return [("u1", "a", 1, 1), ("u1", "b", 1, 2), ("u1", "c", 1, 3), ("u1", "d", 1, 4),
+            ("u2", "a", 1, 1), ("u2", "c", 1, 2), ("u2", "b", 1, 3), ("u3", "x", 1, 1)]  # fmt: skip
+
+
+def test_leave_last_out_holds_out_the_latest_item() -> None:
+    test = leave_last_out(toy(), drop_last=0)
+    assert test.users == ["u1", "u2"]  # u3 has too few interactions
+    assert [test.items[i] for i in test.held_out] == ["d", "b"]
+    validation = leave_last_out(toy(), drop_last=1)
+    assert [validation.items[i] for i in validation.held_out] == ["c", "c"]
+    assert validation.train[0].nnz == 2  # a, b: the validation and test items are not trained on
+
+
+def test_metrics_with_a_known_ranking() -> None:
+    split = leave_last_out(toy(), drop_last=0)
+    order = {item: i for i, item in enumerate(split.items)}
+
+    def ranker(u: int) -> np.ndarray:
+        scores = np.zeros(len(split.items), dtype=np.float32)
+        scores[order["d"]] = 2.0  # u1's held-out item
+        scores[order["b"]] = 1.0  # u2's held-out item (second for u2, seen by u1)
+        return scores
+
+    figures = evaluate(split, ranker)
+    assert figures["hr@10"] == 1.0  # both held-out items are in the top 10 of a 5-item catalog
+    assert figures["map@10"] == (1.0 + 1 / 2) / 2  # u1: d first; u2: d (unseen) first, then b
+
+
+def test_als_beats_popularity_on_movielens() -> None:
+    split = leave_last_out(load_ml100k(), drop_last=0)
+    assert len(split.users) == 943
+    pop = evaluate(split, popularity(split))["hr@10"]
+    knn = evaluate(split, item_knn(split))["hr@10"]
+    model = evaluate(split, als(split, AlsParams(factors=64, regularization=0.1, alpha=1.0)))["hr@10"]
+    assert model > knn > pop > 0.03
