@@ -18,12 +18,14 @@ console = Console()
 
 
 def _benches() -> dict[str, Callable[[], dict[str, Any]]]:
-    from eval import bench_llm, bench_search, bench_service
+    from eval import bench_llm, bench_recs, bench_search, bench_service
 
     return {
         "search-engines": bench_search.engines,
         "search-ingest": bench_search.ingest,
         "search-http": bench_search.http,
+        "recs-fit": bench_recs.fit,
+        "recs-http": bench_recs.http,
         "llm": bench_llm.run,
         "service": bench_service.run,
     }
