@@ -3,10 +3,7 @@ HTTP the fold-in latency (POST an event, GET the changed recommendations) and th
 
 from __future__ import annotations
 
-import os
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -14,8 +11,9 @@ from typing import Any
 
 import numpy as np
 
-from eval.bench_search import _free_port, _percentile
+from eval.bench_search import _percentile
 from eval.recs import load_ml100k
+from eval.serving import bench_env, cli, serving
 from retrieval.recs import AlsParams, AlsRecommender
 
 
@@ -57,56 +55,34 @@ def fit(repeats: int = 3) -> dict[str, Any]:
 def http(iterations: int = 200) -> dict[str, Any]:
     import httpx
 
+    key = "bench-admin-key-0123456789"
     with tempfile.TemporaryDirectory(prefix="bench-recs-") as tmp:
         root = Path(tmp)
-        env = {k: v for k, v in os.environ.items() if not k.startswith("SHOPASSIST_")}
-        env.update(
-            SHOPASSIST_DATA_DIR=str(root),
-            SHOPASSIST_ADMIN_API_KEY="bench-admin-key-0123456789",
-            SHOPASSIST_LLM__MODEL="smollm2-135m",
-            SHOPASSIST_LOG__LEVEL="WARNING",
-        )
-        shopassist = str(Path(sys.executable).parent / "shopassist")
-        for args in (["demo-data"], ["ingest", str(root / "demo" / "products.jsonl")],
-                     ["load-events", str(root / "demo" / "events.jsonl")]):  # fmt: skip
-            subprocess.run([shopassist, *args], env=env, check=True, capture_output=True)  # noqa: S603
-        port = _free_port()
-        server = subprocess.Popen(  # noqa: S603 - our own console script, fixed arguments
-            [shopassist, "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
-        headers = {"Authorization": "Bearer bench-admin-key-0123456789"}
-        try:
-            with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers=headers, timeout=10) as client:
-                deadline = time.monotonic() + 120
-                while time.monotonic() < deadline:
-                    try:
-                        if client.get("/readyz").status_code == 200:
-                            break
-                    except httpx.TransportError:
-                        pass
-                    time.sleep(0.3)
-                products = [f"P{n:04d}" for n in range(0, 1200, 7)]
-                fold_in, changed = [], 0
-                for n in range(iterations):
-                    user = f"bench-user-{n % 40}"
-                    before = client.get(f"/v1/users/{user}/recommendations", params={"limit": 10}).json()["items"]
-                    event = {"event_id": f"b-{n}", "user_id": user, "product_id": products[n % len(products)],
-                             "type": "purchase"}  # fmt: skip
-                    started = time.perf_counter()
-                    client.post("/v1/events", json={"events": [event]}).raise_for_status()
-                    after = client.get(f"/v1/users/{user}/recommendations", params={"limit": 10}).json()["items"]
-                    fold_in.append((time.perf_counter() - started) * 1000)
-                    changed += [i["id"] for i in before] != [i["id"] for i in after]
-                latencies = []
-                for n in range(iterations * 2):
-                    started = time.perf_counter()
-                    client.get(
-                        f"/v1/users/c{(n % 200) + 1:04d}/recommendations", params={"limit": 10}
-                    ).raise_for_status()
-                    latencies.append((time.perf_counter() - started) * 1000)
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
+        env = bench_env(root, SHOPASSIST_ADMIN_API_KEY=key, SHOPASSIST_LLM__MODEL="smollm2-135m")
+        cli(env, "demo-data")
+        cli(env, "ingest", str(root / "demo" / "products.jsonl"))
+        cli(env, "load-events", str(root / "demo" / "events.jsonl"))
+        with (
+            serving(env) as (base, _process, _ready_s),
+            httpx.Client(base_url=base, headers={"Authorization": f"Bearer {key}"}, timeout=10) as client,
+        ):
+            products = [f"P{n:04d}" for n in range(0, 1200, 7)]
+            fold_in, changed = [], 0
+            for n in range(iterations):
+                user = f"bench-user-{n % 40}"
+                before = client.get(f"/v1/users/{user}/recommendations", params={"limit": 10}).json()["items"]
+                event = {"event_id": f"b-{n}", "user_id": user, "product_id": products[n % len(products)],
+                         "type": "purchase"}  # fmt: skip
+                started = time.perf_counter()
+                client.post("/v1/events", json={"events": [event]}).raise_for_status()
+                after = client.get(f"/v1/users/{user}/recommendations", params={"limit": 10}).json()["items"]
+                fold_in.append((time.perf_counter() - started) * 1000)
+                changed += [i["id"] for i in before] != [i["id"] for i in after]
+            latencies = []
+            for n in range(iterations * 2):
+                started = time.perf_counter()
+                client.get(f"/v1/users/c{(n % 200) + 1:04d}/recommendations", params={"limit": 10}).raise_for_status()
+                latencies.append((time.perf_counter() - started) * 1000)
     return {
         "fold_in_post_to_changed_get_p50_ms": _percentile(fold_in, 50),
         "fold_in_post_to_changed_get_p99_ms": _percentile(fold_in, 99),

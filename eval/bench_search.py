@@ -9,11 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import random
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -24,6 +21,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from eval.serving import bench_env, cli, serving
 from retrieval.catalog import Product
 from retrieval.demo_store import write_demo_store
 from retrieval.embed import OnnxMiniLMEncoder, product_text
@@ -249,12 +247,6 @@ def ingest(backends: tuple[str, ...] = ("onnx-int8", "torch")) -> dict[str, Any]
     return figures
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 async def _load(base: str, key: str, paths: list[str], concurrency: int, total: int) -> tuple[list[float], float, int]:
     import httpx
 
@@ -291,42 +283,13 @@ def http(concurrency: int = 4, total: int = 3000) -> dict[str, Any]:
     """`/v1/products/search` over loopback against `shopassist serve` with the demo catalog."""
     from urllib.parse import urlencode
 
+    key = "bench-admin-key-0123456789"
     with tempfile.TemporaryDirectory(prefix="bench-http-") as tmp:
         root = Path(tmp)
-        demo_products(root)
-        env = {k: v for k, v in os.environ.items() if not k.startswith("SHOPASSIST_")}
-        env.update(
-            SHOPASSIST_DATA_DIR=str(root),
-            SHOPASSIST_ADMIN_API_KEY="bench-admin-key-0123456789",
-            SHOPASSIST_LLM__MODEL="smollm2-135m",
-            SHOPASSIST_LOG__LEVEL="WARNING",
-        )
-        bin_dir = Path(sys.executable).parent
-        subprocess.run(  # noqa: S603 - our own console script, fixed arguments
-            [str(bin_dir / "shopassist"), "ingest", str(root / "demo" / "products.jsonl")],
-            env=env,
-            check=True,
-            capture_output=True,
-        )
-        port = _free_port()
-        server = subprocess.Popen(  # noqa: S603 - our own console script, fixed arguments
-            [str(bin_dir / "shopassist"), "serve", "--port", str(port)],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            import httpx
-
-            deadline = time.monotonic() + 120
-            while time.monotonic() < deadline:
-                try:
-                    if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                time.sleep(0.3)
+        env = bench_env(root, SHOPASSIST_ADMIN_API_KEY=key, SHOPASSIST_LLM__MODEL="smollm2-135m")
+        cli(env, "demo-data")
+        cli(env, "ingest", str(root / "demo" / "products.jsonl"))
+        with serving(env) as (base, _process, _ready_s):
             queries = [
                 json.loads(line)
                 for line in (Path(__file__).parent / "data" / "search_queries.jsonl").read_text().splitlines()
@@ -339,15 +302,8 @@ def http(concurrency: int = 4, total: int = 3000) -> dict[str, Any]:
                     if rng.random() < 0.5:
                         params.update(category=q["categories"][0].split(" > ")[0], in_stock="true", max_price=150)
                     paths.append("/v1/products/search?" + urlencode(params))
-            asyncio.run(
-                _load(base, env["SHOPASSIST_ADMIN_API_KEY"], paths, concurrency, len(paths))
-            )  # warm: embeddings cached
-            latencies, wall, errors = asyncio.run(
-                _load(base, env["SHOPASSIST_ADMIN_API_KEY"], paths, concurrency, total)
-            )
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
+            asyncio.run(_load(base, key, paths, concurrency, len(paths)))  # warm: embeddings cached
+            latencies, wall, errors = asyncio.run(_load(base, key, paths, concurrency, total))
     return {
         "requests": total,
         "concurrency": concurrency,

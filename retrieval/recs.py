@@ -44,6 +44,27 @@ class AlsParams:
     random_state: int = 7
 
 
+def _new_als(params: AlsParams) -> Any:
+    from implicit.cpu.als import AlternatingLeastSquares
+
+    return AlternatingLeastSquares(
+        factors=params.factors,
+        regularization=params.regularization,
+        alpha=params.alpha,
+        iterations=params.iterations,
+        random_state=params.random_state,
+        num_threads=1,
+    )
+
+
+def _one_blas_thread() -> Any:
+    """implicit is several times slower (and warns) under a multi-threaded BLAS."""
+    import implicit.cpu.als  # noqa: F401 - load its BLAS first, so that the limit below covers it
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(1, "blas")
+
+
 class AlsRecommender:
     def __init__(
         self,
@@ -61,32 +82,15 @@ class AlsRecommender:
         self.params = params
         self.version = version
         self.metadata = metadata or {}
-        self._model = self._als()
+        with _one_blas_thread():
+            self._model = _new_als(params)
         self._model.item_factors = self.item_factors
         norms = np.linalg.norm(self.item_factors, axis=1, keepdims=True)
         self._normed = self.item_factors / np.maximum(norms, 1e-9)
 
-    def _als(self) -> Any:
-        from implicit.cpu.als import AlternatingLeastSquares
-        from threadpoolctl import threadpool_limits
-
-        p = self.params
-        with threadpool_limits(1, "blas"):  # implicit warns (and slows down) under a multi-threaded BLAS
-            return AlternatingLeastSquares(
-                factors=p.factors,
-                regularization=p.regularization,
-                alpha=p.alpha,
-                iterations=p.iterations,
-                random_state=p.random_state,
-                num_threads=1,
-            )
-
     # ---- training --------------------------------------------------------------------------------------
     @classmethod
     def fit(cls, interactions: Iterable[tuple[str, str, float]], params: AlsParams | None = None) -> AlsRecommender:
-        from implicit.cpu.als import AlternatingLeastSquares
-        from threadpoolctl import threadpool_limits
-
         params = params or AlsParams()
         users: dict[str, int] = {}
         items: dict[str, int] = {}
@@ -99,15 +103,8 @@ class AlsRecommender:
             raise ValueError("no interactions to train on")
         matrix = csr_matrix((np.array(data, dtype=np.float32), (rows, cols)), shape=(len(users), len(items)))
         started = time.perf_counter()
-        with threadpool_limits(1, "blas"):  # implicit is slower with a multi-threaded BLAS
-            model = AlternatingLeastSquares(
-                factors=params.factors,
-                regularization=params.regularization,
-                alpha=params.alpha,
-                iterations=params.iterations,
-                random_state=params.random_state,
-                num_threads=1,
-            )
+        with _one_blas_thread():
+            model = _new_als(params)
             model.fit(matrix, show_progress=False)
         seconds = time.perf_counter() - started
         popularity = np.asarray((matrix > 0).sum(axis=0)).ravel().astype(np.float32)
