@@ -195,8 +195,14 @@ def load_events(
 
 
 @cli.command("train-recs")
-def train_recs() -> None:
+def train_recs(
+    engine: Annotated[
+        str, typer.Option(help="implicit (one machine) or spark (Spark MLlib, extra `spark`)")
+    ] = "implicit",
+) -> None:
     """Train the ALS recommender on every stored event into a new model version."""
+    if engine not in {"implicit", "spark"}:
+        raise typer.BadParameter("--engine must be implicit or spark")
     from app.store.database import Database
     from app.wiring import build_personalization
 

@@ -33,12 +33,22 @@ class Recommendations:
     cold_start: bool
 
 
-def train_and_save(events: EventStore, params: AlsParams, model_dir: Path) -> AlsRecommender | None:
-    """Fit ALS on every stored event and save it as the current version (None: no events yet)."""
+def train_and_save(
+    events: EventStore, params: AlsParams, model_dir: Path, engine: str = "implicit"
+) -> AlsRecommender | None:
+    """Fit ALS on every stored event and save it as the current version (None: no events yet).
+
+    ``engine="spark"`` trains with Spark MLlib (extra ``spark``) into the same serving format.
+    """
     interactions = list(events.interactions())
     if not interactions:
         return None
-    model = AlsRecommender.fit(interactions, params)
+    if engine == "spark":
+        from retrieval.recs_spark import fit_spark
+
+        model = fit_spark(interactions, params)
+    else:
+        model = AlsRecommender.fit(interactions, params)
     model.save(model_dir)
     log.info("recommender trained", extra={"version": model.version, **model.metadata})
     return model
