@@ -203,15 +203,15 @@ def train_recs(
     """Train the ALS recommender on every stored event into a new model version."""
     if engine not in {"implicit", "spark"}:
         raise typer.BadParameter("--engine must be implicit or spark")
+    from app.personalization import train_and_save
     from app.store.database import Database
-    from app.wiring import build_personalization
+    from app.wiring import als_params, event_store, recs_dir
 
     settings = get_settings()
     database = Database(settings.resolved_database_url)
     database.create_all()
-    service = build_personalization(settings, database, catalog=None)  # type: ignore[arg-type]
-    with console.status("training ALS…"):
-        model = service.train()
+    with console.status(f"training ALS ({engine})…"):
+        model = train_and_save(event_store(settings, database), als_params(settings), recs_dir(settings), engine)
     if model is None:
         console.print("no events to train on")
         raise typer.Exit(1)

@@ -103,3 +103,22 @@ def test_serve_runs_the_service_and_prints_a_generated_admin_key(tmp_path: Path)
     assert key in stdout  # the generated key is shown once to the operator
     assert key not in stderr  # ... and never written to the logs
     assert '"message": "request"' in stderr  # structured access log
+
+
+def test_demo_data_load_events_and_train_recs(tmp_path: Path) -> None:
+    env = cli_env(tmp_path, COLUMNS="200")
+
+    def run(*args: str) -> str:
+        result = subprocess.run([str(BIN), *args], env=env, capture_output=True, text=True, timeout=120, check=False)
+        assert result.returncode == 0, result.stdout + result.stderr
+        return result.stdout
+
+    assert "1199 products" in run("demo-data")
+    events = tmp_path / "demo" / "events.jsonl"
+    total = len(events.read_text().splitlines())
+    assert f"{total} events stored, 0 already there, 0 invalid" in run("load-events", str(events))
+    assert f"0 events stored, {total} already there" in run("load-events", str(events))
+    trained = run("train-recs")
+    assert "model als-" in trained
+    current = (tmp_path / "recs" / "CURRENT").read_text().strip()
+    assert current in trained and (tmp_path / "recs" / current / "factors.npz").is_file()
