@@ -111,6 +111,22 @@ class PersonalizationService:
             self._scheduler.join(timeout=30)
             self._scheduler = None
 
+    def check(self) -> str | None:
+        """None when recommendations can be served (popularity until the first events arrive)."""
+        if self.model is None and self.events.count():
+            return "events stored but no model trained yet"
+        return None
+
+    def describe(self) -> dict[str, object]:
+        model = self.model
+        return {
+            "engine": "implicit ALS" if model is None else str(model.metadata.get("engine", "implicit ALS")),
+            "model_version": model.version if model else None,
+            "trained_on": model.metadata if model else None,
+            "params": self.params.__dict__,
+            "search_weight": self.search_weight,
+        }
+
     # ---- reads ---------------------------------------------------------------------------------------------
     def recommend(
         self, user_id: str, limit: int = 10, category: str | None = None, exclude_seen: bool = True

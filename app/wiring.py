@@ -44,6 +44,7 @@ class Services:
         checks = {
             "database": self.database.check(),
             "index": self.catalog.check(),
+            "recommender": self.personalization.check(),
             "llm": await self.llm.check(),
         }
         result = {}

@@ -7,6 +7,7 @@ fold-in and hot swap are the same code whichever engine trained the model.
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 from collections.abc import Iterable
@@ -24,6 +25,8 @@ def fit_spark(
     from pyspark.ml.recommendation import ALS
     from pyspark.sql import SparkSession
 
+    # py4j logs every connection at INFO, even from finalisers at interpreter exit
+    logging.getLogger("py4j").setLevel(logging.WARNING)
     params = params or AlsParams()
     users: dict[str, int] = {}
     items: dict[str, int] = {}

@@ -29,7 +29,7 @@ def test_readyz_lists_components(live: LiveServer) -> None:
     assert response.status_code == 200
     body = response.json()
     assert body["status"] == "ready"
-    assert body["components"] == {"database": "ok", "index": "ok", "llm": "ok"}
+    assert body["components"] == {"database": "ok", "index": "ok", "recommender": "ok", "llm": "ok"}
 
 
 def test_capabilities_need_a_token(live: LiveServer) -> None:
@@ -53,6 +53,8 @@ def test_capabilities_show_backend_and_model_hash_but_no_secret(live: LiveServer
     assert body["llm"]["model_sha256"] == SHIPPED_MODELS["smollm2-135m"].sha256
     assert body["llm"]["state"] == "ready"
     assert body["database"]["dialect"] == "sqlite"
+    assert body["catalog"]["backend"] == "qdrant-edge" and body["catalog"]["encoders"]["dense"]
+    assert "model_version" in body["recommender"]
     assert body["packages"]["xllamacpp"]
     services = live.app.state.services
     assert ADMIN_KEY not in response.text

@@ -63,6 +63,8 @@ async def capabilities(services: ServicesDep, _principal: PrincipalDep) -> dict[
         "env": services.settings.env,
         "llm": services.llm.describe(),
         "database": {"dialect": services.database.dialect},
+        "catalog": services.catalog.describe(),
+        "recommender": services.personalization.describe(),
         "settings": services.settings.masked(),
         "python": sys.version.split()[0],
         "platform": platform.platform(),
