@@ -133,10 +133,14 @@ class PersonalizationService:
     ) -> Recommendations:
         model = self.model
         history = self.events.history(user_id)
+        exclude = set(history) if exclude_seen else set()
+        cold = model is None or not any(model.knows(p) for p in history)
+        if cold and history:
+            # the model knows none of this user's products (new products, or no model yet): content similarity
+            similar = self._content_based(history, limit, category, exclude)
+            return Recommendations(similar, model.version if model else "none", cold_start=True)
         if model is None:
             return Recommendations([], "none", cold_start=True)
-        cold = not any(model.knows(p) for p in history)
-        exclude = set(history) if exclude_seen else set()
         ranked = model.recommend(history, n=max(limit * 8, 50), exclude=exclude)
         products = self.catalog.get_many([p for p, _ in ranked])
         items: list[Recommendation] = []
@@ -150,6 +154,21 @@ class PersonalizationService:
             if len(items) == limit:
                 break
         return Recommendations(items, model.version, cold_start=cold)
+
+    def _content_based(
+        self, history: dict[str, float], limit: int, category: str | None, exclude: set[str]
+    ) -> list[Recommendation]:
+        """Products like the user's strongest interactions, through the product index (dense vectors)."""
+        strongest = sorted(history, key=lambda p: -history[p])[:3]
+        scores: dict[str, Recommendation] = {}
+        filters = SearchFilters(category=category, in_stock=True)
+        for product in self.catalog.get_many(strongest).values():
+            for hit in self.catalog.search(product.title, filters, limit * 2, mode="dense").hits:
+                if hit.id in exclude or hit.id in history:
+                    continue
+                if hit.id not in scores or scores[hit.id].score < hit.score:
+                    scores[hit.id] = Recommendation(hit.product, hit.score)
+        return sorted(scores.values(), key=lambda r: -r.score)[:limit]
 
     def search(
         self, text: str, filters: SearchFilters, limit: int, mode: Mode | None, user_id: str

@@ -124,3 +124,16 @@ def test_search_is_reranked_for_a_user_with_history(trained: LiveServer) -> None
     assert personal["personalized"] is True
     assert len(personal["items"]) == 10 and all(i["product"]["in_stock"] for i in personal["items"])
     assert [i["id"] for i in personal["items"]] != [i["id"] for i in plain["items"]]
+
+
+def test_a_product_the_model_has_not_seen_gets_content_based_recommendations(trained: LiveServer) -> None:
+    new = {"id": "NEW-LINEN-1", "title": "Wren Airy Linen Wrap Dress", "price": 89, "category": "Dresses > Dresses",
+           "attributes": {"colour": ["white"], "material": "linen"}}  # fmt: skip
+    with trained.client() as client:
+        assert client.post("/v1/catalog/ingest", headers=MERCHANT, json={"products": [new]}).status_code == 200
+        client.post("/v1/events", headers=SUPPORT, json={"events": [event("cs-1", "cold-user", "NEW-LINEN-1", "view")]})
+        body = client.get("/v1/users/cold-user/recommendations", params={"limit": 5}, headers=SUPPORT).json()
+    assert body["cold_start"] is True
+    assert len(body["items"]) == 5
+    assert all(item["id"] != "NEW-LINEN-1" and item["product"]["in_stock"] for item in body["items"])
+    assert sum(item["product"]["category"] == "Dresses > Dresses" for item in body["items"]) >= 4
