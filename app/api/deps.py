@@ -58,4 +58,4 @@ def require_roles(*roles: Role) -> Callable[..., Coroutine[Any, Any, Principal]]
     return check
 
 
-StaffDep = Annotated[Principal, Depends(require_roles("merchant", "support"))]
+MerchantDep = Annotated[Principal, Depends(require_roles("merchant"))]

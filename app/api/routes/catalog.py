@@ -4,21 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from app.api.deps import PrincipalDep, ServicesDep, require_roles
+from app.api.deps import MerchantDep, PrincipalDep, ServicesDep
 from app.api.errors import ApiError
-from app.security import Principal
 from retrieval.catalog import Product, normalise_category
 from retrieval.catalog_service import IngestOutcome
 from retrieval.feeds import FORMATS, FeedError
 from retrieval.index.base import SearchFilters
 
 router = APIRouter(tags=["catalog"])
-
-MerchantDep = Annotated[Principal, Depends(require_roles("merchant"))]
 
 
 class RejectedRow(BaseModel):
