@@ -31,16 +31,21 @@ def get_settings(services: ServicesDep) -> Settings:
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
-def get_principal(
-    services: ServicesDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> Principal:
+def authenticate(services: Services, credentials: HTTPAuthorizationCredentials | None) -> Principal:
+    """The caller behind a bearer token; 401 when there is none or it is not known."""
     if credentials is None or not credentials.credentials:
         raise ApiError(401, "missing bearer token", headers={"WWW-Authenticate": "Bearer"})
     principal = services.keyring.authenticate(credentials.credentials)
     if principal is None:
         raise ApiError(401, "invalid token", headers={"WWW-Authenticate": "Bearer"})
     return principal
+
+
+CredentialsDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+
+
+def get_principal(services: ServicesDep, credentials: CredentialsDep) -> Principal:
+    return authenticate(services, credentials)
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]

@@ -6,14 +6,12 @@ import platform
 import sys
 from typing import Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 
-from app.api.deps import PrincipalDep, ServicesDep
+from app.api.deps import CredentialsDep, PrincipalDep, ServicesDep, authenticate
 from app.api.errors import ApiError
-from app.security import Principal
 from app.versions import package_versions
-from app.wiring import Services
 
 router = APIRouter(tags=["service"])
 
@@ -38,22 +36,13 @@ async def readyz(services: ServicesDep) -> JSONResponse:
 
 
 @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
-async def metrics(request: Request, services: ServicesDep) -> Response:
-    if not services.settings.metrics_public:
-        _require_staff(request, services)
+async def metrics(services: ServicesDep, credentials: CredentialsDep) -> Response:
+    # checked here, not by a dependency: the route is public unless the settings say otherwise
+    staff = {"admin", "support", "merchant"}
+    if not services.settings.metrics_public and authenticate(services, credentials).role not in staff:
+        raise ApiError(403, "metrics need a staff role")
     await services.readiness()  # refresh the component gauges
     return Response(services.metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8")
-
-
-def _require_staff(request: Request, services: Services) -> Principal:
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    principal = services.keyring.authenticate(token) if scheme.lower() == "bearer" and token else None
-    if principal is None:
-        raise ApiError(401, "metrics need a bearer token", headers={"WWW-Authenticate": "Bearer"})
-    if principal.role not in {"admin", "support", "merchant"}:
-        raise ApiError(403, "metrics need a staff role")
-    return principal
 
 
 @router.get("/v1/capabilities", summary="Resolved settings, backends, models and versions (no secrets)")
