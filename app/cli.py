@@ -108,6 +108,9 @@ def ingest(
     feed: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="feed file")],
     fmt: Annotated[str | None, typer.Option("--format", help="csv, jsonl, gmc or shopify (default: detect)")] = None,
     replace: Annotated[bool, typer.Option(help="delete indexed products that are not in this feed")] = False,
+    rebuild: Annotated[
+        bool, typer.Option(help="re-embed everything into a fresh index, switched in atomically (implies --replace)")
+    ] = False,
     show: Annotated[int, typer.Option(help="rejected rows to print")] = 20,
 ) -> None:
     """Validate a product feed and index it (unchanged products are skipped)."""
@@ -150,11 +153,14 @@ def ingest(
             console=console,
         ) as progress:
             task = progress.add_task("embedding", total=None)
-            report = catalog.indexer.ingest(
-                result.products,
-                replace=replace,
-                progress=lambda done, total: progress.update(task, completed=done, total=total),
-            )
+
+            def advance(done: int, total: int) -> None:
+                progress.update(task, completed=done, total=total)
+
+            if rebuild:
+                report = catalog.indexer.rebuild(result.products, progress=advance)
+            else:
+                report = catalog.indexer.ingest(result.products, replace=replace, progress=advance)
     finally:
         catalog.index.close()
     console.print(

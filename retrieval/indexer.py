@@ -74,6 +74,26 @@ class CatalogIndexer:
                 progress(len(points), len(products))
         return points
 
+    def rebuild(self, products: Sequence[Product], progress: Progress | None = None) -> IngestReport:
+        """Embed every product again into a fresh index (new settings or encoder), switched in atomically:
+        a new version directory (embedded engine) or a new collection behind the alias (Qdrant server)."""
+        with self._lock:
+            previous = set(self.index.content_hashes())
+            started = time.perf_counter()
+            points = self.embed(products, progress)
+            embedded = time.perf_counter()
+            version = self.index.apply(points, [], replace=True)
+            written = time.perf_counter()
+        return IngestReport(
+            accepted=len(products),
+            unchanged=0,
+            written=len(points),
+            deleted=len(previous - {p.id for p in products}),
+            index_version=version,
+            embed_seconds=embedded - started,
+            write_seconds=written - embedded,
+        )
+
     def ingest(
         self, products: Sequence[Product], *, replace: bool = False, progress: Progress | None = None
     ) -> IngestReport:

@@ -192,3 +192,16 @@ def test_replace_keeps_only_the_given_products(index: ProductIndex) -> None:
     assert index.search(IndexQuery(dense={DENSE: POINTS[50].dense[DENSE]}, limit=3))[0].id in {
         p.product.id for p in POINTS[:10]
     }
+
+
+def test_rebuild_switches_to_a_fresh_index_on_both(index: ProductIndex) -> None:
+    from retrieval.embed import MultilingualEncoder, OnnxMiniLMEncoder
+    from retrieval.indexer import CatalogIndexer
+
+    indexer = CatalogIndexer(index, OnnxMiniLMEncoder(), MultilingualEncoder(), SPARSE)
+    before = index.version
+    keep = [p.product for p in POINTS[:5]]
+    report = indexer.rebuild(keep)
+    assert report.written == 5 and report.deleted == len(POINTS) - 5
+    assert index.version == report.index_version != before
+    assert set(index.content_hashes()) == {p.id for p in keep}
