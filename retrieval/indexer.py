@@ -77,35 +77,26 @@ class CatalogIndexer:
     def rebuild(self, products: Sequence[Product], progress: Progress | None = None) -> IngestReport:
         """Embed every product again into a fresh index (new settings or encoder), switched in atomically:
         a new version directory (embedded engine) or a new collection behind the alias (Qdrant server)."""
-        with self._lock:
-            previous = set(self.index.content_hashes())
-            started = time.perf_counter()
-            points = self.embed(products, progress)
-            embedded = time.perf_counter()
-            version = self.index.apply(points, [], replace=True)
-            written = time.perf_counter()
-        return IngestReport(
-            accepted=len(products),
-            unchanged=0,
-            written=len(points),
-            deleted=len(previous - {p.id for p in products}),
-            index_version=version,
-            embed_seconds=embedded - started,
-            write_seconds=written - embedded,
-        )
+        return self.ingest(products, replace=True, progress=progress, fresh=True)
 
     def ingest(
-        self, products: Sequence[Product], *, replace: bool = False, progress: Progress | None = None
+        self,
+        products: Sequence[Product],
+        *,
+        replace: bool = False,
+        progress: Progress | None = None,
+        fresh: bool = False,
     ) -> IngestReport:
-        """Index new and changed products (unchanged ones are skipped); ``replace`` deletes the rest."""
+        """Index new and changed products (unchanged ones are skipped); ``replace`` deletes the rest;
+        ``fresh`` re-embeds everything into a new index instead of changing the served one."""
         with self._lock:
             existing = self.index.content_hashes()
-            changed = [p for p in products if existing.get(p.id) != p.content_hash()]
+            changed = list(products) if fresh else [p for p in products if existing.get(p.id) != p.content_hash()]
             deletes = sorted(set(existing) - {p.id for p in products}) if replace else []
             started = time.perf_counter()
             points = self.embed(changed, progress)
             embedded = time.perf_counter()
-            version = self.index.apply(points, deletes)
+            version = self.index.apply(points, [], replace=True) if fresh else self.index.apply(points, deletes)
             written = time.perf_counter()
         report = IngestReport(
             accepted=len(products),
