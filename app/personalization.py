@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app.store.events import EventStore
-from retrieval.catalog import Product
+from retrieval.catalog import Product, category_prefixes
 from retrieval.catalog_service import CatalogService
 from retrieval.events import Event
 from retrieval.index.base import SearchFilters
@@ -148,7 +148,7 @@ class PersonalizationService:
             product = products.get(product_id)
             if product is None or not product.in_stock:  # never recommend what cannot be bought
                 continue
-            if category and not (product.category + " > ").startswith(category + " > "):
+            if category and category not in category_prefixes(product.category):
                 continue
             items.append(Recommendation(product, score))
             if len(items) == limit:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from importlib.resources import files
 from typing import Any
 
-from retrieval.catalog import Product
+from retrieval.catalog import Product, category_prefixes
 
 K = 10
 
@@ -40,8 +40,7 @@ def load_queries() -> list[LabelledQuery]:
 
 
 def _in_category(product: Product, prefixes: Sequence[str]) -> bool:
-    path = product.category + " > "
-    return any(path.startswith(prefix + " > ") for prefix in prefixes)
+    return bool(set(prefixes) & set(category_prefixes(product.category)))
 
 
 def _satisfies(product: Product, key: str, wanted: Any) -> bool:
