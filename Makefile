@@ -43,6 +43,7 @@ $(VENV)/.stamp-browser: $(VENV)/.stamp-core
 run: venv-demo demo-data
 	$(BIN)/shopassist ingest data/demo/products.jsonl
 	$(BIN)/shopassist load-events data/demo/events.jsonl
+	$(BIN)/shopassist load-orders data/demo/customers.jsonl data/demo/orders.jsonl
 	$(BIN)/shopassist serve --host 127.0.0.1 --port 8000
 
 test: venv browser

@@ -200,6 +200,28 @@ def load_events(
     console.print(f"{accepted} events stored, {duplicates} already there, {bad} invalid")
 
 
+@cli.command("load-orders")
+def load_orders(
+    customers: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="JSON Lines of customers")],
+    orders: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="JSON Lines of orders")],
+) -> None:
+    """Store customers and their orders (idempotent by id): what the assistant's order tools read."""
+    from pydantic import ValidationError
+
+    from app.store.commerce import CommerceStore
+    from app.store.database import Database
+
+    settings = get_settings()
+    database = Database(settings.resolved_database_url)
+    database.create_all()
+    try:
+        n_customers, n_orders = CommerceStore(database).load_files(customers, orders)
+    except (ValueError, ValidationError) as exc:
+        console.print(f"[red]cannot load:[/] {str(exc).splitlines()[0]}")
+        raise typer.Exit(2) from exc
+    console.print(f"{n_customers} customers and {n_orders} orders stored")
+
+
 @cli.command("train-recs")
 def train_recs(
     engine: Annotated[

@@ -100,6 +100,38 @@ class RecsSettings(BaseModel):
     retrain_interval_s: float = Field(3600, ge=0, description="retrain ALS in the background this often (0 = never)")
 
 
+class AuthSettings(BaseModel):
+    """Customer tokens and browser access."""
+
+    token_secret: SecretStr | None = Field(
+        None, description="HMAC key of customer tokens; unset = derived from the admin key"
+    )
+    customer_token_ttl_s: int = Field(3600, ge=60, le=86_400, description="lifetime of a customer token")
+    cors_origins: list[str] = Field(
+        default_factory=list, description="origins allowed to call the API from a browser (widget), JSON list"
+    )
+
+
+class AssistantSettings(BaseModel):
+    """The customer-service assistant: how much it retrieves per turn and how much history it keeps."""
+
+    products_per_turn: int = Field(4, ge=1, le=10, description="product cards shown to the LLM per turn")
+    policy_passages: int = Field(2, ge=1, le=6, description="policy passages shown per policy question")
+    orders_per_turn: int = Field(3, ge=1, le=10, description="the customer's recent orders shown per order question")
+    history_tokens: int = Field(
+        400, ge=0, description="budget (estimated tokens) of verbatim history; older turns go to the summary"
+    )
+    max_message_chars: int = Field(2000, ge=1, description="longest accepted chat message")
+    reply_max_tokens: int = Field(220, ge=16, description="cap on a chat reply's tokens")
+    return_window_days: int = Field(30, ge=0, description="days after delivery an order can be returned")
+    policies_dir: Path | None = Field(
+        None, description="Markdown store policies; unset = data_dir/demo/policies, else the packaged ones"
+    )
+    demo_customer_id: str | None = Field(
+        "c0001", description="customer the /demo page chats as (ignored in production)"
+    )
+
+
 class LogSettings(BaseModel):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     format: Literal["json", "text"] = "json"
@@ -134,6 +166,8 @@ class Settings(BaseSettings):
     embed: EmbedSettings = Field(default_factory=EmbedSettings)
     search: SearchSettings = Field(default_factory=SearchSettings)
     recs: RecsSettings = Field(default_factory=RecsSettings)
+    auth: AuthSettings = Field(default_factory=AuthSettings)
+    assistant: AssistantSettings = Field(default_factory=AssistantSettings)
     log: LogSettings = Field(default_factory=LogSettings)
 
     @model_validator(mode="after")

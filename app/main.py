@@ -6,13 +6,15 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 
 from app import __version__
 from app.api.errors import install_error_handlers
 from app.api.middleware import RequestContextMiddleware
-from app.api.routes import catalog, personalization, service
+from app.api.routes import auth, catalog, chat, commerce, personalization, service, widget
 from app.config import Settings, get_settings
 from app.observability import configure_logging
+from app.ui.chat import mount_ui
 from app.wiring import Services, build_services
 
 
@@ -40,8 +42,21 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     )
     app.state.services = built
     install_error_handlers(app)
+    if settings.auth.cors_origins:  # the widget embedded on the shop's own origins
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.auth.cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
+            max_age=600,
+        )
     app.add_middleware(RequestContextMiddleware, metrics=built.metrics)
     app.include_router(service.router)
+    app.include_router(auth.router)
     app.include_router(personalization.router)
     app.include_router(catalog.router)
+    app.include_router(chat.router)
+    app.include_router(commerce.router)
+    app.include_router(widget.router)
+    mount_ui(app, built)
     return app

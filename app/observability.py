@@ -96,6 +96,28 @@ class Metrics:
             buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 16, 32),
             registry=self.registry,
         )
+        self.chat_turns = Counter(
+            "shopassist_chat_turns_total", "Chat turns by intent", ["intent"], registry=self.registry
+        )
+        self.chat_latency = Histogram(
+            "shopassist_chat_turn_duration_seconds",
+            "Whole chat turn, retrieval to stored reply",
+            buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 16, 32),
+            registry=self.registry,
+        )
+        self.chat_repairs = Counter(
+            "shopassist_chat_repairs_total",
+            "Replies changed by the grounding check (unknown ids or amounts removed, or replaced)",
+            registry=self.registry,
+        )
+        self.chat_degraded = Counter(
+            "shopassist_chat_degraded_total",
+            "Chat replies built from data because the LLM failed",
+            registry=self.registry,
+        )
+        self.chat_handoffs = Counter(
+            "shopassist_chat_handoffs_total", "Conversations handed to a person (tickets)", registry=self.registry
+        )
         self.llm_latency = Histogram(
             "shopassist_llm_request_duration_seconds",
             "Whole LLM request duration",

@@ -7,12 +7,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from app import __version__
+from app.assistant.service import Assistant
+from app.assistant.tools import OrderTools
 from app.config import Settings
-from app.llm.prompts import load_prompt
 from app.llm.service import LLMService
 from app.observability import Metrics
 from app.personalization import PersonalizationService
 from app.security import KeyRing, keyring_from_settings
+from app.store.commerce import CommerceStore
+from app.store.conversations import ConversationStore
 from app.store.database import Database
 from app.store.events import EventStore
 from retrieval.catalog_service import CatalogService
@@ -20,6 +23,7 @@ from retrieval.embed import CachedEncoder, Encoder, MiniLMEncoder, MultilingualE
 from retrieval.events import EventWeights
 from retrieval.index.base import ProductIndex
 from retrieval.indexer import CatalogIndexer
+from retrieval.policies import PolicyIndex, read_policies
 from retrieval.recs import AlsParams
 from retrieval.search import ProductSearch
 from retrieval.sparse import Bm25Encoder
@@ -36,6 +40,10 @@ class Services:
     llm: LLMService
     catalog: CatalogService
     personalization: PersonalizationService
+    commerce: CommerceStore
+    conversations: ConversationStore
+    policies: PolicyIndex
+    assistant: Assistant
     version: str = __version__
     started: bool = field(default=False)
 
@@ -56,10 +64,11 @@ class Services:
     def start(self, *, wait_for_llm: bool = False) -> None:
         self.database.create_all()
         self.catalog.warm()
+        self.policies.open()
         if self.personalization.model is None and self.personalization.events.count():
             self.personalization.train()
         self.personalization.start_schedule(self.settings.recs.retrain_interval_s)
-        system_prompt = load_prompt("assistant_system").render(shop_name=self.settings.shop_name)
+        system_prompt = self.assistant.system_prompt
         if wait_for_llm:
             self.llm.start(system_prompt)
         else:
@@ -69,6 +78,7 @@ class Services:
     def close(self) -> None:
         self.personalization.stop_schedule()
         self.llm.close()
+        self.policies.close()
         self.catalog.index.close()
         self.database.close()
 
@@ -134,14 +144,48 @@ def build_services(settings: Settings) -> Services:
     metrics = Metrics()
     database = Database(settings.resolved_database_url)
     catalog = build_catalog(settings)
+    llm = LLMService(settings.llm, metrics)
+    personalization = build_personalization(settings, database, catalog)
+    commerce = CommerceStore(database)
+    conversations = ConversationStore(database)
+    policies = build_policies(settings, catalog)
+    assistant = Assistant(
+        settings.assistant,
+        settings.shop_name,
+        llm,
+        catalog,
+        personalization,
+        policies,
+        OrderTools(commerce, settings.assistant.return_window_days),
+        conversations,
+        metrics,
+    )
     return Services(
         settings=settings,
         metrics=metrics,
         keyring=keyring_from_settings(settings),
         database=database,
-        llm=LLMService(settings.llm, metrics),
+        llm=llm,
         catalog=catalog,
-        personalization=build_personalization(settings, database, catalog),
+        personalization=personalization,
+        commerce=commerce,
+        conversations=conversations,
+        policies=policies,
+        assistant=assistant,
+    )
+
+
+def policies_dir(settings: Settings) -> Path | None:
+    """Where the store policies are read from: the setting, else the demo store's copy (else packaged)."""
+    if settings.assistant.policies_dir is not None:
+        return settings.assistant.policies_dir
+    demo = Path(settings.data_dir) / "demo" / "policies"
+    return demo if demo.is_dir() else None
+
+
+def build_policies(settings: Settings, catalog: CatalogService) -> PolicyIndex:
+    return PolicyIndex(
+        Path(settings.data_dir) / "policies", catalog.searcher.dense, read_policies(policies_dir(settings))
     )
 
 

@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from app.api.errors import ApiError
+from app.assistant.tools import Caller
 from app.config import Role, Settings
 from app.security import Principal
 from app.wiring import Services
@@ -64,3 +65,14 @@ def require_roles(*roles: Role) -> Callable[..., Coroutine[Any, Any, Principal]]
 
 
 MerchantDep = Annotated[Principal, Depends(require_roles("merchant"))]
+StaffDep = Annotated[Principal, Depends(require_roles("support"))]
+
+
+def caller_for(principal: Principal, customer_id: str | None) -> Caller:
+    """Whom the assistant acts for. A customer token always acts for its own customer (a ``customer_id`` in the
+    body is ignored); support and admin may name any customer; other keys chat without customer data."""
+    if principal.role == "customer":
+        return Caller(owner=f"customer:{principal.subject}", customer_id=principal.subject, staff=False)
+    if principal.is_staff:
+        return Caller(owner=principal.subject, customer_id=customer_id, staff=True)
+    return Caller(owner=principal.subject, customer_id=None, staff=False)

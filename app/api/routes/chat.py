@@ -1,0 +1,293 @@
+"""Chat: the assistant's REST and SSE routes, conversation history, and the OpenAI-compatible endpoint."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Path
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
+
+from app.api.deps import PrincipalDep, ServicesDep, caller_for
+from app.api.errors import ApiError
+from app.assistant.context import product_card
+from app.assistant.service import ConversationNotFoundError, Done, Products, Token, TurnEvent, TurnResult
+from app.assistant.tools import Caller
+from app.wiring import Services
+from retrieval.catalog import Product
+
+router = APIRouter(tags=["chat"])
+
+SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+
+
+class ChatBody(BaseModel):
+    conversation_id: str | None = Field(None, max_length=64)
+    message: str = Field(min_length=1)
+    customer_id: str | None = Field(None, max_length=128, description="support/admin: the customer to act for")
+    stream: bool = False
+
+
+class Citation(BaseModel):
+    type: Literal["product", "policy", "order"]
+    id: str
+
+
+class Grounding(BaseModel):
+    dropped_ids: list[str] = Field(description="ids the model wrote that were not retrieved (removed)")
+    unsupported_amounts: list[float] = Field(description="amounts not found in the data (sentences removed)")
+    fallback: bool = Field(description="the reply was replaced by a template built from the retrieved data")
+
+
+class ChatResponse(BaseModel):
+    conversation_id: str | None
+    reply: str
+    products: list[str]
+    citations: list[Citation]
+    handoff: bool
+    intent: str
+    degraded: bool = Field(description="the LLM was unavailable: the reply was built from retrieved data")
+    repaired: bool = Field(description="the grounding check removed or replaced part of the generated reply")
+    ticket_id: str | None = None
+    grounding: Grounding
+
+
+class StoredMessageOut(BaseModel):
+    seq: int
+    role: str
+    content: str
+    created_at: datetime | None
+    products: list[str] = Field(default_factory=list)
+    citations: list[Citation] = Field(default_factory=list)
+
+
+class ConversationResponse(BaseModel):
+    id: str
+    customer_id: str | None
+    summary: str
+    messages: list[StoredMessageOut]
+
+
+def _message(services: Services, text: str) -> str:
+    if not text.strip():
+        raise ApiError(422, "message is empty", details=[{"field": "message", "message": "empty"}])
+    limit = services.settings.assistant.max_message_chars
+    if len(text) > limit:
+        raise ApiError(422, f"message is longer than {limit} characters", details=[{"field": "message"}])
+    return text
+
+
+def _check_conversation(services: Services, caller: Caller, conversation_id: str | None) -> None:
+    if conversation_id is not None:
+        try:
+            services.assistant.conversation_for(caller, conversation_id)
+        except ConversationNotFoundError:
+            raise ApiError(404, f"no conversation {conversation_id}") from None
+
+
+def _sse(event: str, data: Any) -> bytes:
+    return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n".encode()
+
+
+def _product_summary(product: Product) -> dict[str, Any]:
+    return {
+        "id": product.id,
+        "title": product.title,
+        "price": product.price,
+        "currency": product.currency,
+        "category": product.category,
+        "in_stock": product.in_stock,
+        "rating": product.rating,
+        "image_url": product.image_url,
+        "url": product.url,
+        "card": product_card(product),
+    }
+
+
+@router.post(
+    "/v1/chat",
+    response_model=ChatResponse,
+    summary="One chat turn (JSON, or SSE events token/products/done with stream=true)",
+    responses={200: {"content": {"text/event-stream": {}}}},
+)
+async def chat(body: ChatBody, services: ServicesDep, principal: PrincipalDep) -> Any:
+    message = _message(services, body.message)
+    caller = caller_for(principal, body.customer_id)
+    await run_in_threadpool(_check_conversation, services, caller, body.conversation_id)
+    events = services.assistant.turn(caller, message, body.conversation_id)
+    if not body.stream:
+        result = await _collect(events)
+        return ChatResponse.model_validate(result.public())
+
+    async def stream() -> AsyncIterator[bytes]:
+        try:
+            async for event in events:
+                if isinstance(event, Token):
+                    yield _sse("token", {"text": event.text})
+                elif isinstance(event, Products):
+                    yield _sse("products", {"items": [_product_summary(p) for p in event.items]})
+                elif isinstance(event, Done):
+                    yield _sse("done", event.result.public())
+        except Exception:  # the status line is sent: report in-band, never hang the client
+            yield _sse("error", {"error": {"code": "internal", "message": "the turn failed; please retry"}})
+            raise
+
+    return StreamingResponse(stream(), media_type="text/event-stream", headers=SSE_HEADERS)
+
+
+async def _collect(events: AsyncIterator[TurnEvent]) -> TurnResult:
+    async for event in events:
+        if isinstance(event, Done):
+            return event.result
+    raise RuntimeError("chat turn ended without a result")
+
+
+@router.get(
+    "/v1/conversations/{conversation_id}",
+    response_model=ConversationResponse,
+    summary="A conversation's messages (its owner, support or admin)",
+)
+async def get_conversation(
+    services: ServicesDep, principal: PrincipalDep, conversation_id: Annotated[str, Path(max_length=64)]
+) -> ConversationResponse:
+    caller = caller_for(principal, None)
+    try:
+        conversation = await run_in_threadpool(services.assistant.conversation_for, caller, conversation_id)
+    except ConversationNotFoundError:
+        raise ApiError(404, f"no conversation {conversation_id}") from None
+    return ConversationResponse(
+        id=conversation.id,
+        customer_id=conversation.customer_id,
+        summary=conversation.summary,
+        messages=[
+            StoredMessageOut(
+                seq=m.seq,
+                role=m.role,
+                content=m.content,
+                created_at=m.created_at,
+                products=list(m.meta.get("products") or []),
+                citations=[Citation.model_validate(c) for c in m.meta.get("citations") or []],
+            )
+            for m in conversation.messages
+        ],
+    )
+
+
+# ---- OpenAI-compatible ---------------------------------------------------------------------------------
+
+
+class OpenAIMessage(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    role: Literal["system", "developer", "user", "assistant", "tool"]
+    content: str | list[dict[str, Any]] | None = None
+
+    def text(self) -> str:
+        if isinstance(self.content, str):
+            return self.content
+        if not self.content:
+            return ""
+        return "".join(str(part.get("text", "")) for part in self.content if part.get("type") == "text")
+
+
+class StreamOptions(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    include_usage: bool = False
+
+
+class ChatCompletionsBody(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    model: str = "shopassist"
+    messages: list[OpenAIMessage] = Field(min_length=1, max_length=200)
+    stream: bool = False
+    stream_options: StreamOptions | None = None
+    user: str | None = Field(None, max_length=128, description="support/admin: the customer to act for")
+
+
+def _completion_id() -> str:
+    return f"chatcmpl-{uuid.uuid4().hex[:24]}"
+
+
+def _usage(result: TurnResult) -> dict[str, int]:
+    completion = max(len(result.reply) // 4, 1)
+    return {
+        "prompt_tokens": result.prompt_tokens_estimate,
+        "completion_tokens": completion,
+        "total_tokens": result.prompt_tokens_estimate + completion,
+    }
+
+
+@router.post(
+    "/v1/chat/completions",
+    summary="OpenAI-compatible chat (model 'shopassist'); the last user message is the turn",
+    responses={200: {"content": {"text/event-stream": {}}}},
+)
+async def chat_completions(body: ChatCompletionsBody, services: ServicesDep, principal: PrincipalDep) -> Any:
+    turns = [(m.role, m.text()) for m in body.messages if m.role in ("user", "assistant")]
+    if not turns or turns[-1][0] != "user" or not turns[-1][1].strip():
+        raise ApiError(422, "the last message must be a non-empty user message", details=[{"field": "messages"}])
+    message = _message(services, turns[-1][1])
+    history = turns[:-1][-8:]
+    caller = caller_for(principal, body.user)
+    events = services.assistant.turn(caller, message, history=history, persist=False, by_sentence=body.stream)
+    completion_id, created, model = _completion_id(), int(time.time()), body.model
+
+    def extension(result: TurnResult) -> dict[str, Any]:
+        public = result.public()
+        return {k: public[k] for k in ("products", "citations", "handoff", "intent", "degraded", "repaired")}
+
+    if not body.stream:
+        result = await _collect(events)
+        return {
+            "id": completion_id,
+            "object": "chat.completion",
+            "created": created,
+            "model": model,
+            "choices": [
+                {"index": 0, "message": {"role": "assistant", "content": result.reply}, "finish_reason": "stop"}
+            ],
+            "usage": _usage(result),
+            "shopassist": extension(result),
+        }
+
+    def chunk(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> bytes:
+        data = {
+            "id": completion_id,
+            "object": "chat.completion.chunk",
+            "created": created,
+            "model": model,
+            "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+            **extra,
+        }
+        return f"data: {json.dumps(data, ensure_ascii=False)}\n\n".encode()
+
+    include_usage = bool(body.stream_options and body.stream_options.include_usage)
+
+    async def stream() -> AsyncIterator[bytes]:
+        yield chunk({"role": "assistant", "content": ""})
+        async for event in events:
+            if isinstance(event, Token) and event.text:
+                yield chunk({"content": event.text})
+            elif isinstance(event, Done):
+                yield chunk({}, "stop", shopassist=extension(event.result))
+                if include_usage:
+                    usage_chunk = {
+                        "id": completion_id,
+                        "object": "chat.completion.chunk",
+                        "created": created,
+                        "model": model,
+                        "choices": [],
+                        "usage": _usage(event.result),
+                    }
+                    yield f"data: {json.dumps(usage_chunk)}\n\n".encode()
+        yield b"data: [DONE]\n\n"
+
+    return StreamingResponse(stream(), media_type="text/event-stream", headers=SSE_HEADERS)

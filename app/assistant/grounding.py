@@ -1,0 +1,214 @@
+"""Grounding: a reply may only name products retrieved for this turn and state amounts, order ids and tracking
+numbers found in the data it was given.
+
+``check`` lists what a finished reply names and what it invents; ``repair`` drops the sentences that invent
+something; ``IdStreamGuard`` removes unknown ids from a stream as soon as they are complete, so a customer never
+sees an invented product id even for a moment.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from retrieval.catalog import Product
+
+_BRACKET = re.compile(r"\[([^\[\]\n]{1,80})\]")
+# an id-like token: letters and at least three digits (P0123, O100001, 1Z1400943…); not a plain number
+ID_TOKEN = re.compile(r"(?<![\w$])(?=[A-Za-z0-9._-]*[A-Za-z])(?=[A-Za-z0-9._-]*\d{3})[A-Za-z0-9][A-Za-z0-9._-]{2,40}\b")
+_MONEY = re.compile(
+    r"(?:[$€£]\s?(\d[\d,]*(?:\.\d{1,2})?))|(?:(\d[\d,]*(?:\.\d{1,2})?)\s?(?:dollars|usd|美元|元))", re.IGNORECASE
+)
+_SENTENCE = re.compile(r"(?<=[.!?。\uff01\uff1f])\s+|\n+")
+_NUMBER_IN_TEXT = re.compile(r"\d[\d,]*(?:\.\d{1,2})?")
+
+
+def amounts_in(text: str) -> set[float]:
+    """Every number in a text, as a candidate amount (for policy passages and the customer's own words)."""
+    return {float(m.replace(",", "")) for m in _NUMBER_IN_TEXT.findall(text)}
+
+
+@dataclass
+class GroundingData:
+    """What this turn's reply may refer to."""
+
+    products: dict[str, Product] = field(default_factory=dict)  # retrieved for this turn, in display order
+    order_ids: set[str] = field(default_factory=set)
+    tracking_numbers: set[str] = field(default_factory=set)
+    policy_docs: set[str] = field(default_factory=set)
+    amounts: set[float] = field(default_factory=set)
+
+    def allow_amounts(self, values: Iterable[float]) -> None:
+        self.amounts.update(round(v, 2) for v in values)
+
+    @property
+    def allowed_ids(self) -> set[str]:
+        return {*self.products, *self.order_ids, *self.tracking_numbers}
+
+    def amount_ok(self, value: float) -> bool:
+        return any(abs(value - allowed) < 0.011 for allowed in self.amounts)
+
+
+@dataclass(frozen=True)
+class GroundingReport:
+    named_products: list[str]  # retrieved products the reply names (by id or exact title), in order
+    invalid_ids: list[str]  # ids the reply names that it was not given
+    unsupported_amounts: list[float]
+
+    @property
+    def ok(self) -> bool:
+        return not self.invalid_ids and not self.unsupported_amounts
+
+
+def _id_candidates(text: str) -> list[str]:
+    found: list[str] = []
+    for match in _BRACKET.finditer(text):
+        for token in re.split(r"[,;\s]+", match.group(1)):
+            token = token.strip(".:#")
+            if token and ID_TOKEN.fullmatch(token):
+                found.append(token)
+    found.extend(ID_TOKEN.findall(_BRACKET.sub(" ", text)))
+    return found
+
+
+def _money(text: str) -> list[float]:
+    values = []
+    for match in _MONEY.finditer(text):
+        raw = match.group(1) or match.group(2)
+        values.append(float(raw.replace(",", "")))
+    return values
+
+
+def check(reply: str, data: GroundingData) -> GroundingReport:
+    allowed = data.allowed_ids
+    invalid = [token for token in _id_candidates(reply) if token not in allowed]
+    named: list[str] = []
+    positions: list[tuple[int, str]] = []
+    lowered = reply.lower()
+    for product_id, product in data.products.items():
+        spots = [m.start() for m in re.finditer(re.escape(product_id), reply)]
+        title_at = lowered.find(product.title.lower())
+        if title_at >= 0:
+            spots.append(title_at)
+        if spots:
+            positions.append((min(spots), product_id))
+    named = [product_id for _, product_id in sorted(positions)]
+    unsupported = [value for value in _money(reply) if not data.amount_ok(value)]
+    return GroundingReport(named, list(dict.fromkeys(invalid)), unsupported)
+
+
+def repair(reply: str, data: GroundingData) -> str:
+    """The reply without the sentences that name unknown ids or unsupported amounts (may be empty)."""
+    kept = []
+    for sentence in _SENTENCE.split(reply):
+        if sentence.strip() and check(sentence, data).ok:
+            kept.append(sentence.strip())
+    return " ".join(kept).strip()
+
+
+class IdStreamGuard:
+    """Filters a token stream: a bracketed reference or id-like word is released only once it is complete and
+    known; unknown ones are dropped. Everything else passes through at once."""
+
+    MAX_HOLD = 80
+
+    def __init__(self, data: GroundingData) -> None:
+        self.allowed = data.allowed_ids
+        self._pending = ""
+        self.dropped: list[str] = []
+
+    def feed(self, piece: str) -> str:
+        self._pending += piece
+        out: list[str] = []
+        while self._pending:
+            text = self._pending
+            start = text.find("[")
+            if start == -1:
+                safe, rest = _split_trailing_word(text)
+                out.append(self._filter_words(safe))
+                self._pending = rest
+                break
+            out.append(self._filter_words(text[:start]))
+            end = text.find("]", start)
+            if end == -1:
+                if len(text) - start > self.MAX_HOLD or "\n" in text[start:]:
+                    out.append(text[start])  # not a reference after all: release the bracket
+                    self._pending = text[start + 1 :]
+                    continue
+                self._pending = text[start:]
+                break
+            out.append(self._bracket(text[start : end + 1]))
+            self._pending = text[end + 1 :]
+        return "".join(out)
+
+    def finish(self) -> str:
+        """Release what is held at the end of the stream (an unclosed bracket is plain text)."""
+        text, self._pending = self._pending, ""
+        out: list[str] = []
+        while text:
+            start = text.find("[")
+            end = text.find("]", start) if start >= 0 else -1
+            if start == -1 or end == -1:
+                out.append(self._filter_words(text))
+                break
+            out.append(self._filter_words(text[:start]))
+            out.append(self._bracket(text[start : end + 1]))
+            text = text[end + 1 :]
+        return "".join(out)
+
+    def _bracket(self, token_text: str) -> str:
+        tokens = [t.strip(".:#") for t in re.split(r"[,;\s]+", token_text[1:-1]) if t.strip(".:#")]
+        bad = [t for t in tokens if ID_TOKEN.fullmatch(t) and t not in self.allowed]
+        if bad:
+            self.dropped.extend(bad)
+            return ""
+        return token_text
+
+    def _filter_words(self, text: str) -> str:
+        def replace(match: re.Match[str]) -> str:
+            if match.group(0) in self.allowed:
+                return match.group(0)
+            self.dropped.append(match.group(0))
+            return ""
+
+        return ID_TOKEN.sub(replace, text)
+
+
+def _split_trailing_word(text: str) -> tuple[str, str]:
+    """(released, held): a word still being generated at the end is held back until it is complete."""
+    match = re.search(r"[A-Za-z0-9._-]+$", text)
+    if match is None:
+        return text, ""
+    return text[: match.start()], text[match.start() :]
+
+
+class SentenceGate:
+    """Releases a stream sentence by sentence, each only if it passes ``check``: for clients that cannot take
+    back streamed text (OpenAI-style streams), at the cost of a sentence of latency."""
+
+    def __init__(self, data: GroundingData) -> None:
+        self.data = data
+        self._pending = ""
+        self.dropped_sentences = 0
+
+    def feed(self, piece: str) -> str:
+        self._pending += piece
+        parts = _SENTENCE_END.split(self._pending)
+        if len(parts) == 1:
+            return ""
+        *complete, self._pending = parts
+        return "".join(self._pass(sentence) for sentence in complete)
+
+    def finish(self) -> str:
+        text, self._pending = self._pending, ""
+        return self._pass(text) if text.strip() else text
+
+    def _pass(self, sentence: str) -> str:
+        if check(sentence, self.data).ok:
+            return sentence
+        self.dropped_sentences += 1
+        return ""
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?。\uff01\uff1f\n])(?=\s)")

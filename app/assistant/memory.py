@@ -1,0 +1,72 @@
+"""Conversation memory: recent turns verbatim within a token budget, older turns in a rolling summary.
+
+The summary is built from what the store recorded for each turn (intent, products shown, orders used), not by
+another LLM call: it costs nothing, cannot invent, and keeps long chats inside the context window.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.store.conversations import Conversation, StoredMessage
+
+SUMMARY_MAX_CHARS = 600
+
+
+def estimate_tokens(text: str) -> int:
+    """A cheap token estimate: ~4 characters a token for ASCII, one a token for other scripts."""
+    ascii_chars = sum(1 for ch in text if ord(ch) < 128)
+    return ascii_chars // 4 + (len(text) - ascii_chars) + 1
+
+
+@dataclass(frozen=True)
+class Memory:
+    history: list[tuple[str, str]]  # (role, content) in order, verbatim
+    summary: str
+    summarized_upto: int  # sequence number of the last message folded into the summary
+    changed: bool  # the summary grew and should be stored
+
+
+def _turn_line(user: StoredMessage, reply: StoredMessage | None) -> str:
+    asked = " ".join(user.content.split())
+    asked = asked if len(asked) <= 60 else asked[:57] + "..."
+    line = f'customer asked "{asked}"'
+    meta = reply.meta if reply else {}
+    products = meta.get("products") or []
+    orders = [c["id"] for c in meta.get("citations", []) if c.get("type") == "order"]
+    if products:
+        line += "; shown " + ", ".join(f"[{p}]" for p in products[:4])
+    if orders:
+        line += "; orders " + ", ".join(orders[:3])
+    if meta.get("handoff"):
+        line += "; handed to a person"
+    return line
+
+
+def recall(conversation: Conversation, budget_tokens: int) -> Memory:
+    messages = conversation.messages
+    window: list[StoredMessage] = []
+    used = 0
+    for message in reversed(messages):
+        cost = estimate_tokens(message.content)
+        if used + cost > budget_tokens or message.seq <= conversation.summarized_upto:
+            break
+        window.insert(0, message)
+        used += cost
+    if window and window[0].role == "assistant":  # start the window on a customer message
+        window = window[1:]
+    first_kept = window[0].seq if window else (messages[-1].seq + 1 if messages else 1)
+    to_fold = [m for m in messages if conversation.summarized_upto < m.seq < first_kept]
+    summary = conversation.summary
+    upto = conversation.summarized_upto
+    if to_fold:
+        lines = []
+        for i, message in enumerate(to_fold):
+            if message.role == "user":
+                reply = to_fold[i + 1] if i + 1 < len(to_fold) and to_fold[i + 1].role == "assistant" else None
+                lines.append(_turn_line(message, reply))
+        summary = "; ".join(part for part in [summary, *lines] if part)
+        if len(summary) > SUMMARY_MAX_CHARS:  # keep the most recent part
+            summary = "..." + summary[-(SUMMARY_MAX_CHARS - 3) :]
+        upto = to_fold[-1].seq
+    return Memory([(m.role, m.content) for m in window], summary, upto, upto != conversation.summarized_upto)

@@ -1,0 +1,77 @@
+"""Safe replies built only from retrieved data: used when no LLM is needed, when the LLM is down (degraded), and
+when a generated reply fails the grounding check and cannot be repaired."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from app.assistant.tools import OrderView
+from retrieval.catalog import Product
+from retrieval.policies import Passage
+
+
+def greeting(shop_name: str) -> str:
+    return (
+        f"Hello! I'm the {shop_name} assistant. I can help you find clothes, check your orders, "
+        "and answer questions about returns, shipping, sizing and payment."
+    )
+
+
+def out_of_scope(shop_name: str) -> str:
+    return (
+        f"Sorry, I can only help with {shop_name}: our products, your orders, and our returns, shipping, sizing "
+        "and payment policies. What can I help you find?"
+    )
+
+
+def handoff(ticket_id: str) -> str:
+    return (
+        "I'm sorry about this. I have passed our conversation to a colleague from customer care "
+        f"(ticket {ticket_id}); they will get back to you by email shortly."
+    )
+
+
+def products(items: Sequence[Product], filters_note: str = "") -> str:
+    if not items:
+        scope = f" {filters_note}" if filters_note else ""
+        return f"Sorry, I couldn't find products matching that{scope}. Could you describe it another way?"
+    lines = [f"- {p.title} [{p.id}]: ${p.price:.2f}" for p in items[:3]]
+    return "Here is what I found:\n" + "\n".join(lines)
+
+
+def orders(views: Sequence[OrderView], hidden: Sequence[str], needs_login: bool) -> str:
+    """Order facts straight from the order records (the assistant never lets the model state them)."""
+    if needs_login:
+        return "To look up an order I need to know who you are: please sign in to your account first."
+    lines = []
+    if hidden:
+        lines.append(
+            f"I couldn't find order {', '.join(hidden)} on your account. Please check the number, "
+            "or I can connect you with a colleague."
+        )
+    elif not views:
+        return "I couldn't find any orders on your account."
+    for view in views:
+        o = view.order
+        placed = o.placed_at.date().isoformat()
+        items = sum(i.quantity for i in o.items)
+        line = f"Order {o.id} (placed {placed}, {items} item{'s' if items != 1 else ''}, ${o.total:.2f})"
+        if o.status == "delivered" and o.delivered_at:
+            line += f" was delivered on {o.delivered_at.date().isoformat()}"
+        elif o.status == "shipped":
+            line += " has shipped"
+            if o.estimated_delivery:
+                line += f" and should arrive by {o.estimated_delivery}"
+        else:
+            line += f" is {o.status}"
+        if o.tracking_number and o.status in ("shipped", "delivered"):
+            line += f"; tracking number {o.tracking_number}"
+        line += f". Returns: {view.return_note}."
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def policy(passages: Sequence[Passage]) -> str:
+    if not passages:
+        return "I don't have a policy on that; I can connect you with a colleague if you like."
+    return " ".join(f"From our {p.title.lower()} policy: {p.text}" for p in passages[:2])

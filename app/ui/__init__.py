@@ -1,0 +1,1 @@
+"""Browser UIs: the Gradio chat and the static widget files."""

@@ -1,0 +1,107 @@
+"""Gradio chat for support staff at ``/ui/chat``: the same assistant as ``/v1/chat``, streamed, with product cards.
+
+Sign-in: any user name and a support or admin API key as the password. The agent may name a customer id to see
+the assistant answer with that customer's orders.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+from fastapi import FastAPI
+
+from app.assistant.service import Done, Products, Token
+from app.assistant.tools import Caller
+from app.security import CUSTOMER_ID_PATTERN
+from app.wiring import Services
+
+log = logging.getLogger(__name__)
+
+CHAT_PATH = "/ui/chat"
+
+
+def _history(messages: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    turns = []
+    for message in messages:
+        role, content = message.get("role"), message.get("content")
+        if role in ("user", "assistant") and isinstance(content, str):
+            turns.append((str(role), content.split("\n\n---\n", 1)[0]))  # without the cards appended below
+    return turns[-8:]
+
+
+def _escape(text: str) -> str:
+    return "".join("\\" + ch if ch in "\\`*_[]<>#|" else ch for ch in text)
+
+
+def build_chat_ui(services: Services) -> Any:
+    import gradio as gr
+
+    async def respond(message: str, history: list[dict[str, Any]], customer_id: str) -> AsyncIterator[str]:
+        customer = customer_id.strip() or None
+        if customer is not None and not CUSTOMER_ID_PATTERN.match(customer):
+            yield "That customer id is not valid."
+            return
+        if not message.strip():
+            yield "Please type a question."
+            return
+        caller = Caller(owner="ui:support", customer_id=customer, staff=True)
+        text = ""
+        cards = ""
+        limit = services.settings.assistant.max_message_chars
+        async for event in services.assistant.turn(caller, message[:limit], history=_history(history), persist=False):
+            if isinstance(event, Token):
+                text += event.text
+                yield text
+            elif isinstance(event, Products):
+                cards = "\n".join(
+                    f"- **{_escape(p.title)}** `{p.id}` ${p.price:.2f}" + ("" if p.in_stock else " (out of stock)")
+                    for p in event.items
+                )
+            elif isinstance(event, Done):
+                text = event.result.reply
+                if event.result.handoff and event.result.ticket_id:
+                    text += f"\n\n(ticket {event.result.ticket_id} opened)"
+                yield text + (f"\n\n---\n{cards}" if cards else "")
+
+    with gr.Blocks(title=f"{services.settings.shop_name} assistant") as blocks:
+        gr.Markdown(f"### {services.settings.shop_name}: customer-service assistant")
+        customer = gr.Textbox(label="Act for customer id (optional)", placeholder="c0001", max_lines=1, render=False)
+        gr.ChatInterface(
+            respond,
+            additional_inputs=[customer],
+            additional_inputs_accordion=gr.Accordion("Customer", open=True),
+            examples=[
+                ["Show me a linen dress under $150", ""],
+                ["Where is my last order?", "c0001"],
+                ["How long do I have to return something?", ""],
+            ],
+            cache_examples=False,
+            api_visibility="private",
+            flagging_mode="never",
+        )
+    return blocks
+
+
+def mount_ui(app: FastAPI, services: Services) -> None:
+    """Mount the Gradio chat; staff sign in with a support or admin key as the password."""
+    try:
+        import gradio as gr
+    except ImportError:  # pragma: no cover - gradio is a core dependency; kept for slim custom builds
+        log.warning("gradio is not installed: /ui/chat is not served")
+        return
+
+    def authenticate(_username: str, password: str) -> bool:
+        principal = services.keyring.authenticate(password)
+        return principal is not None and principal.is_staff
+
+    gr.mount_gradio_app(
+        app,
+        build_chat_ui(services),
+        path=CHAT_PATH,
+        auth=authenticate,
+        auth_message="Sign in with any name and a support or admin API key as the password.",
+        footer_links=[],
+        ssr_mode=False,
+    )

@@ -1,0 +1,158 @@
+"""Store policies (Markdown files) split into passages and indexed in Qdrant's engine for the assistant.
+
+Each bullet or paragraph of a policy file is one passage, kept with its document's name (``returns``,
+``shipping``, …) so an answer can cite the policy it used. The index is tiny (tens of passages): it is built at
+start-up into a directory named by the content's hash and reused while the files do not change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+import threading
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+import qdrant_edge as qe
+
+from retrieval.embed import Encoder
+
+_NAMESPACE = uuid.UUID("0b6f3c1e-2a44-4d2f-8c8e-5f0d9e7a1b23")
+_DOC = "doc"
+
+
+@dataclass(frozen=True)
+class Passage:
+    id: str  # "<doc>-<n>"
+    doc: str  # the policy's name: "returns"
+    title: str  # the document's heading: "Returns and exchanges"
+    text: str
+
+
+@dataclass(frozen=True)
+class PolicyHit:
+    passage: Passage
+    score: float
+
+
+def read_policies(directory: Path | None) -> dict[str, str]:
+    """``{name: markdown}`` from a directory of ``*.md`` files, or the packaged demo policies."""
+    if directory is not None and directory.is_dir():
+        return {p.stem: p.read_text(encoding="utf-8") for p in sorted(directory.glob("*.md"))}
+    packaged = files("retrieval.demo_policies")
+    return {
+        r.name.removesuffix(".md"): r.read_text(encoding="utf-8")
+        for r in sorted(packaged.iterdir(), key=lambda r: r.name)
+        if r.name.endswith(".md")
+    }
+
+
+def split_passages(name: str, markdown: str) -> list[Passage]:
+    """One passage per bullet or paragraph; Markdown emphasis removed."""
+    title = name.replace("_", " ").title()
+    blocks: list[str] = []
+    current: list[str] = []
+    for line in markdown.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("#"):
+            if not blocks and not current:
+                title = stripped.lstrip("#").strip()
+            if current:
+                blocks.append(" ".join(current))
+                current = []
+            continue
+        if not stripped or re.match(r"^[-*+] |^\d+\. ", stripped):
+            if current:
+                blocks.append(" ".join(current))
+                current = []
+            stripped = re.sub(r"^([-*+]|\d+\.) ", "", stripped)
+        if stripped:
+            current.append(stripped)
+    if current:
+        blocks.append(" ".join(current))
+    clean = [re.sub(r"\*\*|__|`", "", block).strip() for block in blocks]
+    return [Passage(f"{name}-{i + 1}", name, title, text) for i, text in enumerate(t for t in clean if t)]
+
+
+class PolicyIndex:
+    def __init__(self, root: Path, encoder: Encoder, policies: dict[str, str]) -> None:
+        self.root = root
+        self.encoder = encoder
+        self.passages = [p for name, text in sorted(policies.items()) for p in split_passages(name, text)]
+        self.by_id = {p.id: p for p in self.passages}
+        self.docs = {p.doc: p.title for p in self.passages}
+        self._lock = threading.Lock()
+        self._shard: Any = None
+
+    @property
+    def fingerprint(self) -> str:
+        digest = hashlib.sha256()
+        for p in self.passages:
+            digest.update(f"{p.id}\x00{p.text}\x00".encode())
+        return digest.hexdigest()[:16]
+
+    def open(self) -> None:
+        """Load the index for these passages, building it first when the policies changed."""
+        with self._lock:
+            if self._shard is not None:
+                return
+            path = self.root / self.fingerprint
+            if not (path / "READY").is_file():
+                self._build(path)
+            self._shard = qe.EdgeShard.load(str(path))
+            for stale in self.root.iterdir():
+                if stale.is_dir() and stale.name != path.name:
+                    shutil.rmtree(stale, ignore_errors=True)
+
+    def _build(self, path: Path) -> None:
+        shutil.rmtree(path, ignore_errors=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        vectors = self.encoder.encode([f"{p.title}: {p.text}" for p in self.passages or []])
+        size = int(vectors.shape[1]) if len(vectors) else 384
+        config = qe.EdgeConfig(
+            vectors={"dense": qe.EdgeVectorParams(size=size, distance=qe.Distance.Cosine)},
+            hnsw_config=qe.HnswIndexConfig(m=16, ef_construct=64, full_scan_threshold=10_000),
+            max_search_threads=1,
+        )
+        shard = qe.EdgeShard.create(str(path), config)
+        shard.update(qe.UpdateOperation.create_field_index(_DOC, qe.PayloadSchemaType.Keyword))
+        points = [
+            qe.Point(str(uuid.uuid5(_NAMESPACE, p.id)), {"dense": [float(x) for x in v]}, {"id": p.id, _DOC: p.doc})
+            for p, v in zip(self.passages, vectors, strict=True)
+        ]
+        if points:
+            shard.update(qe.UpdateOperation.upsert_points(points))
+        shard.optimize()
+        shard.flush()
+        shard.close()
+        (path / "READY").write_text(self.fingerprint + "\n")
+
+    def search(self, text: str, limit: int = 2, docs: Sequence[str] | None = None) -> list[PolicyHit]:
+        """The passages nearest to a question, optionally within some policy documents."""
+        self.open()
+        vector = [float(x) for x in self.encoder.encode([text])[0]]
+        flt = qe.Filter(must=[qe.FieldCondition(key=_DOC, match=qe.MatchAny(list(docs)))]) if docs else None
+        request = qe.QueryRequest(
+            limit=limit,
+            query=qe.Query.Nearest(vector, using="dense"),
+            filter=flt,
+            with_payload=True,
+            params=qe.SearchParams(exact=True),
+        )
+        hits = []
+        for point in self._shard.query(request):
+            passage = self.by_id.get(str((point.payload or {}).get("id")))
+            if passage is not None:
+                hits.append(PolicyHit(passage, float(point.score)))
+        return hits
+
+    def close(self) -> None:
+        with self._lock:
+            if self._shard is not None:
+                self._shard.close()
+                self._shard = None
