@@ -105,3 +105,34 @@ def live(settings: Settings) -> Iterator[LiveServer]:
     with serve_app(create_app(settings)) as server:
         server.wait_ready()
         yield server
+
+
+@pytest.fixture(scope="session")
+def shop(live: LiveServer, demo_store: Path) -> LiveServer:
+    """The live server with the whole demo store: catalog, events (ALS trained), customers and orders."""
+    import json
+
+    merchant = {"Authorization": f"Bearer {MERCHANT_KEY}"}
+    with live.client() as client:
+        feed = (demo_store / "products.jsonl").read_bytes()
+        response = client.post("/v1/catalog/ingest", headers=merchant, files={"file": ("products.jsonl", feed)})
+        assert response.status_code == 200, response.text
+        events = [json.loads(line) for line in (demo_store / "events.jsonl").read_text().splitlines()]
+        posted = client.post("/v1/events", headers=merchant, json={"events": events})
+        assert posted.status_code == 202, posted.text
+    services = live.app.state.services
+    services.commerce.load_files(demo_store / "customers.jsonl", demo_store / "orders.jsonl")
+    assert services.personalization.train() is not None
+    return live
+
+
+def customer_token(server: LiveServer, customer_id: str) -> dict[str, str]:
+    """Authorization header of a freshly minted customer token."""
+    with server.client() as client:
+        response = client.post(
+            "/v1/auth/customer-token",
+            headers={"Authorization": f"Bearer {SUPPORT_KEY}"},
+            json={"customer_id": customer_id},
+        )
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['token']}"}

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import time
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,16 +15,8 @@ SUPPORT = {"Authorization": f"Bearer {SUPPORT_KEY}"}
 
 
 @pytest.fixture(scope="module")
-def trained(live: LiveServer, demo_store: Path) -> LiveServer:
-    with live.client() as client:
-        feed = (demo_store / "products.jsonl").read_bytes()
-        response = client.post("/v1/catalog/ingest", headers=MERCHANT, files={"file": ("products.jsonl", feed)})
-        assert response.status_code == 200, response.text
-        events = [json.loads(line) for line in (demo_store / "events.jsonl").read_text().splitlines()]
-        posted = client.post("/v1/events", headers=MERCHANT, json={"events": events})
-        assert posted.status_code == 202, posted.text
-    assert live.app.state.services.personalization.train() is not None
-    return live
+def trained(shop: LiveServer) -> LiveServer:
+    return shop
 
 
 def event(event_id: str, user: str, product: str, kind: str = "purchase") -> dict[str, Any]:

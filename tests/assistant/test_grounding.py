@@ -1,0 +1,67 @@
+"""The grounding check, its repair, and the stream guards."""
+
+from __future__ import annotations
+
+from app.assistant.grounding import GroundingData, IdStreamGuard, SentenceGate, check, repair
+from retrieval.catalog import Product
+
+
+def data() -> GroundingData:
+    products = {
+        "P0001": Product(id="P0001", title="Navy Silk Dress", price=89.5),
+        "P0002": Product(id="P0002", title="Grey Wool Coat", price=150.0),
+    }
+    grounding = GroundingData(products=products, order_ids={"O100001"}, tracking_numbers={"1Z999AA10123456784"})
+    grounding.allow_amounts([89.5, 150.0, 75.0])
+    return grounding
+
+
+def test_named_products_by_id_and_by_title_in_order() -> None:
+    report = check("The grey wool coat is warm; the [P0001] is lighter.", data())
+    assert report.ok
+    assert report.named_products == ["P0002", "P0001"]
+
+
+def test_invented_ids_and_amounts_are_found() -> None:
+    report = check("Try [P0999] for $12.00, or order O123456. P0001 costs $89.50.", data())
+    assert report.invalid_ids == ["P0999", "O123456"]
+    assert report.unsupported_amounts == [12.0]
+    assert not report.ok
+
+
+def test_known_order_and_tracking_numbers_pass() -> None:
+    assert check("Order O100001 shipped with tracking 1Z999AA10123456784.", data()).ok
+    assert not check("Order O100001 shipped with tracking 1Z000000000000000.", data()).ok
+
+
+def test_repair_keeps_only_grounded_sentences() -> None:
+    reply = "The [P0001] costs $89.50. You may also like [P0777] at $20. Free shipping from $75."
+    assert repair(reply, data()) == "The [P0001] costs $89.50. Free shipping from $75."
+    assert repair("Only [P0777] fits.", data()) == ""
+
+
+def stream(guard: IdStreamGuard | SentenceGate, text: str, step: int) -> str:
+    out = "".join(guard.feed(text[i : i + step]) for i in range(0, len(text), step))
+    return out + guard.finish()
+
+
+def test_id_guard_drops_unknown_ids_whatever_the_chunking() -> None:
+    text = "See [P0001] and [P0999], or P0888; [note] stays. Order O100001."
+    for step in (1, 2, 3, 7, len(text)):
+        guard = IdStreamGuard(data())
+        out = stream(guard, text, step)
+        assert "P0999" not in out and "P0888" not in out
+        assert "[P0001]" in out and "[note]" in out and "O100001" in out
+        assert guard.dropped == ["P0999", "P0888"]
+
+
+def test_id_guard_releases_an_unclosed_bracket_at_the_end() -> None:
+    guard = IdStreamGuard(data())
+    assert stream(guard, "Sizes [XS to XL", 4) == "Sizes [XS to XL"
+
+
+def test_sentence_gate_streams_only_checked_sentences() -> None:
+    gate = SentenceGate(data())
+    out = stream(gate, "The [P0001] costs $89.50. It was $10 last week. Enjoy!", 3)
+    assert out == "The [P0001] costs $89.50. Enjoy!"
+    assert gate.dropped_sentences == 1

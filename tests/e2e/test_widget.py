@@ -1,0 +1,88 @@
+"""The widget end to end: Debian's Chromium (headless, through Playwright) opens /demo, asks a question, and sees
+the answer stream in with product cards."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, sync_playwright
+
+from tests.live_server import LiveServer
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-dev-shm-usage"]
+        )
+        yield launched
+        launched.close()
+
+
+def test_demo_page_streams_an_answer_with_product_cards(shop: LiveServer, browser: Browser) -> None:
+    page = browser.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(f"{shop.url}/demo")
+    page.wait_for_selector("#shopassist-widget .panel.open")
+    # record how the reply bubble grows: streaming means it is seen partly filled before it is complete
+    page.evaluate(
+        """() => {
+        window.__lengths = [];
+        const root = document.querySelector('#shopassist-widget').shadowRoot;
+        new MutationObserver(() => {
+          const bubble = root.querySelector('.msg.assistant');
+          if (bubble) window.__lengths.push([bubble.textContent.length, bubble.classList.contains('streaming')]);
+        }).observe(root, {subtree: true, childList: true, characterData: true});
+      }"""
+    )
+    page.fill("#shopassist-widget input", "I'm looking for a linen dress under $150")
+    page.click("#shopassist-widget button.send")
+    cards = page.locator("#shopassist-widget .product-card")
+    cards.first.wait_for(timeout=90_000)
+    page.wait_for_function(
+        "() => !document.querySelector('#shopassist-widget').shadowRoot.querySelector('.msg.assistant.streaming')",
+        timeout=90_000,
+    )
+    reply = page.locator("#shopassist-widget .msg.assistant").first.inner_text()
+    assert reply.strip()
+    ids = [cards.nth(i).get_attribute("data-product-id") for i in range(cards.count())]
+    assert ids and all(i and i.startswith("P") for i in ids)
+    card_text = cards.first.inner_text()
+    assert "$" in card_text
+    lengths: list[Any] = page.evaluate("window.__lengths")
+    assert any(streaming and length > 0 for length, streaming in lengths), lengths  # partial text was shown
+    conversation = page.evaluate("Object.entries(localStorage).find(([k]) => k.startsWith('shopassist:'))")
+    assert conversation and len(conversation[1]) == 32
+    assert not errors, errors
+    # the conversation id survives a reload: the next turn continues the same conversation
+    page.reload()
+    page.wait_for_selector("#shopassist-widget .panel.open")
+    page.fill("#shopassist-widget input", "thanks!")
+    page.click("#shopassist-widget button.send")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and page.locator("#shopassist-widget .msg.assistant").count() == 0:
+        time.sleep(0.1)
+    page.wait_for_function(
+        "() => !document.querySelector('#shopassist-widget').shadowRoot.querySelector('.msg.assistant.streaming')",
+        timeout=60_000,
+    )
+    stored = shop.app.state.services.conversations.get(conversation[1])
+    assert stored is not None and [m.role for m in stored.messages] == ["user", "assistant"] * 2
+    page.close()
+
+
+def test_widget_script_and_demo_are_public(shop: LiveServer) -> None:
+    with shop.client() as client:
+        script = client.get("/widget.js")
+        demo = client.get("/demo")
+    assert script.status_code == 200 and script.headers["content-type"].startswith("application/javascript")
+    assert "/v1/chat" in script.text
+    assert demo.status_code == 200 and "sact." in demo.text and "/widget.js" in demo.text
