@@ -306,18 +306,42 @@ def _eval_recs() -> None:
 
 @cli.command("eval")
 def run_eval(
-    suite: Annotated[str, typer.Option(help="which suite: llm, search, recs, all")] = "all",
+    suite: Annotated[str, typer.Option(help="which suite: llm, search, recs, chat, all")] = "all",
     cases: Annotated[int, typer.Option(min=1, help="number of LLM cases")] = 12,
+    dialogs: Annotated[int | None, typer.Option(min=1, help="chat: run only the first N dialogs")] = None,
+    model: Annotated[str | None, typer.Option(help="chat: embedded model (default: the configured one)")] = None,
+    output: Annotated[Path | None, typer.Option(help="chat: write every turn and figure to this JSON file")] = None,
 ) -> None:
     """Run evaluation suites and print their figures."""
-    if suite not in {"llm", "search", "recs", "all"}:
-        raise typer.BadParameter(f"unknown suite {suite!r}; available: llm, search, recs, all")
+    if suite not in {"llm", "search", "recs", "chat", "all"}:
+        raise typer.BadParameter(f"unknown suite {suite!r}; available: llm, search, recs, chat, all")
+    if suite in {"chat", "all"}:
+        _eval_chat(model or get_settings().llm.model, dialogs, output)
     if suite in {"recs", "all"}:
         _eval_recs()
     if suite in {"search", "all"}:
         _eval_search()
     if suite in {"llm", "all"}:
         _eval_llm(cases)
+
+
+def _eval_chat(model: str, dialogs: int | None, output: Path | None) -> None:
+    import json
+
+    from eval import chat
+
+    with console.status(f"chat eval with {model}: demo store, dialogs through /v1/chat…"):
+        figures = chat.run(model, dialogs)
+    table = Table("figure", "value", title=f"eval: chat ({model})")
+    for name, value in [*figures["summary"].items(), *figures["single_request"].items(), *figures["llm_rates"].items()]:
+        table.add_row(name, f"{value:.3f}" if isinstance(value, float) else str(value))
+    console.print(table)
+    for turn in figures["turns"]:
+        if turn["invented"] or not turn["grounded"] or turn["policy_ok"] is False or turn["order_ok"] is False:
+            console.print(f"  [yellow]{turn['dialog']}[/]: {turn['user']!r} -> {turn['reply'][:160]!r}")
+    if output is not None:
+        output.write_text(json.dumps(figures, indent=2, default=str), encoding="utf-8")
+        console.print(f"written to {output}")
 
 
 def _eval_llm(cases: int) -> None:
