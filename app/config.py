@@ -115,7 +115,7 @@ class AuthSettings(BaseModel):
 class AssistantSettings(BaseModel):
     """The customer-service assistant: how much it retrieves per turn and how much history it keeps."""
 
-    products_per_turn: int = Field(4, ge=1, le=10, description="product cards shown to the LLM per turn")
+    products_per_turn: int = Field(3, ge=1, le=10, description="product cards shown to the LLM per turn")
     policy_passages: int = Field(2, ge=1, le=6, description="policy passages shown per policy question")
     orders_per_turn: int = Field(3, ge=1, le=10, description="the customer's recent orders shown per order question")
     history_tokens: int = Field(

@@ -185,7 +185,10 @@ def policies_dir(settings: Settings) -> Path | None:
 
 def build_policies(settings: Settings, catalog: CatalogService) -> PolicyIndex:
     return PolicyIndex(
-        Path(settings.data_dir) / "policies", catalog.searcher.dense, read_policies(policies_dir(settings))
+        Path(settings.data_dir) / "policies",
+        catalog.searcher.dense,
+        read_policies(policies_dir(settings)),
+        multilingual=catalog.searcher.multilingual,
     )
 
 

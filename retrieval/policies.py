@@ -21,6 +21,7 @@ from typing import Any
 import qdrant_edge as qe
 
 from retrieval.embed import Encoder
+from retrieval.search import query_route
 
 _NAMESPACE = uuid.UUID("0b6f3c1e-2a44-4d2f-8c8e-5f0d9e7a1b23")
 _DOC = "doc"
@@ -80,9 +81,13 @@ def split_passages(name: str, markdown: str) -> list[Passage]:
 
 
 class PolicyIndex:
-    def __init__(self, root: Path, encoder: Encoder, policies: dict[str, str]) -> None:
+    def __init__(
+        self, root: Path, encoder: Encoder, policies: dict[str, str], multilingual: Encoder | None = None
+    ) -> None:
+        """``encoder`` embeds English (MiniLM); ``multilingual`` (USE) serves questions in other scripts."""
         self.root = root
         self.encoder = encoder
+        self.multilingual = multilingual
         self.passages = [p for name, text in sorted(policies.items()) for p in split_passages(name, text)]
         self.by_id = {p.id: p for p in self.passages}
         self.docs = {p.doc: p.title for p in self.passages}
@@ -91,7 +96,7 @@ class PolicyIndex:
 
     @property
     def fingerprint(self) -> str:
-        digest = hashlib.sha256()
+        digest = hashlib.sha256(b"multilingual" if self.multilingual is not None else b"english")
         for p in self.passages:
             digest.update(f"{p.id}\x00{p.text}\x00".encode())
         return digest.hexdigest()[:16]
@@ -112,18 +117,28 @@ class PolicyIndex:
     def _build(self, path: Path) -> None:
         shutil.rmtree(path, ignore_errors=True)
         path.parent.mkdir(parents=True, exist_ok=True)
-        vectors = self.encoder.encode([f"{p.title}: {p.text}" for p in self.passages or []])
-        size = int(vectors.shape[1]) if len(vectors) else 384
+        texts = [f"{p.title}: {p.text}" for p in self.passages]
+        encoders = {"dense": self.encoder}
+        if self.multilingual is not None:
+            encoders["multilingual"] = self.multilingual
+        vectors = {name: encoder.encode(texts) for name, encoder in encoders.items()}
         config = qe.EdgeConfig(
-            vectors={"dense": qe.EdgeVectorParams(size=size, distance=qe.Distance.Cosine)},
+            vectors={
+                name: qe.EdgeVectorParams(size=int(v.shape[1]) if len(v) else 384, distance=qe.Distance.Cosine)
+                for name, v in vectors.items()
+            },
             hnsw_config=qe.HnswIndexConfig(m=16, ef_construct=64, full_scan_threshold=10_000),
             max_search_threads=1,
         )
         shard = qe.EdgeShard.create(str(path), config)
         shard.update(qe.UpdateOperation.create_field_index(_DOC, qe.PayloadSchemaType.Keyword))
         points = [
-            qe.Point(str(uuid.uuid5(_NAMESPACE, p.id)), {"dense": [float(x) for x in v]}, {"id": p.id, _DOC: p.doc})
-            for p, v in zip(self.passages, vectors, strict=True)
+            qe.Point(
+                str(uuid.uuid5(_NAMESPACE, p.id)),
+                {name: [float(x) for x in v[i]] for name, v in vectors.items()},
+                {"id": p.id, _DOC: p.doc},
+            )
+            for i, p in enumerate(self.passages)
         ]
         if points:
             shard.update(qe.UpdateOperation.upsert_points(points))
@@ -135,11 +150,14 @@ class PolicyIndex:
     def search(self, text: str, limit: int = 2, docs: Sequence[str] | None = None) -> list[PolicyHit]:
         """The passages nearest to a question, optionally within some policy documents."""
         self.open()
-        vector = [float(x) for x in self.encoder.encode([text])[0]]
+        using, encoder = "dense", self.encoder
+        if self.multilingual is not None and query_route(text) == "multilingual":
+            using, encoder = "multilingual", self.multilingual
+        vector = [float(x) for x in encoder.encode([text])[0]]
         flt = qe.Filter(must=[qe.FieldCondition(key=_DOC, match=qe.MatchAny(list(docs)))]) if docs else None
         request = qe.QueryRequest(
             limit=limit,
-            query=qe.Query.Nearest(vector, using="dense"),
+            query=qe.Query.Nearest(vector, using=using),
             filter=flt,
             with_payload=True,
             params=qe.SearchParams(exact=True),

@@ -36,22 +36,32 @@ def _listed(values: object) -> str:
     return "" if values is None else str(values)
 
 
-def product_card(product: Product) -> str:
-    """``[P0123] Title - $49.95; navy/black; XS-XL; cotton; 4.3 stars (12 reviews)``"""
+def product_card(product: Product, detailed: bool = False) -> str:
+    """``[P0123] Title - $49.95; navy/black; XS-XL`` (+ material, rating and stock when ``detailed``).
+
+    Qwen's tokenizer spends a token per digit, so a card is ~30 tokens compact, ~45 detailed.
+    """
     a = product.attributes
     parts = [f"${product.price:.2f}" if product.currency == "USD" else f"{product.price:.2f} {product.currency}"]
-    for value in (_listed(a.get("colour") or a.get("color")), _sizes(a.get("size")), _listed(a.get("material"))):
+    colours = a.get("colour") or a.get("color")
+    if isinstance(colours, list) and not detailed:
+        colours = colours[:3]
+    for value in (_listed(colours), _sizes(a.get("size"))):
         if value:
             parts.append(value)
-    if product.rating is not None and product.review_count:
-        parts.append(f"{product.rating:.1f} stars ({product.review_count} reviews)")
+    if detailed:
+        material = _listed(a.get("material"))
+        if material and material.lower() not in product.title.lower():
+            parts.append(material)
+        if product.rating is not None and product.review_count:
+            parts.append(f"{product.rating:.1f} stars ({product.review_count} reviews)")
     if not product.in_stock:
         parts.append("OUT OF STOCK")
     return fence(f"[{product.id}] {product.title} - " + "; ".join(parts), 220)
 
 
 def policy_line(passage: Passage) -> str:
-    return f"({passage.doc}) " + fence(passage.text, 400)
+    return "- " + fence(passage.text, 400)
 
 
 def order_line(view: OrderView) -> str:

@@ -90,7 +90,7 @@ CLOTHING = re.compile(
     r"\b(dress\w*|tops?|tees?|t-shirts?|shirts?|blouses?|tanks?|camis?|knits?|sweaters?|cardigans?|pullovers?|"
     r"jumpers?|hoodies?|jackets?|coats?|trench\w*|blazers?|vests?|parkas?|outerwear|jeans|denim|pants|trousers|"
     r"leggings|joggers|shorts|skirts?|jumpsuits?|rompers?|swim\w*|bikinis?|lounge\w*|pajamas?|pyjamas?|sleep\w*|"
-    r"robes?|bras?|intimates?|lingerie|tights|socks|outfits?|clothes|clothing|wear|wardrobe|gift|silk|cotton|linen|"
+    r"robes?|bras?|intimates?|lingerie|tights|socks|outfits?|clothes|clothing|wear|wardrobe|silk|cotton|linen|"
     r"wool|cashmere|fleece|lace|satin|leather|colou?rs?|navy|black|white|red|blue|green|pink|grey|gray|beige|"
     r"brown|burgundy|ivory|olive|yellow|purple|floral|striped|wedding|party|summer|winter|work|office|beach)\b"
     r"|裙|衣|裤|外套|毛衣|衬衫|泳|睡衣|夹克|大衣|连衣裙|上衣",
@@ -148,7 +148,8 @@ def classify(message: str, *, has_previous_products: bool = False) -> TurnIntent
 
 
 _POLICY_QUESTION = re.compile(
-    r"\b(can i|how (long|much|do i)|do you (ship|accept|take)|is (shipping|delivery|it) free|what (is|are) your)\b"
+    r"\b(can i|how (long|much|do i)|do you (ship|accept|take)|is (shipping|delivery|it) free|what (is|are) your|"
+    r"(what|which) size|should i (take|get|order|size)|between (two )?sizes|do .{1,20} expire)\b"
     r"|可以|能不能|吗",
     re.IGNORECASE,
 )

@@ -36,15 +36,12 @@ from retrieval.policies import Passage, PolicyIndex
 
 log = logging.getLogger(__name__)
 
+# per-turn instructions only where the system prompt's general rules are not enough (each token costs prefill)
 _TASKS = {
-    Intent.FIND: "Suggest up to three of the products that match the request, each with its [id] and price. "
-    "If none fits, say so.",
-    Intent.RECOMMEND: "Suggest two or three of the products, each with its [id] and price.",
-    Intent.PRODUCT_QUESTION: "Answer about the products in the data only, naming each with its [id].",
-    Intent.COMPARE: "Compare these products on price, material, colours and rating, naming each with its [id].",
-    Intent.POLICY: "Answer from the store policy text only.",
+    Intent.COMPARE: "compare these products, naming each by [id].",
 }
 _PRODUCT_INTENTS = {Intent.FIND, Intent.RECOMMEND, Intent.PRODUCT_QUESTION, Intent.COMPARE}
+_DETAILED = {Intent.PRODUCT_QUESTION, Intent.COMPARE}
 _SPACES = re.compile(r"[ \t]{2,}")
 _SPACE_BEFORE_PUNCT = re.compile(r" +([.,;:!?])")
 
@@ -360,11 +357,11 @@ class Assistant:
             note = "No product in the catalog matches."
         return self.turn_prompt.render(
             summary=fence(summary, 600) if summary else "",
-            products=[product_card(p) for p in r.products],
+            products=[product_card(p, detailed=intent.intent in _DETAILED) for p in r.products],
             policies=[policy_line(p) for p in r.passages],
             orders=[order_line(v) for v in r.orders],
             note=note,
-            task=_TASKS.get(intent.intent, "Answer briefly from the data."),
+            task=_TASKS.get(intent.intent, ""),
             message=message,
         )
 
