@@ -38,8 +38,10 @@ class LLMSettings(BaseModel):
     served_model: str = Field("shopassist", description="model name sent to an openai backend")
     threads: int = Field(2, ge=1, description="llama.cpp threads (decode and prompt)")
     parallel: int = Field(2, ge=1, description="llama.cpp slots served concurrently (continuous batching)")
-    ctx_size: int = Field(8192, ge=512, description="total llama.cpp context, shared by the slots")
-    cache_ram_mib: int = Field(256, ge=0, description="host-RAM prompt cache of the embedded server")
+    ctx_size: int = Field(
+        4096, ge=512, description="total llama.cpp context, shared by the slots (2 x 2,048 fits a chat turn)"
+    )
+    cache_ram_mib: int = Field(128, ge=0, description="host-RAM prompt cache of the embedded server")
     warmup: bool = Field(True, description="prefill the system prompt at start-up")
     temperature: float = Field(0.2, ge=0.0, le=2.0)
     max_tokens: int = Field(512, ge=1, description="default cap on generated tokens")
