@@ -309,14 +309,16 @@ def run_eval(
     suite: Annotated[str, typer.Option(help="which suite: llm, search, recs, chat, all")] = "all",
     cases: Annotated[int, typer.Option(min=1, help="number of LLM cases")] = 12,
     dialogs: Annotated[int | None, typer.Option(min=1, help="chat: run only the first N dialogs")] = None,
-    model: Annotated[str | None, typer.Option(help="chat: embedded model (default: the configured one)")] = None,
+    model: Annotated[
+        str | None, typer.Option(help="chat: embedded model (default: the configured LLM, any backend)")
+    ] = None,
     output: Annotated[Path | None, typer.Option(help="chat: write every turn and figure to this JSON file")] = None,
 ) -> None:
     """Run evaluation suites and print their figures."""
     if suite not in {"llm", "search", "recs", "chat", "all"}:
         raise typer.BadParameter(f"unknown suite {suite!r}; available: llm, search, recs, chat, all")
     if suite in {"chat", "all"}:
-        _eval_chat(model or get_settings().llm.model, dialogs, output)
+        _eval_chat(model, dialogs, output)
     if suite in {"recs", "all"}:
         _eval_recs()
     if suite in {"search", "all"}:
@@ -325,14 +327,25 @@ def run_eval(
         _eval_llm(cases)
 
 
-def _eval_chat(model: str, dialogs: int | None, output: Path | None) -> None:
+def _eval_chat(model: str | None, dialogs: int | None, output: Path | None) -> None:
     import json
 
     from eval import chat
 
-    with console.status(f"chat eval with {model}: demo store, dialogs through /v1/chat…"):
-        figures = chat.run(model, dialogs)
-    table = Table("figure", "value", title=f"eval: chat ({model})")
+    from pydantic import ValidationError
+
+    from app.config import LLMSettings
+
+    llm = get_settings().llm
+    if model is not None:
+        try:
+            llm = LLMSettings.model_validate({**llm.model_dump(), "model": model})
+        except ValidationError as exc:
+            raise typer.BadParameter(f"unknown model {model!r}") from exc
+    name = llm.model if llm.backend == "embedded" else f"{llm.backend} {llm.base_url}"
+    with console.status(f"chat eval with {name}: demo store, dialogs through /v1/chat…"):
+        figures = chat.run(llm, dialogs)
+    table = Table("figure", "value", title=f"eval: chat ({name})")
     for name, value in [*figures["summary"].items(), *figures["single_request"].items(), *figures["llm_rates"].items()]:
         table.add_row(name, f"{value:.3f}" if isinstance(value, float) else str(value))
     console.print(table)

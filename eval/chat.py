@@ -30,7 +30,7 @@ from typing import Any
 
 import httpx
 
-from app.config import Settings
+from app.config import LLMSettings, Settings
 from app.store.commerce import Order
 from app.wiring import Services
 from eval.serving import serve_in_thread
@@ -306,8 +306,9 @@ def summarize(records: list[TurnRecord]) -> dict[str, float]:
 
 
 @contextmanager
-def demo_service(model: str, data_dir: Path | None = None) -> Iterator[tuple[str, Services]]:
-    """The whole service on the demo store in this process (uvicorn on 127.0.0.1), the given embedded model."""
+def demo_service(llm: LLMSettings, data_dir: Path | None = None) -> Iterator[tuple[str, Services]]:
+    """The whole service on the demo store in this process (uvicorn on 127.0.0.1) with the given LLM settings
+    (an embedded model, or ``backend=openai`` with a vLLM URL)."""
     from app.main import create_app
     from app.wiring import build_services
     from retrieval.demo_store import write_demo_store
@@ -323,7 +324,7 @@ def demo_service(model: str, data_dir: Path | None = None) -> Iterator[tuple[str
             data_dir=root,
             admin_api_key=secrets.token_urlsafe(32),
             api_keys={secrets.token_urlsafe(32): "support"},
-            llm={"model": model},
+            llm=llm,
             log={"level": "WARNING"},
         )
         services = build_services(settings)
@@ -339,14 +340,15 @@ def demo_service(model: str, data_dir: Path | None = None) -> Iterator[tuple[str
             yield base, services
 
 
-def run(model: str, dialogs: int | None = None, ttft_repeats: int = 1) -> dict[str, Any]:
-    with demo_service(model) as (base, services):
-        rates = measure_rates(services)
+def run(llm: LLMSettings, dialogs: int | None = None, ttft_repeats: int = 1) -> dict[str, Any]:
+    with demo_service(llm) as (base, services):
+        rates = measure_rates(services) if llm.backend == "embedded" else {}
         ttft = measure_ttft(base, services, ttft_repeats)
         records = run_dialogs(base, services, dialogs)
         describe = services.llm.describe()
     return {
-        "model": model,
+        "backend": llm.backend,
+        "model": describe.get("model"),
         "model_sha256": describe.get("sha256"),
         "summary": summarize(records),
         "single_request": ttft,
