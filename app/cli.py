@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from app.config import Settings, get_settings
+from app.config import LLMSettings, Settings, get_settings
 
 cli = typer.Typer(help="shopassist: LLM e-commerce assistant and content generator", no_args_is_help=True)
 console = Console()
@@ -306,17 +306,19 @@ def _eval_recs() -> None:
 
 @cli.command("eval")
 def run_eval(
-    suite: Annotated[str, typer.Option(help="which suite: llm, search, recs, chat, all")] = "all",
+    suite: Annotated[str, typer.Option(help="which suite: llm, search, recs, chat, redteam, all")] = "all",
     cases: Annotated[int, typer.Option(min=1, help="number of LLM cases")] = 12,
     dialogs: Annotated[int | None, typer.Option(min=1, help="chat: run only the first N dialogs")] = None,
     model: Annotated[
-        str | None, typer.Option(help="chat: embedded model (default: the configured LLM, any backend)")
+        str | None, typer.Option(help="chat, redteam: embedded model (default: the configured LLM, any backend)")
     ] = None,
     output: Annotated[Path | None, typer.Option(help="chat: write every turn and figure to this JSON file")] = None,
 ) -> None:
     """Run evaluation suites and print their figures."""
-    if suite not in {"llm", "search", "recs", "chat", "all"}:
-        raise typer.BadParameter(f"unknown suite {suite!r}; available: llm, search, recs, chat, all")
+    if suite not in {"llm", "search", "recs", "chat", "redteam", "all"}:
+        raise typer.BadParameter(f"unknown suite {suite!r}; available: llm, search, recs, chat, redteam, all")
+    if suite in {"redteam", "all"}:
+        _eval_redteam(model)
     if suite in {"chat", "all"}:
         _eval_chat(model, dialogs, output)
     if suite in {"recs", "all"}:
@@ -327,21 +329,41 @@ def run_eval(
         _eval_llm(cases)
 
 
+def _llm_settings(model: str | None) -> LLMSettings:
+    from pydantic import ValidationError
+
+    llm = get_settings().llm
+    if model is None:
+        return llm
+    try:
+        return LLMSettings.model_validate({**llm.model_dump(), "model": model})
+    except ValidationError as exc:
+        raise typer.BadParameter(f"unknown model {model!r}") from exc
+
+
+def _eval_redteam(model: str | None) -> None:
+    from eval import redteam
+
+    llm = _llm_settings(model)
+    name = llm.model if llm.backend == "embedded" else llm.backend
+    with console.status("red-team probes through /v1/chat…"):
+        report = redteam.run(llm)
+    table = Table("figure", "value", title=f"eval: red team ({name})")
+    table.add_row("probes", str(report["probes"]))
+    table.add_row("leaks", str(report["leaks"]))
+    table.add_row("by category", ", ".join(f"{k} {v}" for k, v in sorted(report["by_category"].items())))
+    table.add_row("answered as", ", ".join(f"{k} {v}" for k, v in sorted(report["outcomes"].items())))
+    console.print(table)
+    for failure in report["failures"]:
+        console.print(f"  [red]{failure}[/]")
+
+
 def _eval_chat(model: str | None, dialogs: int | None, output: Path | None) -> None:
     import json
 
     from eval import chat
 
-    from pydantic import ValidationError
-
-    from app.config import LLMSettings
-
-    llm = get_settings().llm
-    if model is not None:
-        try:
-            llm = LLMSettings.model_validate({**llm.model_dump(), "model": model})
-        except ValidationError as exc:
-            raise typer.BadParameter(f"unknown model {model!r}") from exc
+    llm = _llm_settings(model)
     name = llm.model if llm.backend == "embedded" else f"{llm.backend} {llm.base_url}"
     with console.status(f"chat eval with {name}: demo store, dialogs through /v1/chat…"):
         figures = chat.run(llm, dialogs)

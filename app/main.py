@@ -13,6 +13,7 @@ from app.api.errors import install_error_handlers
 from app.api.middleware import RequestContextMiddleware
 from app.api.routes import auth, catalog, chat, commerce, personalization, service, widget
 from app.config import Settings, get_settings
+from app.guard.pii import RedactingFilter
 from app.observability import configure_logging
 from app.ui.chat import mount_ui
 from app.wiring import Services, build_services
@@ -21,7 +22,7 @@ from app.wiring import Services, build_services
 def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
     """Build the app; its lifespan starts the services once and stops them on shutdown."""
     settings = settings or (services.settings if services else get_settings())
-    configure_logging(settings.log.level, settings.log.format)
+    configure_logging(settings.log.level, settings.log.format, filters=[RedactingFilter()])
     built = services or build_services(settings)
 
     @asynccontextmanager

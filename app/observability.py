@@ -11,6 +11,7 @@ import json
 import logging
 import sys
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
@@ -41,9 +42,12 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str)
 
 
-def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
-    """Send shopassist's and uvicorn's logs to stderr in one format (idempotent)."""
+def configure_logging(level: str = "INFO", fmt: str = "json", filters: Sequence[logging.Filter] = ()) -> None:
+    """Send shopassist's and uvicorn's logs to stderr in one format (idempotent); ``filters`` see every record
+    first (the entry points pass the PII redactor)."""
     handler = logging.StreamHandler(sys.stderr)
+    for record_filter in filters:
+        handler.addFilter(record_filter)
     if fmt == "json":
         handler.setFormatter(JsonFormatter())
     else:
@@ -122,6 +126,12 @@ class Metrics:
             "shopassist_llm_request_duration_seconds",
             "Whole LLM request duration",
             buckets=(0.1, 0.25, 0.5, 1, 2, 4, 8, 16, 32, 64),
+            registry=self.registry,
+        )
+        self.guard_decisions = Counter(
+            "shopassist_guard_decisions_total",
+            "Guard outcomes by guard (input, output_leak) and outcome (pass, blocked, error)",
+            ["guard", "outcome"],
             registry=self.registry,
         )
         self.component_ready = Gauge(

@@ -22,6 +22,7 @@ class Intent(StrEnum):
     POLICY = "policy"  # returns, shipping, sizing, payment
     HANDOFF = "handoff"  # complaint or a request for a person
     OUT_OF_SCOPE = "out_of_scope"
+    BLOCKED = "blocked"  # the input guard stopped it (prompt injection, extraction attempt, …)
 
 
 ORDER_ID = re.compile(r"\b[Oo]\d{5,}\b")

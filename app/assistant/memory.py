@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from app.guard.pii import redact
 from app.store.conversations import Conversation, StoredMessage
 
 SUMMARY_MAX_CHARS = 600
@@ -28,7 +29,7 @@ class Memory:
 
 
 def _turn_line(user: StoredMessage, reply: StoredMessage | None) -> str:
-    asked = " ".join(user.content.split())
+    asked = redact(" ".join(user.content.split()))  # the summary is analytics: no personal data
     asked = asked if len(asked) <= 60 else asked[:57] + "..."
     line = f'customer asked "{asked}"'
     meta = reply.meta if reply else {}

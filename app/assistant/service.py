@@ -24,6 +24,9 @@ from app.assistant.intents import CLOTHING, Intent, TurnIntent, classify
 from app.assistant.memory import recall
 from app.assistant.tools import Caller, OrderTools, OrderView
 from app.config import AssistantSettings
+from app.guard.injection import screen
+from app.guard.output import LeakDetector, sanitize_text
+from app.guard.pii import redact
 from app.llm.prompts import load_prompt
 from app.llm.service import LLMService
 from app.observability import Metrics
@@ -141,6 +144,7 @@ class Assistant:
         self.metrics = metrics
         self.system_prompt = load_prompt("assistant_system").render(shop_name=shop_name)
         self.turn_prompt = load_prompt("assistant_turn")
+        self.leak_detector = LeakDetector(self.system_prompt)
 
     # ---- conversations -----------------------------------------------------------------------------
     def conversation_for(self, caller: Caller, conversation_id: str) -> Conversation:
@@ -188,7 +192,11 @@ class Assistant:
         elif past:
             previous_products = self._ids_in_history(past)
 
-        intent = classify(message, has_previous_products=bool(previous_products))
+        blocked_as = self._screen(message)
+        if blocked_as is not None:
+            intent = TurnIntent(Intent.BLOCKED, reasons=[blocked_as])
+        else:
+            intent = classify(message, has_previous_products=bool(previous_products))
         self.metrics.chat_turns.labels(intent.intent.value).inc()
         retrieved = self._retrieve(caller, message, intent, previous_products)
         data = self._grounding_data(retrieved, message)
@@ -202,7 +210,10 @@ class Assistant:
             intent=intent.intent.value,
             retrieved_products=[p.id for p in retrieved.products],
         )
-        if intent.intent in (Intent.GREETING, Intent.OUT_OF_SCOPE, Intent.HANDOFF):
+        if intent.intent == Intent.BLOCKED:
+            result.reply = templates.blocked()
+            yield Token(result.reply)
+        elif intent.intent in (Intent.GREETING, Intent.OUT_OF_SCOPE, Intent.HANDOFF):
             result.reply = self._templated_without_llm(intent, caller, conversation, message, past, result)
             yield Token(result.reply)
         elif intent.intent == Intent.ORDER_STATUS:  # order facts come from the record, never from the model
@@ -254,6 +265,10 @@ class Assistant:
         started: float,
         by_sentence: bool,
     ) -> AsyncIterator[TurnEvent]:
+        remote = self.llm.backend.name != "embedded"
+        if remote:  # nothing personal leaves the process for a remote LLM
+            message, summary = redact(message), redact(summary)
+            past = [(role, redact(content)) for role, content in past]
         prompt = self._prompt(message, intent, retrieved, summary)
         result.prompt_tokens_estimate = len(prompt) // 4
         messages: list[BaseMessage] = [SystemMessage(self.system_prompt)]
@@ -263,19 +278,25 @@ class Assistant:
         guard = IdStreamGuard(data)
         gate = SentenceGate(data) if by_sentence else None
         pieces: list[str] = []
+        leaked = False
         try:
             async for piece in self.llm.stream(messages, max_tokens=self.settings.reply_max_tokens):
                 released = guard.feed(piece)
                 if gate is not None:
                     released = gate.feed(released)
+                if released and self._leaks("".join(pieces) + released):
+                    leaked = True  # stop before the words that complete a copy of the instructions go out
+                    break
                 if released:
                     if result.ttft_s is None:
                         result.ttft_s = time.perf_counter() - started
                     pieces.append(released)
                     yield Token(released)
-            tail = guard.finish()
-            if gate is not None:
+            tail = "" if leaked else guard.finish()
+            if gate is not None and not leaked:
                 tail = gate.feed(tail) + gate.finish()
+            if tail and self._leaks("".join(pieces) + tail):
+                leaked, tail = True, ""
             if tail:
                 pieces.append(tail)
                 yield Token(tail)
@@ -297,12 +318,37 @@ class Assistant:
             reply = repair(reply, data)
         if gate is not None and gate.dropped_sentences:
             result.repaired = True
+        if leaked:  # the reply began to reproduce the instructions: answer from the data instead
+            reply = ""
         if not any(ch.isalnum() for ch in reply):  # nothing useful left: a safe answer from the data
             reply = self._fallback(intent, retrieved)
             result.repaired = result.fallback = True
             if by_sentence:  # nothing was streamed that could contradict it
                 yield Token(("" if not pieces else "\n") + reply)
         result.reply = reply
+
+    # ---- guards (fail closed: a guard that errs blocks) ---------------------------------------------
+    def _screen(self, message: str) -> str | None:
+        """None when the message may go on, else why it is blocked."""
+        try:
+            screening = screen(message)
+        except Exception:
+            log.exception("input guard failed; blocking the turn")
+            self.metrics.guard_decisions.labels("input", "error").inc()
+            return "guard_error"
+        self.metrics.guard_decisions.labels("input", "blocked" if screening.blocked else "pass").inc()
+        return screening.category if screening.blocked else None
+
+    def _leaks(self, text: str) -> bool:
+        try:
+            leaks = self.leak_detector.leaks(text)
+        except Exception:
+            log.exception("output guard failed; withholding the reply")
+            self.metrics.guard_decisions.labels("output_leak", "error").inc()
+            return True
+        if leaks:
+            self.metrics.guard_decisions.labels("output_leak", "blocked").inc()
+        return leaks
 
     # ---- retrieval ---------------------------------------------------------------------------------
     def _retrieve(self, caller: Caller, message: str, intent: TurnIntent, previous: list[str]) -> _Retrieved:
@@ -396,7 +442,7 @@ class Assistant:
         citations += [{"type": "policy", "id": doc} for doc in dict.fromkeys(p.doc for p in r.passages)]
         citations += [{"type": "order", "id": v.order.id} for v in r.orders if v.order.id in result.reply]
         result.citations = citations
-        result.reply = result.reply.strip()
+        result.reply = sanitize_text(result.reply).strip()
 
     # ---- replies without the LLM -------------------------------------------------------------------
     def _templated_without_llm(
@@ -421,7 +467,9 @@ class Assistant:
             conversation.id,
             caller.customer_id,
             reason="; ".join(intent.reasons) or "handoff",
-            summary="; ".join(part for part in [summary, recent, f"latest: {' '.join(message.split())[:300]}"] if part),
+            summary=redact(
+                "; ".join(part for part in [summary, recent, f"latest: {' '.join(message.split())[:300]}"] if part)
+            ),
         )
         self.metrics.chat_handoffs.inc()
         result.handoff = True

@@ -24,6 +24,13 @@ def out_of_scope(shop_name: str) -> str:
     )
 
 
+def blocked() -> str:
+    return (
+        "Sorry, I can't help with that. I can help you find products, check your orders, or answer questions "
+        "about returns, shipping, sizing and payment."
+    )
+
+
 def handoff(ticket_id: str) -> str:
     return (
         "I'm sorry about this. I have passed our conversation to a colleague from customer care "
