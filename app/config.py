@@ -134,6 +134,22 @@ class AssistantSettings(BaseModel):
     )
 
 
+class LimitsSettings(BaseModel):
+    """Abuse and overload limits (OWASP LLM10). A rate of 0 turns that limit off."""
+
+    per_ip_rps: float = Field(100.0, ge=0, description="requests per second per client IP (token bucket rate)")
+    per_ip_burst: int = Field(200, ge=1, description="burst size per client IP")
+    per_key_rps: float = Field(20.0, ge=0, description="requests per second per API key or customer")
+    per_key_burst: int = Field(60, ge=1, description="burst size per API key or customer")
+    max_body_bytes: int = Field(1_048_576, ge=1024, description="largest request body (JSON routes)")
+    max_upload_bytes: int = Field(104_857_600, ge=1024, description="largest feed upload (catalog ingest)")
+    max_concurrent_generations: int = Field(
+        2, ge=1, description="chat turns generating at once (match the LLM's slots or vLLM's capacity)"
+    )
+    generation_queue: int = Field(8, ge=0, description="chat turns allowed to wait for a slot; more get 503")
+    generation_wait_s: float = Field(20.0, gt=0, description="longest wait for a generation slot before 503")
+
+
 class LogSettings(BaseModel):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     format: Literal["json", "text"] = "json"
@@ -170,6 +186,7 @@ class Settings(BaseSettings):
     recs: RecsSettings = Field(default_factory=RecsSettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
     assistant: AssistantSettings = Field(default_factory=AssistantSettings)
+    limits: LimitsSettings = Field(default_factory=LimitsSettings)
     log: LogSettings = Field(default_factory=LogSettings)
 
     @model_validator(mode="after")

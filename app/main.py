@@ -10,6 +10,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from app import __version__
 from app.api.errors import install_error_handlers
+from app.api.limits import LimitsMiddleware, RateLimiter
 from app.api.middleware import RequestContextMiddleware
 from app.api.routes import auth, catalog, chat, commerce, personalization, service, widget
 from app.config import Settings, get_settings
@@ -51,7 +52,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
             max_age=600,
         )
+    app.add_middleware(LimitsMiddleware, settings=settings.limits)
     app.add_middleware(RequestContextMiddleware, metrics=built.metrics)
+    app.state.key_limiter = RateLimiter(settings.limits.per_key_rps, settings.limits.per_key_burst)
     app.include_router(service.router)
     app.include_router(auth.router)
     app.include_router(personalization.router)

@@ -10,6 +10,7 @@ from app import __version__
 from app.assistant.service import Assistant
 from app.assistant.tools import OrderTools
 from app.config import Settings
+from app.llm.gate import GenerationGate
 from app.llm.service import LLMService
 from app.observability import Metrics
 from app.personalization import PersonalizationService
@@ -44,6 +45,7 @@ class Services:
     conversations: ConversationStore
     policies: PolicyIndex
     assistant: Assistant
+    generation: GenerationGate
     version: str = __version__
     started: bool = field(default=False)
 
@@ -172,6 +174,11 @@ def build_services(settings: Settings) -> Services:
         conversations=conversations,
         policies=policies,
         assistant=assistant,
+        generation=GenerationGate(
+            settings.limits.max_concurrent_generations,
+            settings.limits.generation_queue,
+            settings.limits.generation_wait_s,
+        ),
     )
 
 

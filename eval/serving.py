@@ -24,7 +24,14 @@ def free_port() -> int:
 
 def bench_env(data_dir: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SHOPASSIST_")}
-    env.update(SHOPASSIST_DATA_DIR=str(data_dir), SHOPASSIST_LOG__LEVEL="WARNING", **extra)
+    # throughput benchmarks drive one key from one address far above any per-client rate limit
+    env.update(
+        SHOPASSIST_DATA_DIR=str(data_dir),
+        SHOPASSIST_LOG__LEVEL="WARNING",
+        SHOPASSIST_LIMITS__PER_IP_RPS="0",
+        SHOPASSIST_LIMITS__PER_KEY_RPS="0",
+        **extra,
+    )
     return env
 
 

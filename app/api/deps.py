@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
@@ -9,6 +10,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from app.api.errors import ApiError
+from app.api.limits import RateLimiter
 from app.assistant.tools import Caller
 from app.config import Role, Settings
 from app.security import Principal
@@ -45,8 +47,15 @@ def authenticate(services: Services, credentials: HTTPAuthorizationCredentials |
 CredentialsDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 
-def get_principal(services: ServicesDep, credentials: CredentialsDep) -> Principal:
-    return authenticate(services, credentials)
+def get_principal(request: Request, services: ServicesDep, credentials: CredentialsDep) -> Principal:
+    """The authenticated caller, within its rate limit (per API key, or per customer for customer tokens)."""
+    principal = authenticate(services, credentials)
+    limiter: RateLimiter | None = getattr(request.app.state, "key_limiter", None)
+    if limiter is not None:
+        wait = limiter.take(f"{principal.role}:{principal.subject}")
+        if wait > 0:
+            raise ApiError(429, "too many requests for this key", headers={"Retry-After": str(max(1, math.ceil(wait)))})
+    return principal
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]

@@ -19,6 +19,7 @@ from app.api.errors import ApiError
 from app.assistant.context import product_card
 from app.assistant.service import ConversationNotFoundError, Done, Products, Token, TurnEvent, TurnResult
 from app.assistant.tools import Caller
+from app.llm.gate import GenerationBusyError
 from app.wiring import Services
 from retrieval.catalog import Product
 
@@ -91,6 +92,16 @@ def _check_conversation(services: Services, caller: Caller, conversation_id: str
             raise ApiError(404, f"no conversation {conversation_id}") from None
 
 
+def _busy(exc: GenerationBusyError) -> ApiError:
+    return ApiError(503, str(exc), code="busy", headers={"Retry-After": str(exc.retry_after_s)})
+
+
+def _refuse_when_full(services: Services) -> None:
+    """Refuse at once when every generation slot is busy and the queue is full (no waiting in line to fail)."""
+    if services.generation.full():
+        raise _busy(GenerationBusyError("the assistant is at capacity; please retry shortly", 2))
+
+
 def _sse(event: str, data: Any) -> bytes:
     return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n".encode()
 
@@ -120,20 +131,28 @@ async def chat(body: ChatBody, services: ServicesDep, principal: PrincipalDep) -
     message = _message(services, body.message)
     caller = caller_for(principal, body.customer_id)
     await run_in_threadpool(_check_conversation, services, caller, body.conversation_id)
+    _refuse_when_full(services)
     events = services.assistant.turn(caller, message, body.conversation_id)
     if not body.stream:
-        result = await _collect(events)
+        try:
+            async with services.generation.slot():
+                result = await _collect(events)
+        except GenerationBusyError as exc:
+            raise _busy(exc) from None
         return ChatResponse.model_validate(result.public())
 
     async def stream() -> AsyncIterator[bytes]:
         try:
-            async for event in events:
-                if isinstance(event, Token):
-                    yield _sse("token", {"text": event.text})
-                elif isinstance(event, Products):
-                    yield _sse("products", {"items": [_product_summary(p) for p in event.items]})
-                elif isinstance(event, Done):
-                    yield _sse("done", event.result.public())
+            async with services.generation.slot():  # held while the reply streams, released on disconnect
+                async for event in events:
+                    if isinstance(event, Token):
+                        yield _sse("token", {"text": event.text})
+                    elif isinstance(event, Products):
+                        yield _sse("products", {"items": [_product_summary(p) for p in event.items]})
+                    elif isinstance(event, Done):
+                        yield _sse("done", event.result.public())
+        except GenerationBusyError as exc:
+            yield _sse("error", {"error": {"code": "busy", "message": str(exc), "retry_after": exc.retry_after_s}})
         except Exception:  # the status line is sent: report in-band, never hang the client
             yield _sse("error", {"error": {"code": "internal", "message": "the turn failed; please retry"}})
             raise
@@ -237,6 +256,7 @@ async def chat_completions(body: ChatCompletionsBody, services: ServicesDep, pri
     message = _message(services, turns[-1][1])
     history = turns[:-1][-8:]
     caller = caller_for(principal, body.user)
+    _refuse_when_full(services)
     events = services.assistant.turn(caller, message, history=history, persist=False, by_sentence=body.stream)
     completion_id, created, model = _completion_id(), int(time.time()), body.model
 
@@ -245,7 +265,11 @@ async def chat_completions(body: ChatCompletionsBody, services: ServicesDep, pri
         return {k: public[k] for k in ("products", "citations", "handoff", "intent", "degraded", "repaired")}
 
     if not body.stream:
-        result = await _collect(events)
+        try:
+            async with services.generation.slot():
+                result = await _collect(events)
+        except GenerationBusyError as exc:
+            raise _busy(exc) from None
         return {
             "id": completion_id,
             "object": "chat.completion",
@@ -273,6 +297,15 @@ async def chat_completions(body: ChatCompletionsBody, services: ServicesDep, pri
 
     async def stream() -> AsyncIterator[bytes]:
         yield chunk({"role": "assistant", "content": ""})
+        try:
+            async with services.generation.slot():
+                async for event in _openai_events(events):
+                    yield event
+        except GenerationBusyError as exc:
+            yield chunk({"content": ""}, "length", error={"code": "busy", "message": str(exc)})
+        yield b"data: [DONE]\n\n"
+
+    async def _openai_events(events: AsyncIterator[TurnEvent]) -> AsyncIterator[bytes]:
         async for event in events:
             if isinstance(event, Token) and event.text:
                 yield chunk({"content": event.text})
@@ -288,6 +321,5 @@ async def chat_completions(body: ChatCompletionsBody, services: ServicesDep, pri
                         "usage": _usage(event.result),
                     }
                     yield f"data: {json.dumps(usage_chunk)}\n\n".encode()
-        yield b"data: [DONE]\n\n"
 
     return StreamingResponse(stream(), media_type="text/event-stream", headers=SSE_HEADERS)
