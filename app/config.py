@@ -148,6 +148,7 @@ class LimitsSettings(BaseModel):
     )
     generation_queue: int = Field(8, ge=0, description="chat turns allowed to wait for a slot; more get 503")
     generation_wait_s: float = Field(20.0, gt=0, description="longest wait for a generation slot before 503")
+    idempotency_ttl_s: int = Field(86_400, ge=60, description="how long a write's Idempotency-Key result is replayed")
 
 
 class LogSettings(BaseModel):

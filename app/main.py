@@ -10,6 +10,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from app import __version__
 from app.api.errors import install_error_handlers
+from app.api.idempotency import IdempotencyMiddleware
 from app.api.limits import LimitsMiddleware, RateLimiter
 from app.api.middleware import RequestContextMiddleware
 from app.api.routes import auth, catalog, chat, commerce, personalization, service, widget
@@ -52,6 +53,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
             max_age=600,
         )
+    app.add_middleware(IdempotencyMiddleware, store=built.idempotency)
     app.add_middleware(LimitsMiddleware, settings=settings.limits)
     app.add_middleware(RequestContextMiddleware, metrics=built.metrics)
     app.state.key_limiter = RateLimiter(settings.limits.per_key_rps, settings.limits.per_key_burst)

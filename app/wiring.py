@@ -19,6 +19,7 @@ from app.store.commerce import CommerceStore
 from app.store.conversations import ConversationStore
 from app.store.database import Database
 from app.store.events import EventStore
+from app.store.idempotency import IdempotencyStore
 from retrieval.catalog_service import CatalogService
 from retrieval.embed import CachedEncoder, Encoder, MiniLMEncoder, MultilingualEncoder, OnnxMiniLMEncoder
 from retrieval.events import EventWeights
@@ -46,6 +47,7 @@ class Services:
     policies: PolicyIndex
     assistant: Assistant
     generation: GenerationGate
+    idempotency: IdempotencyStore
     version: str = __version__
     started: bool = field(default=False)
 
@@ -179,6 +181,7 @@ def build_services(settings: Settings) -> Services:
             settings.limits.generation_queue,
             settings.limits.generation_wait_s,
         ),
+        idempotency=IdempotencyStore(database, settings.limits.idempotency_ttl_s),
     )
 
 
