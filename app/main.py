@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from app import __version__
-from app.api.errors import install_error_handlers
+from app.api.errors import COMMON_ERRORS, install_error_handlers
 from app.api.idempotency import IdempotencyMiddleware
 from app.api.limits import LimitsMiddleware, RateLimiter
 from app.api.middleware import RequestContextMiddleware
@@ -57,12 +57,12 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.add_middleware(LimitsMiddleware, settings=settings.limits)
     app.add_middleware(RequestContextMiddleware, metrics=built.metrics)
     app.state.key_limiter = RateLimiter(settings.limits.per_key_rps, settings.limits.per_key_burst)
-    app.include_router(service.router)
-    app.include_router(auth.router)
-    app.include_router(personalization.router)
-    app.include_router(catalog.router)
-    app.include_router(chat.router)
-    app.include_router(commerce.router)
-    app.include_router(widget.router)
+    app.include_router(service.router, responses=COMMON_ERRORS)
+    app.include_router(auth.router, responses=COMMON_ERRORS)
+    app.include_router(personalization.router, responses=COMMON_ERRORS)
+    app.include_router(catalog.router, responses=COMMON_ERRORS)
+    app.include_router(chat.router, responses=COMMON_ERRORS)
+    app.include_router(commerce.router, responses=COMMON_ERRORS)
+    app.include_router(widget.router, responses=COMMON_ERRORS)
     mount_ui(app, built)
     return app

@@ -20,7 +20,12 @@ def _static(name: str) -> str:
     return files("app.ui").joinpath("static", name).read_text(encoding="utf-8")
 
 
-@router.get("/widget.js", include_in_schema=True, summary="The chat widget script (public)")
+@router.get(
+    "/widget.js",
+    response_class=Response,
+    responses={200: {"content": {"application/javascript": {"schema": {"type": "string"}}}}},
+    summary="The chat widget script (public)",
+)
 async def widget_js() -> Response:
     return Response(
         _static("widget.js"),
