@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import schemathesis
-from schemathesis.checks import ignored_auth, positive_data_acceptance
 from hypothesis import HealthCheck, given, settings
+from schemathesis.checks import ignored_auth, positive_data_acceptance
 
 from app.main import create_app
 from tests.conftest import ADMIN_KEY, make_settings
@@ -31,29 +32,33 @@ def fuzz_server(tmp_path_factory: pytest.TempPathFactory, demo_store: Path) -> I
         yield server
 
 
+def fuzz(operation: Any, base_url: str) -> None:
+    """Run one operation's bounded Hypothesis examples against the server, validating every response."""
+    llm = operation.path in LLM_ROUTES
+    # semantic validation (min_price > max_price, per-event reasons, the last message must be the user's) answers
+    # 422 to some schema-valid requests by design; /metrics takes a token only when SHOPASSIST_METRICS_PUBLIC=false,
+    # so its optional auth is by design too
+    excluded = [positive_data_acceptance] + ([ignored_auth] if operation.path == "/metrics" else [])
+
+    @given(case=operation.as_strategy())
+    @settings(max_examples=4 if llm else 12, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+    def run(case: Any) -> None:
+        if llm and isinstance(case.body, dict):
+            case.body.pop("stream", None)  # JSON replies are schema-checked; SSE is tested elsewhere
+        case.call_and_validate(base_url=base_url, headers=AUTH, excluded_checks=excluded)
+
+    run()
+
+
 def test_api_conforms_to_its_schema(fuzz_server: LiveServer) -> None:
     # the schemathesis pytest plugin does not run under pytest 9 yet: drive each operation through Hypothesis here
     api = schemathesis.openapi.from_url(f"{fuzz_server.url}/openapi.json")
-    failures: list[str] = []
-    operations = [result.ok() for result in api.get_all_operations()]
+    operations = [result.ok() for result in api.get_all_operations()]  # type: ignore[union-attr]
     assert len(operations) >= 15
-
+    failures: list[str] = []
     for operation in operations:
-        examples = 4 if operation.path in LLM_ROUTES else 12
-
-        @given(case=operation.as_strategy())
-        @settings(max_examples=examples, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
-        def run(case: schemathesis.Case) -> None:
-            if operation.path in LLM_ROUTES and isinstance(case.body, dict):
-                case.body.pop("stream", None)  # JSON replies are schema-checked; SSE is tested elsewhere
-            # semantic validation (min_price > max_price, per-event reasons, the last message must be the user's)
-            # answers 422 to some schema-valid requests by design; /metrics takes a token only when
-            # SHOPASSIST_METRICS_PUBLIC=false, so its optional auth is by design too
-            excluded = [positive_data_acceptance] + ([ignored_auth] if operation.path == "/metrics" else [])
-            case.call_and_validate(base_url=fuzz_server.url, headers=AUTH, excluded_checks=excluded)
-
         try:
-            run()
+            fuzz(operation, fuzz_server.url)
         except (Exception, BaseExceptionGroup) as exc:  # every operation's first failure, reported together
             failures.append(f"{operation.method.upper()} {operation.path}: {str(exc)[:600]}")
     assert not failures, "\n\n".join(failures)
