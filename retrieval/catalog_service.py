@@ -21,6 +21,15 @@ class IngestOutcome:
     rejected: list[Rejection] = field(default_factory=list)
 
 
+class IndexUnavailableError(RuntimeError):
+    """The product index cannot answer (engine closed, server unreachable, …): callers answer 503 or degrade."""
+
+
+def _reason(exc: Exception) -> str:
+    detail = str(exc).splitlines()[0] if str(exc) else ""
+    return f"product index unavailable: {type(exc).__name__}" + (f": {detail[:200]}" if detail else "")
+
+
 class CatalogService:
     def __init__(self, index: ProductIndex, indexer: CatalogIndexer, search: ProductSearch, backend: str) -> None:
         self.index = index
@@ -53,15 +62,21 @@ class CatalogService:
         return IngestOutcome(feed.format, report, feed.rejected)
 
     def get(self, product_id: str) -> Product | None:
-        return self.index.get([product_id]).get(product_id)
+        return self.get_many([product_id]).get(product_id)
 
     def get_many(self, ids: Sequence[str]) -> dict[str, Product]:
-        return self.index.get(ids)
+        try:
+            return self.index.get(ids)
+        except Exception as exc:
+            raise IndexUnavailableError(_reason(exc)) from exc
 
     def search(
         self, text: str, filters: SearchFilters | None = None, limit: int = 10, mode: Mode | None = None
     ) -> SearchResult:
-        return self.searcher.search(text, filters, limit, mode)
+        try:
+            return self.searcher.search(text, filters, limit, mode)
+        except Exception as exc:
+            raise IndexUnavailableError(_reason(exc)) from exc
 
     def warm(self) -> None:
         """Load the encoders (first query would otherwise pay for it)."""

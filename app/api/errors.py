@@ -11,6 +11,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from retrieval.catalog_service import IndexUnavailableError
+
 log = logging.getLogger(__name__)
 
 STATUS_CODES = {
@@ -89,7 +91,13 @@ async def _unexpected_error(_: Request, exc: Exception) -> JSONResponse:
     return envelope(500, "internal_error", "internal error; the request id identifies it in the logs")
 
 
+async def _index_unavailable(_request: Request, exc: Exception) -> JSONResponse:
+    log.warning("product index unavailable", extra={"reason": str(exc)})
+    return envelope(503, "unavailable", str(exc), headers={"Retry-After": "5"})
+
+
 def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(IndexUnavailableError, _index_unavailable)
     app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)

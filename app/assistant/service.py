@@ -33,7 +33,7 @@ from app.observability import Metrics
 from app.personalization import PersonalizationService
 from app.store.conversations import Conversation, ConversationStore
 from retrieval.catalog import Product
-from retrieval.catalog_service import CatalogService
+from retrieval.catalog_service import CatalogService, IndexUnavailableError
 from retrieval.index.base import SearchFilters
 from retrieval.policies import Passage, PolicyIndex
 
@@ -198,8 +198,13 @@ class Assistant:
         else:
             intent = classify(message, has_previous_products=bool(previous_products))
         self.metrics.chat_turns.labels(intent.intent.value).inc()
-        retrieved = self._retrieve(caller, message, intent, previous_products)
-        data = self._grounding_data(retrieved, message)
+        catalog_down = False
+        try:
+            retrieved = self._retrieve(caller, message, intent, previous_products)
+            data = self._grounding_data(retrieved, message)
+        except IndexUnavailableError as exc:  # answer without the catalogue rather than fail the turn
+            log.warning("product index unavailable during a chat turn", extra={"reason": str(exc)})
+            retrieved, data, catalog_down = _Retrieved(), GroundingData(), True
 
         result = TurnResult(
             conversation_id=conversation.id if conversation else None,
@@ -212,6 +217,10 @@ class Assistant:
         )
         if intent.intent == Intent.BLOCKED:
             result.reply = templates.blocked()
+            yield Token(result.reply)
+        elif catalog_down:
+            result.reply, result.degraded, result.fallback = templates.catalog_unavailable(), True, True
+            self.metrics.chat_degraded.inc()
             yield Token(result.reply)
         elif intent.intent in (Intent.GREETING, Intent.OUT_OF_SCOPE, Intent.HANDOFF):
             result.reply = self._templated_without_llm(intent, caller, conversation, message, past, result)
@@ -424,7 +433,11 @@ class Assistant:
                 data.allow_amounts([item.unit_price, item.unit_price * item.quantity])
         item_ids = [i.product_id for v in r.orders for i in v.order.items]
         if item_ids:
-            data.products.update({k: v for k, v in self.catalog.get_many(item_ids).items() if k not in data.products})
+            try:
+                items = self.catalog.get_many(item_ids)
+            except IndexUnavailableError:
+                items = {}  # order answers come from the order record; the catalogue only adds product names
+            data.products.update({k: v for k, v in items.items() if k not in data.products})
         for passage in r.passages:
             data.policy_docs.add(passage.doc)
             data.allow_amounts(amounts_in(passage.text))

@@ -24,6 +24,13 @@ def out_of_scope(shop_name: str) -> str:
     )
 
 
+def catalog_unavailable() -> str:
+    return (
+        "Sorry, our product catalogue is not available right now; please try again in a few minutes. "
+        "I can still help with your orders and our policies."
+    )
+
+
 def blocked() -> str:
     return (
         "Sorry, I can't help with that. I can help you find products, check your orders, or answer questions "
