@@ -64,7 +64,7 @@ def test_concurrent_searches_stay_fast_and_error_free(shop: LiveServer, aio: Run
     assert statuses == [200] * CONCURRENCY * PER_CLIENT, statuses
     assert p99 < 1.0, f"p99 {p99:.3f}s, median {statistics.median(latencies):.3f}s"
     assert after - before < 64, f"RSS grew {after - before:.0f} MiB"
-    print(  # noqa: T201 - shown with -s
+    print(  # shown with -s
         f"load: {len(results)} searches at concurrency {CONCURRENCY} in {seconds:.2f}s, "
         f"p50 {statistics.median(latencies) * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms, RSS {after - before:+.1f} MiB"
     )
