@@ -164,10 +164,12 @@ class Assistant:
         history: Sequence[tuple[str, str]] | None = None,
         persist: bool = True,
         by_sentence: bool = False,
+        max_tokens: int | None = None,
     ) -> AsyncIterator[TurnEvent]:
         """Answer one message. ``history`` (stateless callers such as the OpenAI-compatible route) replaces the
         stored conversation; with ``persist`` the turn is stored in a conversation (created when None);
-        ``by_sentence`` streams only sentences that passed the grounding check (nothing to take back later)."""
+        ``by_sentence`` streams only sentences that passed the grounding check (nothing to take back later);
+        ``max_tokens`` may lower, never raise, the caller's role cap on the reply."""
         started = time.perf_counter()
         conversation: Conversation | None = None
         if conversation_id is not None:
@@ -232,7 +234,11 @@ class Assistant:
             result.reply, result.degraded, result.fallback = self._fallback(intent, retrieved), True, True
             yield Token(result.reply)
         else:
-            events = self._generate(message, intent, retrieved, data, past, summary, result, started, by_sentence)
+            cap = self.settings.staff_reply_max_tokens if caller.staff else self.settings.reply_max_tokens
+            budget = min(cap, max_tokens) if max_tokens else cap
+            events = self._generate(
+                message, intent, retrieved, data, past, summary, result, started, by_sentence, budget
+            )
             async for event in events:
                 yield event
 
@@ -273,6 +279,7 @@ class Assistant:
         result: TurnResult,
         started: float,
         by_sentence: bool,
+        max_tokens: int,
     ) -> AsyncIterator[TurnEvent]:
         remote = self.llm.backend.name != "embedded"
         if remote:  # nothing personal leaves the process for a remote LLM
@@ -289,7 +296,7 @@ class Assistant:
         pieces: list[str] = []
         leaked = False
         try:
-            async for piece in self.llm.stream(messages, max_tokens=self.settings.reply_max_tokens):
+            async for piece in self.llm.stream(messages, max_tokens=max_tokens):
                 released = guard.feed(piece)
                 if gate is not None:
                     released = gate.feed(released)

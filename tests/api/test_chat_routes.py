@@ -264,3 +264,13 @@ def test_without_the_llm_the_assistant_answers_from_data_degraded(shop: LiveServ
     assert found.degraded and found.products and all(f"[{p}]" in found.reply for p in found.products)
     policy = aio(run("can I pay with PayPal?"))
     assert policy.degraded and "PayPal" in policy.reply
+
+
+def test_a_client_can_lower_the_reply_cap_but_not_raise_it(shop: LiveServer) -> None:
+    token = customer_token(shop, "c0011")["Authorization"].removeprefix("Bearer ")
+    client = openai.OpenAI(base_url=f"{shop.url}/v1", api_key=token, timeout=120, max_retries=0)
+    messages: list[Any] = [{"role": "user", "content": "How long do I have to return something?"}]
+    short = client.chat.completions.create(model="shopassist", messages=messages, max_tokens=8)
+    capped = client.chat.completions.create(model="shopassist", messages=messages, max_tokens=100_000)
+    assert 0 < len(short.choices[0].message.content or "") < 80
+    assert len(capped.choices[0].message.content or "") < 220 * 8  # the customer cap (220 tokens) still holds

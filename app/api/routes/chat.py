@@ -229,6 +229,8 @@ class ChatCompletionsBody(BaseModel):
     stream: bool = False
     stream_options: StreamOptions | None = None
     user: str | None = Field(None, max_length=128, description="support/admin: the customer to act for")
+    max_tokens: int | None = Field(None, ge=1, description="lowers the role's reply cap (never raises it)")
+    max_completion_tokens: int | None = Field(None, ge=1, description="as max_tokens")
 
 
 def _completion_id() -> str:
@@ -257,7 +259,14 @@ async def chat_completions(body: ChatCompletionsBody, services: ServicesDep, pri
     history = turns[:-1][-8:]
     caller = caller_for(principal, body.user)
     _refuse_when_full(services)
-    events = services.assistant.turn(caller, message, history=history, persist=False, by_sentence=body.stream)
+    events = services.assistant.turn(
+        caller,
+        message,
+        history=history,
+        persist=False,
+        by_sentence=body.stream,
+        max_tokens=body.max_completion_tokens or body.max_tokens,
+    )
     completion_id, created, model = _completion_id(), int(time.time()), body.model
 
     def extension(result: TurnResult) -> dict[str, Any]:
