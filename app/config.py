@@ -126,6 +126,9 @@ class AssistantSettings(BaseModel):
     max_message_chars: int = Field(2000, ge=1, description="longest accepted chat message")
     reply_max_tokens: int = Field(220, ge=16, description="cap on a chat reply's tokens (customers, other keys)")
     staff_reply_max_tokens: int = Field(400, ge=16, description="cap on a chat reply's tokens for support and admin")
+    first_token_timeout_s: float = Field(
+        15.0, gt=0, description="a reply that has not started by then is answered from the data (degraded)"
+    )
     return_window_days: int = Field(30, ge=0, description="days after delivery an order can be returned")
     policies_dir: Path | None = Field(
         None, description="Markdown store policies; unset = data_dir/demo/policies, else the packaged ones"

@@ -7,6 +7,7 @@ and products a turn may use is decided here, from the caller's identity, before 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import time
@@ -296,7 +297,9 @@ class Assistant:
         pieces: list[str] = []
         leaked = False
         try:
-            async for piece in self.llm.stream(messages, max_tokens=max_tokens):
+            async for piece in _first_within(
+                self.llm.stream(messages, max_tokens=max_tokens), self.settings.first_token_timeout_s
+            ):
                 released = guard.feed(piece)
                 if gate is not None:
                     released = gate.feed(released)
@@ -510,6 +513,28 @@ class Assistant:
                 found = self.catalog.get_many(ids) if ids else {}
                 return [i for i in ids if i in found]
         return []
+
+
+async def _first_within(stream: AsyncIterator[str], timeout_s: float) -> AsyncIterator[str]:
+    """The stream, but its first piece must come within ``timeout_s`` (a slow backend degrades the turn instead
+    of keeping the customer waiting for the whole LLM timeout)."""
+    iterator = aiter(stream)
+    try:
+        first = await asyncio.wait_for(anext(iterator), timeout_s)
+    except StopAsyncIteration:
+        return
+    except TimeoutError:
+        await _close(iterator)
+        raise
+    yield first
+    async for piece in iterator:
+        yield piece
+
+
+async def _close(iterator: AsyncIterator[str]) -> None:
+    close = getattr(iterator, "aclose", None)
+    if close is not None:
+        await close()
 
 
 def _has_subject(message: str) -> bool:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from typing import Any
 
 import httpx
@@ -274,3 +275,30 @@ def test_a_client_can_lower_the_reply_cap_but_not_raise_it(shop: LiveServer) -> 
     capped = client.chat.completions.create(model="shopassist", messages=messages, max_tokens=100_000)
     assert 0 < len(short.choices[0].message.content or "") < 80
     assert len(capped.choices[0].message.content or "") < 220 * 8  # the customer cap (220 tokens) still holds
+
+
+def test_a_slow_backend_degrades_instead_of_keeping_the_customer_waiting(shop: LiveServer, aio: Runner[Any]) -> None:
+    """The real backend cannot start a reply within 1 ms: the turn answers from the data at once."""
+    services = shop.app.state.services
+    impatient = services.settings.assistant.model_copy(update={"first_token_timeout_s": 0.001})
+    assistant = Assistant(
+        impatient,
+        services.settings.shop_name,
+        services.llm,
+        services.catalog,
+        services.personalization,
+        services.policies,
+        OrderTools(services.commerce, 30),
+        services.conversations,
+        Metrics(),
+    )
+
+    async def run() -> TurnResult:
+        async for event in assistant.turn(Caller("customer:c0012", "c0012", False), "a linen dress under $150"):
+            if isinstance(event, Done):
+                return event.result
+        raise AssertionError("no result")
+
+    started = time.perf_counter()
+    result = aio(run())
+    assert result.degraded and result.products and time.perf_counter() - started < 5
