@@ -84,6 +84,16 @@ class IdempotencyMiddleware:
                 return {"type": "http.request", "body": body, "more_body": False}
             return await receive()
 
+        settled = False
+
+        async def settle() -> None:
+            nonlocal settled
+            settled = True
+            if 0 < status < 500:
+                await run_in_threadpool(self.store.finish, claim, request_hash, status, content_type, b"".join(parts))
+            else:  # server errors are not remembered: a retry runs again
+                await run_in_threadpool(self.store.release, claim)
+
         async def capture(message: Message) -> None:
             nonlocal status, content_type
             if message["type"] == "http.response.start":
@@ -93,14 +103,15 @@ class IdempotencyMiddleware:
                         content_type = value.decode("latin-1")
             elif message["type"] == "http.response.body":
                 parts.append(message.get("body", b""))
+                if not message.get("more_body", False):
+                    await settle()  # stored before the client has the answer: its retry finds it
             await send(message)
 
         try:
             await self.app(scope, replay, capture)
         except BaseException:
-            await run_in_threadpool(self.store.release, claim)
+            if not settled:
+                await run_in_threadpool(self.store.release, claim)
             raise
-        if 0 < status < 500:
-            await run_in_threadpool(self.store.finish, claim, request_hash, status, content_type, b"".join(parts))
-        else:  # server errors are not remembered: a retry runs again
-            await run_in_threadpool(self.store.release, claim)
+        if not settled:
+            await settle()
