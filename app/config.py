@@ -138,6 +138,22 @@ class AssistantSettings(BaseModel):
     )
 
 
+class CopySettings(BaseModel):
+    """The product copywriter."""
+
+    banned_claims: list[str] = Field(
+        default_factory=lambda: [
+            r"\bclinically (proven|tested)\b",
+            r"\bdoctor[- ]recommended\b",
+            r"\bmiracle\b",
+            r"\blimited[- ]time\b",
+            r"\bfree shipping\b",
+        ],
+        description="regular expressions a draft may never contain (JSON list); each match is an unsupported claim",
+    )
+    max_tokens: int = Field(450, ge=64, description="cap on one generated draft's tokens")
+
+
 class LimitsSettings(BaseModel):
     """Abuse and overload limits (OWASP LLM10). A rate of 0 turns that limit off."""
 
@@ -192,6 +208,7 @@ class Settings(BaseSettings):
     auth: AuthSettings = Field(default_factory=AuthSettings)
     assistant: AssistantSettings = Field(default_factory=AssistantSettings)
     limits: LimitsSettings = Field(default_factory=LimitsSettings)
+    copywriter: CopySettings = Field(default_factory=CopySettings)
     log: LogSettings = Field(default_factory=LogSettings)
 
     @model_validator(mode="after")

@@ -10,6 +10,7 @@ from app import __version__
 from app.assistant.service import Assistant
 from app.assistant.tools import OrderTools
 from app.config import Settings
+from app.copywriter.service import Copywriter
 from app.llm.gate import GenerationGate
 from app.llm.service import LLMService
 from app.observability import Metrics
@@ -18,6 +19,7 @@ from app.security import KeyRing, keyring_from_settings
 from app.store.commerce import CommerceStore
 from app.store.conversations import ConversationStore
 from app.store.database import Database
+from app.store.drafts import DraftStore
 from app.store.events import EventStore
 from app.store.idempotency import IdempotencyStore
 from retrieval.catalog_service import CatalogService
@@ -48,6 +50,7 @@ class Services:
     assistant: Assistant
     generation: GenerationGate
     idempotency: IdempotencyStore
+    copywriter: Copywriter
     version: str = __version__
     started: bool = field(default=False)
 
@@ -182,6 +185,14 @@ def build_services(settings: Settings) -> Services:
             settings.limits.generation_wait_s,
         ),
         idempotency=IdempotencyStore(database, settings.limits.idempotency_ttl_s),
+        copywriter=Copywriter(
+            llm,
+            catalog,
+            DraftStore(database),
+            settings.shop_name,
+            settings.copywriter.banned_claims,
+            settings.copywriter.max_tokens,
+        ),
     )
 
 

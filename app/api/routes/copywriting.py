@@ -1,0 +1,139 @@
+"""Product copy: generate drafts (with the faithfulness check), read them, approve one into the catalog."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Path
+from pydantic import BaseModel, Field, model_validator
+from starlette.concurrency import run_in_threadpool
+
+from app.api.deps import MerchantDep, ServicesDep
+from app.api.errors import ApiError
+from app.copywriter.service import CopyError, CopyOptions, Draft, Length, Tone
+from app.llm.gate import GenerationBusyError
+
+router = APIRouter(tags=["copy"])
+
+Field_ = Literal["title", "bullets", "description", "seo"]
+ALL_FIELDS: list[Field_] = ["title", "bullets", "description", "seo"]
+
+
+class CopyBody(BaseModel):
+    product_id: str | None = Field(None, max_length=128)
+    attributes: dict[str, Any] | None = Field(None, description="raw attributes when there is no product yet")
+    tone: Tone = "neutral"
+    length: Length = "medium"
+    language: str = Field("en", pattern=r"^[a-z]{2}(-[A-Za-z]{2})?$")
+    fields: list[Field_] = Field(default_factory=lambda: list(ALL_FIELDS))
+    variants: int = Field(1, ge=1, le=3)
+
+    @model_validator(mode="after")
+    def _one_source(self) -> CopyBody:
+        if (self.product_id is None) == (self.attributes is None):
+            raise ValueError("give either product_id or attributes")
+        if self.attributes is not None and not any(v not in ("", None, []) for v in self.attributes.values()):
+            raise ValueError("attributes are empty")
+        return self
+
+
+class Seo(BaseModel):
+    title: str
+    meta_description: str
+
+
+class Checks(BaseModel):
+    faithful: bool
+    unsupported_claims: list[str]
+    claims: list[str]
+    regenerated: bool
+    removed_claims: list[str] = Field(
+        default_factory=list, description="claims still unsupported after regenerating: their sentences were cut"
+    )
+    fallback: bool = Field(description="the model gave no usable copy twice: built from the attributes")
+
+
+class DraftOut(BaseModel):
+    draft_id: str
+    product_id: str | None
+    status: str
+    title: str | None = None
+    bullets: list[str] | None = None
+    description: str | None = None
+    seo: Seo | None = None
+    checks: Checks
+    prompt: str
+    model: str
+
+
+class CopyResponse(DraftOut):
+    variants: list[DraftOut] = Field(default_factory=list, description="every variant, the first included")
+
+
+class ApproveResponse(BaseModel):
+    draft_id: str
+    product_id: str
+    status: str
+    index_version: str
+
+
+def _out(data: dict[str, Any], draft_id: str, product_id: str | None, status: str, wanted: list[str]) -> DraftOut:
+    fields = data["fields"]
+    return DraftOut(
+        draft_id=draft_id,
+        product_id=product_id,
+        status=status,
+        title=fields["title"] if "title" in wanted else None,
+        bullets=fields["bullets"] if "bullets" in wanted else None,
+        description=fields["description"] if "description" in wanted else None,
+        seo=Seo(title=fields["seo_title"], meta_description=fields["meta_description"]) if "seo" in wanted else None,
+        checks=Checks.model_validate(data["checks"]),
+        prompt=data["prompt"],
+        model=data["model"],
+    )
+
+
+def _draft_out(draft: Draft, wanted: list[str]) -> DraftOut:
+    return _out(draft.stored.data, draft.stored.id, draft.stored.product_id, draft.stored.status, wanted)
+
+
+@router.post("/v1/copy", response_model=CopyResponse, summary="Generate product copy, checked against the attributes")
+async def generate_copy(body: CopyBody, services: ServicesDep, principal: MerchantDep) -> CopyResponse:
+    options = CopyOptions(tone=body.tone, length=body.length, language=body.language)
+    drafts: list[DraftOut] = []
+    try:
+        for _ in range(body.variants):
+            async with services.generation.slot():
+                draft = await services.copywriter.generate(body.product_id, body.attributes, options, principal.subject)
+            drafts.append(_draft_out(draft, list(body.fields)))
+    except CopyError as exc:
+        raise ApiError(404, str(exc)) from None
+    except GenerationBusyError as exc:
+        raise ApiError(503, str(exc), code="busy", headers={"Retry-After": str(exc.retry_after_s)}) from None
+    return CopyResponse(**drafts[0].model_dump(), variants=drafts)
+
+
+@router.get("/v1/copy/drafts/{draft_id}", response_model=DraftOut, summary="One draft")
+async def get_draft(services: ServicesDep, _: MerchantDep, draft_id: Annotated[str, Path(max_length=40)]) -> DraftOut:
+    draft = await run_in_threadpool(services.copywriter.drafts.get, draft_id)
+    if draft is None:
+        raise ApiError(404, f"no draft {draft_id}")
+    return _out(draft.data, draft.id, draft.product_id, draft.status, list(ALL_FIELDS))
+
+
+@router.post(
+    "/v1/copy/drafts/{draft_id}/approve",
+    response_model=ApproveResponse,
+    summary="Write a draft into its product and re-embed it",
+)
+async def approve_draft(
+    services: ServicesDep, principal: MerchantDep, draft_id: Annotated[str, Path(max_length=40)]
+) -> ApproveResponse:
+    try:
+        draft, version = await run_in_threadpool(services.copywriter.approve, draft_id, principal.subject)
+    except LookupError:
+        raise ApiError(404, f"no draft {draft_id}") from None
+    except CopyError as exc:
+        raise ApiError(409, str(exc)) from None
+    assert draft.product_id is not None
+    return ApproveResponse(draft_id=draft.id, product_id=draft.product_id, status=draft.status, index_version=version)

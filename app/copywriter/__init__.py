@@ -1,0 +1,1 @@
+"""The product copywriter: faithful titles, bullets, descriptions and SEO text from product attributes."""

@@ -1,0 +1,87 @@
+"""Copy drafts: what was generated, from which attributes, with which prompt and model, and whether it passed
+the faithfulness check; approval is recorded with its author."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, Index, String, select
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.store.database import Base, Database
+
+
+class DraftRow(Base):
+    __tablename__ = "copy_drafts"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    product_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    status: Mapped[str] = mapped_column(String(16), default="draft")  # draft | approved
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)  # fields, checks, options, attributes, prompt, model
+    author: Mapped[str] = mapped_column(String(160))
+    approved_by: Mapped[str | None] = mapped_column(String(160), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    approved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+    __table_args__ = (Index("ix_copy_drafts_product", "product_id", "status"),)
+
+
+@dataclass(frozen=True)
+class StoredDraft:
+    id: str
+    product_id: str | None
+    status: str
+    data: dict[str, Any]
+    author: str
+    approved_by: str | None
+
+
+class DraftStore:
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    def add(self, product_id: str | None, data: dict[str, Any], author: str) -> StoredDraft:
+        draft_id = f"d_{uuid.uuid4().hex[:16]}"
+        with self.database.session() as session, session.begin():
+            session.add(
+                DraftRow(
+                    id=draft_id,
+                    product_id=product_id,
+                    status="draft",
+                    data=data,
+                    author=author,
+                    created_at=datetime.now(UTC),
+                )
+            )
+        return StoredDraft(draft_id, product_id, "draft", data, author, None)
+
+    def get(self, draft_id: str) -> StoredDraft | None:
+        with self.database.session() as session:
+            row = session.get(DraftRow, draft_id)
+        if row is None:
+            return None
+        return StoredDraft(row.id, row.product_id, row.status, dict(row.data), row.author, row.approved_by)
+
+    def mark_approved(self, draft_id: str, by: str) -> None:
+        with self.database.session() as session, session.begin():
+            row = session.get(DraftRow, draft_id)
+            if row is not None:
+                row.status, row.approved_by, row.approved_at = "approved", by, datetime.now(UTC)
+
+    def approved_for(self, product_ids: list[str]) -> StoredDraft | None:
+        """The newest approved draft of any of these products (few-shot examples)."""
+        if not product_ids:
+            return None
+        with self.database.session() as session:
+            row = session.scalars(
+                select(DraftRow)
+                .where(DraftRow.product_id.in_(product_ids), DraftRow.status == "approved")
+                .order_by(DraftRow.approved_at.desc())
+                .limit(1)
+            ).first()
+        if row is None:
+            return None
+        return StoredDraft(row.id, row.product_id, row.status, dict(row.data), row.author, row.approved_by)

@@ -1,0 +1,83 @@
+"""Product copy over the live demo shop with the real (small) model: whatever it writes, the draft that comes back
+is within the length limits, free of markup, and has no unsupported claim left; approval updates the catalog."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from tests.conftest import MERCHANT_KEY, customer_token
+from tests.live_server import LiveServer
+
+MERCHANT = {"Authorization": f"Bearer {MERCHANT_KEY}"}
+TAG = re.compile(r"<\s*/?\s*[a-z]", re.IGNORECASE)
+
+
+def generate(shop: LiveServer, **body: Any) -> Any:
+    with shop.client(timeout=180) as client:
+        return client.post("/v1/copy", headers=MERCHANT, json=body)
+
+
+def test_copy_for_a_product_is_checked_limited_and_stored(shop: LiveServer) -> None:
+    response = generate(shop, product_id="P1153", tone="playful", variants=2)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert len(body["variants"]) == 2 and body["draft_id"] == body["variants"][0]["draft_id"]
+    for draft in body["variants"]:
+        assert draft["title"] and 1 <= len(draft["bullets"]) <= 5 and draft["description"]
+        assert len(draft["seo"]["title"]) <= 60 and len(draft["seo"]["meta_description"]) <= 155
+        texts = [draft["title"], *draft["bullets"], draft["description"], *draft["seo"].values()]
+        assert not any(TAG.search(t) for t in texts)
+        assert draft["checks"]["faithful"] and draft["checks"]["unsupported_claims"] == []
+        assert draft["prompt"] == "copy_system@1+copy_user@1" and draft["model"] == "smollm2-135m"
+    with shop.client() as client:
+        stored = client.get(f"/v1/copy/drafts/{body['draft_id']}", headers=MERCHANT)
+    assert stored.status_code == 200 and stored.json()["title"] == body["title"]
+
+
+def test_approval_writes_the_copy_and_makes_it_searchable(shop: LiveServer) -> None:
+    services = shop.app.state.services
+    draft = services.copywriter.drafts.add(
+        "P0002",
+        {
+            "fields": {
+                "title": "Zephyrine Pleated Approval Skirt",
+                "bullets": ["Pleated", "Soft"],
+                "description": "A pleated skirt written in the studio.",
+                "seo_title": "Zephyrine Pleated Approval Skirt",
+                "meta_description": "A pleated skirt.",
+            },
+            "checks": {"faithful": True, "unsupported_claims": [], "claims": [], "regenerated": False},
+            "prompt": "copy_system@1+copy_user@1",
+            "model": "human edit",
+        },
+        author="test",
+    )
+    with shop.client() as client:
+        approved = client.post(f"/v1/copy/drafts/{draft.id}/approve", headers=MERCHANT)
+        product = client.get("/v1/products/P0002", headers=MERCHANT).json()
+        found = client.get("/v1/products/search", params={"q": "Zephyrine approval skirt"}, headers=MERCHANT).json()
+    assert approved.status_code == 200 and approved.json()["status"] == "approved"
+    assert product["title"] == "Zephyrine Pleated Approval Skirt"
+    assert product["attributes"]["bullets"] == ["Pleated", "Soft"]
+    assert found["items"][0]["id"] == "P0002"
+
+
+def test_copy_requests_are_validated_and_merchant_only(shop: LiveServer) -> None:
+    both = generate(shop, product_id="P0001", attributes={"title": "x"})
+    neither = generate(shop)
+    unknown = generate(shop, product_id="NOPE-1")
+    with shop.client() as client:
+        customer = client.post("/v1/copy", headers=customer_token(shop, "c0001"), json={"product_id": "P0001"})
+        raw = client.post(
+            "/v1/copy",
+            headers=MERCHANT,
+            json={"attributes": {"title": "Wool Scarf", "material": "wool"}},
+            timeout=180,
+        )
+        raw_approve = client.post(f"/v1/copy/drafts/{raw.json()['draft_id']}/approve", headers=MERCHANT)
+        missing = client.post("/v1/copy/drafts/d_nope/approve", headers=MERCHANT)
+    assert both.status_code == 422 and neither.status_code == 422 and unknown.status_code == 404
+    assert customer.status_code == 403
+    assert raw.status_code == 200 and raw.json()["product_id"] is None
+    assert raw_approve.status_code == 409 and missing.status_code == 404
