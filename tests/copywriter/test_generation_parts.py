@@ -6,7 +6,10 @@ from app.copywriter.service import META_MAX, SEO_TITLE_MAX, CopyFields, enforce_
 
 
 def test_json_is_found_in_chatter_and_variants_are_accepted() -> None:
-    text = 'Sure! {"title": "T", "bullets": "- a\\n- b\\n- c", "description": "D", "seo": {"title": "S", "meta_description": "M"}} hope it helps'
+    text = (
+        'Sure! {"title": "T", "bullets": "- a\\n- b\\n- c", "description": "D", '
+        '"seo": {"title": "S", "meta_description": "M"}} hope it helps'
+    )
     fields = parse_copy(text)
     assert fields.bullets == ["a", "b", "c"] and fields.seo_title == "S" and fields.meta_description == "M"
     with pytest.raises(ValueError):
