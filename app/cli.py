@@ -306,8 +306,8 @@ def _eval_recs() -> None:
 
 @cli.command("eval")
 def run_eval(
-    suite: Annotated[str, typer.Option(help="which suite: llm, search, recs, chat, redteam, all")] = "all",
-    cases: Annotated[int, typer.Option(min=1, help="number of LLM cases")] = 12,
+    suite: Annotated[str, typer.Option(help="which suite: llm, search, recs, chat, redteam, copy, all")] = "all",
+    cases: Annotated[int, typer.Option(min=1, help="llm: grounding cases (12); copy: products (100)")] = 12,
     dialogs: Annotated[int | None, typer.Option(min=1, help="chat: run only the first N dialogs")] = None,
     model: Annotated[
         str | None, typer.Option(help="chat, redteam: embedded model (default: the configured LLM, any backend)")
@@ -315,8 +315,10 @@ def run_eval(
     output: Annotated[Path | None, typer.Option(help="chat: write every turn and figure to this JSON file")] = None,
 ) -> None:
     """Run evaluation suites and print their figures."""
-    if suite not in {"llm", "search", "recs", "chat", "redteam", "all"}:
-        raise typer.BadParameter(f"unknown suite {suite!r}; available: llm, search, recs, chat, redteam, all")
+    if suite not in {"llm", "search", "recs", "chat", "redteam", "copy", "all"}:
+        raise typer.BadParameter(f"unknown suite {suite!r}; available: llm, search, recs, chat, redteam, copy, all")
+    if suite in {"copy", "all"}:
+        _eval_copy(model, cases if cases != 12 else 100)
     if suite in {"redteam", "all"}:
         _eval_redteam(model)
     if suite in {"chat", "all"}:
@@ -339,6 +341,19 @@ def _llm_settings(model: str | None) -> LLMSettings:
         return LLMSettings.model_validate({**llm.model_dump(), "model": model})
     except ValidationError as exc:
         raise typer.BadParameter(f"unknown model {model!r}") from exc
+
+
+def _eval_copy(model: str | None, products: int) -> None:
+    from eval import copy as copy_eval
+
+    llm = _llm_settings(model)
+    with console.status(f"copy for {products} demo products…"):
+        figures = copy_eval.run(llm, products)
+    table = Table("figure", "value", title=f"eval: copy ({llm.model if llm.backend == 'embedded' else llm.backend})")
+    for name, value in figures.items():
+        if name != "rows":
+            table.add_row(name, f"{value:.3f}" if isinstance(value, float) else str(value))
+    console.print(table)
 
 
 def _eval_redteam(model: str | None) -> None:

@@ -212,6 +212,7 @@ class Copywriter:
         fallback = fields is None
         fields = enforce_limits(fields or template_copy(facts))
         report = self._check(fields, facts)
+        first_report = report
         regenerated = False
         if not report.faithful and not fallback:
             regenerated = True
@@ -234,6 +235,7 @@ class Copywriter:
                 "claims": report.claims,
                 "regenerated": regenerated,
                 "removed_claims": removed,
+                "first_attempt": {"claims": len(first_report.claims), "unsupported": first_report.unsupported},
                 "fallback": fallback,
             },
             "options": {"tone": options.tone, "length": options.length, "language": options.language},
