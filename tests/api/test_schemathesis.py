@@ -18,13 +18,19 @@ from tests.conftest import ADMIN_KEY, make_settings
 from tests.live_server import LiveServer, serve_app
 
 AUTH = {"Authorization": f"Bearer {ADMIN_KEY}"}
-LLM_ROUTES = ("/v1/chat", "/v1/chat/completions")
+LLM_ROUTES = ("/v1/chat", "/v1/chat/completions", "/v1/copy")
 
 
 @pytest.fixture(scope="module")
 def fuzz_server(tmp_path_factory: pytest.TempPathFactory, demo_store: Path) -> Iterator[LiveServer]:
     root = tmp_path_factory.mktemp("fuzz")
-    settings = make_settings(root, limits={"per_ip_rps": 0, "per_key_rps": 0})
+    # short generations: the fuzzer checks the HTTP contract, not the prose
+    settings = make_settings(
+        root,
+        limits={"per_ip_rps": 0, "per_key_rps": 0},
+        copywriter={"max_tokens": 64},
+        assistant={"reply_max_tokens": 48},
+    )
     with serve_app(create_app(settings)) as server:
         server.wait_ready()
         services = server.app.state.services
