@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.llm.gate import GenerationBusyError
 from retrieval.catalog_service import IndexUnavailableError
 
 log = logging.getLogger(__name__)
@@ -96,8 +97,14 @@ async def _index_unavailable(_request: Request, exc: Exception) -> JSONResponse:
     return envelope(503, "unavailable", str(exc), headers={"Retry-After": "5"})
 
 
+async def _generation_busy(_request: Request, exc: Exception) -> JSONResponse:
+    retry_after = exc.retry_after_s if isinstance(exc, GenerationBusyError) else 2
+    return envelope(503, "busy", str(exc), headers={"Retry-After": str(retry_after)})
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(IndexUnavailableError, _index_unavailable)
+    app.add_exception_handler(GenerationBusyError, _generation_busy)
     app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)

@@ -30,13 +30,17 @@ class GenerationGate:
         """Every slot busy and the queue full: a new turn would be refused."""
         return self._semaphore is not None and self._semaphore.locked() and self._waiting >= self.queue
 
+    def refuse_if_full(self) -> None:
+        """Raise now when a new turn would be refused (before a streaming response has started)."""
+        if self.full():
+            raise GenerationBusyError("the assistant is at capacity; please retry shortly", 2)
+
     @asynccontextmanager
     async def slot(self) -> AsyncIterator[None]:
         if self._semaphore is None:  # created on first use, inside the serving event loop
             self._semaphore = asyncio.Semaphore(self.concurrent)
         semaphore = self._semaphore
-        if self.full():
-            raise GenerationBusyError("the assistant is at capacity; please retry shortly", 2)
+        self.refuse_if_full()
         self._waiting += 1
         try:
             await asyncio.wait_for(semaphore.acquire(), timeout=self.wait_s)

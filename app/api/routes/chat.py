@@ -92,16 +92,6 @@ def _check_conversation(services: Services, caller: Caller, conversation_id: str
             raise ApiError(404, f"no conversation {conversation_id}") from None
 
 
-def _busy(exc: GenerationBusyError) -> ApiError:
-    return ApiError(503, str(exc), code="busy", headers={"Retry-After": str(exc.retry_after_s)})
-
-
-def _refuse_when_full(services: Services) -> None:
-    """Refuse at once when every generation slot is busy and the queue is full (no waiting in line to fail)."""
-    if services.generation.full():
-        raise _busy(GenerationBusyError("the assistant is at capacity; please retry shortly", 2))
-
-
 def _sse(event: str, data: Any) -> bytes:
     return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n".encode()
 
@@ -131,14 +121,11 @@ async def chat(body: ChatBody, services: ServicesDep, principal: PrincipalDep) -
     message = _message(services, body.message)
     caller = caller_for(principal, body.customer_id)
     await run_in_threadpool(_check_conversation, services, caller, body.conversation_id)
-    _refuse_when_full(services)
+    services.generation.refuse_if_full()  # 503 at once, before a stream has started
     events = services.assistant.turn(caller, message, body.conversation_id)
     if not body.stream:
-        try:
-            async with services.generation.slot():
-                result = await _collect(events)
-        except GenerationBusyError as exc:
-            raise _busy(exc) from None
+        async with services.generation.slot():  # busy: 503 from the error handler
+            result = await _collect(events)
         return ChatResponse.model_validate(result.public())
 
     async def stream() -> AsyncIterator[bytes]:
@@ -258,7 +245,7 @@ async def chat_completions(body: ChatCompletionsBody, services: ServicesDep, pri
     message = _message(services, turns[-1][1])
     history = turns[:-1][-8:]
     caller = caller_for(principal, body.user)
-    _refuse_when_full(services)
+    services.generation.refuse_if_full()  # 503 at once, before a stream has started
     events = services.assistant.turn(
         caller,
         message,
@@ -274,11 +261,8 @@ async def chat_completions(body: ChatCompletionsBody, services: ServicesDep, pri
         return {k: public[k] for k in ("products", "citations", "handoff", "intent", "degraded", "repaired")}
 
     if not body.stream:
-        try:
-            async with services.generation.slot():
-                result = await _collect(events)
-        except GenerationBusyError as exc:
-            raise _busy(exc) from None
+        async with services.generation.slot():  # busy: 503 from the error handler
+            result = await _collect(events)
         return {
             "id": completion_id,
             "object": "chat.completion",

@@ -11,7 +11,6 @@ from starlette.concurrency import run_in_threadpool
 from app.api.deps import MerchantDep, ServicesDep
 from app.api.errors import ApiError
 from app.copywriter.service import CopyError, CopyOptions, Draft, Length, Tone
-from app.llm.gate import GenerationBusyError
 
 router = APIRouter(tags=["copy"])
 
@@ -108,8 +107,6 @@ async def generate_copy(body: CopyBody, services: ServicesDep, principal: Mercha
             drafts.append(_draft_out(draft, list(body.fields)))
     except CopyError as exc:
         raise ApiError(404, str(exc)) from None
-    except GenerationBusyError as exc:
-        raise ApiError(503, str(exc), code="busy", headers={"Retry-After": str(exc.retry_after_s)}) from None
     return CopyResponse(**drafts[0].model_dump(), variants=drafts)
 
 
