@@ -9,18 +9,11 @@ import re
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.api.limits import send_error
-from app.store.idempotency import IdempotencyStore
+from app.api.limits import header, send_error
+from app.store.idempotency import IdempotencyStore, StoredResponse
 
 WRITE_PATHS = re.compile(r"^/v1/(events|catalog/ingest|copy/jobs|copy/drafts/[^/]+/approve)$")
 _KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
-
-
-def _header(scope: Scope, name: bytes) -> str | None:
-    for key, value in scope.get("headers", []):
-        if key == name:
-            return str(value.decode("latin-1"))
-    return None
 
 
 class IdempotencyMiddleware:
@@ -29,14 +22,16 @@ class IdempotencyMiddleware:
         self.store = store
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        key = _header(scope, b"idempotency-key") if scope["type"] == "http" else None
+        key = header(scope, b"idempotency-key") if scope["type"] == "http" else None
         if key is None or scope["method"] != "POST" or not WRITE_PATHS.match(scope["path"]):
             await self.app(scope, receive, send)
             return
         if not _KEY.match(key):
-            await send_error(send, 422, "validation_error", "Idempotency-Key must be 1-200 visible ASCII characters")
+            await send_error(
+                scope, receive, send, 422, "validation_error", "Idempotency-Key must be 1-200 visible ASCII characters"
+            )
             return
-        caller = hashlib.sha256((_header(scope, b"authorization") or "").encode()).hexdigest()[:16]
+        caller = hashlib.sha256((header(scope, b"authorization") or "").encode()).hexdigest()[:16]
         claim = f"{caller}:{scope['path']}:{key}"
         body = b""
         while True:
@@ -51,23 +46,23 @@ class IdempotencyMiddleware:
         if stored is None and not await run_in_threadpool(self.store.begin, claim, request_hash):
             stored = await run_in_threadpool(self.store.get, claim)
         if stored is not None:
-            await self._answer_from(
-                stored.request_hash, stored.status, stored.content_type, stored.body, request_hash, send
-            )
+            await self._replay(stored, request_hash, scope, receive, send)
             return
         await self._first(scope, body, claim, request_hash, receive, send)
 
-    async def _answer_from(
-        self, stored_hash: str, status: int, content_type: str, body: bytes, request_hash: str, send: Send
+    async def _replay(
+        self, stored: StoredResponse, request_hash: str, scope: Scope, receive: Receive, send: Send
     ) -> None:
-        if stored_hash != request_hash:
-            await send_error(send, 422, "validation_error", "this Idempotency-Key was used with a different request")
-        elif status == 0:
-            await send_error(send, 409, "conflict", "a request with this Idempotency-Key is still running", 1)
+        if stored.request_hash != request_hash:
+            message = "this Idempotency-Key was used with a different request"
+            await send_error(scope, receive, send, 422, "validation_error", message)
+        elif stored.status == 0:
+            message = "a request with this Idempotency-Key is still running"
+            await send_error(scope, receive, send, 409, "conflict", message, 1)
         else:
-            headers = [(b"content-type", content_type.encode()), (b"idempotent-replayed", b"true")]
-            await send({"type": "http.response.start", "status": status, "headers": headers})
-            await send({"type": "http.response.body", "body": body})
+            headers = [(b"content-type", stored.content_type.encode()), (b"idempotent-replayed", b"true")]
+            await send({"type": "http.response.start", "status": stored.status, "headers": headers})
+            await send({"type": "http.response.body", "body": stored.body})
 
     async def _first(
         self, scope: Scope, body: bytes, claim: str, request_hash: str, receive: Receive, send: Send

@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 import threading
 import time
@@ -13,6 +12,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.api.errors import envelope
 from app.config import LimitsSettings
 
 EXEMPT_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
@@ -52,16 +52,26 @@ class RateLimiter:
         return wait
 
 
-def error_body(status: int, code: str, message: str) -> bytes:
-    return json.dumps({"error": {"code": code, "message": message}}).encode()
+def header(scope: Scope, name: bytes) -> str | None:
+    """A request header's value (``name`` in lower case), or None."""
+    for key, value in scope.get("headers", []):
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None
 
 
-async def send_error(send: Send, status: int, code: str, message: str, retry_after: float | None = None) -> None:
-    headers = [(b"content-type", b"application/json")]
-    if retry_after is not None:
-        headers.append((b"retry-after", str(max(1, math.ceil(retry_after))).encode()))
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": error_body(status, code, message)})
+async def send_error(
+    scope: Scope,
+    receive: Receive,
+    send: Send,
+    status: int,
+    code: str,
+    message: str,
+    retry_after: float | None = None,
+) -> None:
+    """The API's error envelope (``app.api.errors.envelope``) sent from ASGI middleware."""
+    headers = {"Retry-After": str(max(1, math.ceil(retry_after)))} if retry_after is not None else None
+    await envelope(status, code, message, headers=headers)(scope, receive, send)
 
 
 class LimitsMiddleware:
@@ -79,24 +89,24 @@ class LimitsMiddleware:
         client = scope.get("client")
         wait = self.per_ip.take(client[0] if client else "unknown")
         if wait > 0:
-            await send_error(send, 429, "rate_limited", "too many requests from this address", wait)
+            await send_error(scope, receive, send, 429, "rate_limited", "too many requests from this address", wait)
             return
         limit = self.settings.max_upload_bytes if scope["path"] in UPLOAD_PATHS else self.settings.max_body_bytes
         declared = _content_length(scope)
         if declared is not None and declared > limit:
-            await send_error(send, 413, "payload_too_large", f"request body is larger than {limit} bytes")
+            await send_error(
+                scope, receive, send, 413, "payload_too_large", f"request body is larger than {limit} bytes"
+            )
             return
         await _with_body_cap(self.app, scope, receive, send, limit)
 
 
 def _content_length(scope: Scope) -> int | None:
-    for name, value in scope.get("headers", []):
-        if name == b"content-length":
-            try:
-                return int(value)
-            except ValueError:
-                return None
-    return None
+    value = header(scope, b"content-length")
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
 
 
 async def _with_body_cap(app: ASGIApp, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
@@ -124,8 +134,10 @@ async def _with_body_cap(app: ASGIApp, scope: Scope, receive: Receive, send: Sen
             await send(message)
         elif not replaced and message["type"] == "http.response.start":
             replaced = True
-            await send_error(send, 413, "payload_too_large", f"request body is larger than {limit} bytes")
+            await send_error(
+                scope, receive, send, 413, "payload_too_large", f"request body is larger than {limit} bytes"
+            )
 
     await app(scope, capped_receive, capped_send)
     if too_large and not replaced:
-        await send_error(send, 413, "payload_too_large", f"request body is larger than {limit} bytes")
+        await send_error(scope, receive, send, 413, "payload_too_large", f"request body is larger than {limit} bytes")
