@@ -1,4 +1,7 @@
-"""Idempotency-Key on writes: a retry gets the first answer, a reused key with another body is refused."""
+"""Idempotency-Key on writes: a retry gets the first answer, a reused key with another body is refused.
+
+On the trained demo shop: events posted to the untrained `live` server would leave its recommender unready for
+later tests."""
 
 from __future__ import annotations
 
@@ -16,10 +19,10 @@ def event(event_id: str) -> dict[str, str]:
     return {"event_id": event_id, "user_id": "idem-user", "product_id": "P0001", "type": "view"}
 
 
-def test_a_retried_write_gets_the_first_answer(live: LiveServer) -> None:
+def test_a_retried_write_gets_the_first_answer(shop: LiveServer) -> None:
     key = {"Idempotency-Key": str(uuid.uuid4())}
     body = {"events": [event(f"idem-{uuid.uuid4()}")]}
-    with live.client() as client:
+    with shop.client() as client:
         first = client.post("/v1/events", headers={**MERCHANT, **key}, json=body)
         retry = client.post("/v1/events", headers={**MERCHANT, **key}, json=body)
         plain = client.post("/v1/events", headers=MERCHANT, json=body)  # no key: the route's own idempotency
@@ -29,9 +32,9 @@ def test_a_retried_write_gets_the_first_answer(live: LiveServer) -> None:
     assert plain.json()["duplicates"] == 1
 
 
-def test_a_key_reused_with_another_body_or_caller(live: LiveServer) -> None:
+def test_a_key_reused_with_another_body_or_caller(shop: LiveServer) -> None:
     key = {"Idempotency-Key": str(uuid.uuid4())}
-    with live.client() as client:
+    with shop.client() as client:
         first = client.post("/v1/events", headers={**MERCHANT, **key}, json={"events": [event("idem-a")]})
         other_body = client.post("/v1/events", headers={**MERCHANT, **key}, json={"events": [event("idem-b")]})
         other_caller = client.post(
@@ -46,9 +49,9 @@ def test_a_key_reused_with_another_body_or_caller(live: LiveServer) -> None:
     assert bad_key.status_code == 422
 
 
-def test_errors_are_replayed_but_server_failures_are_not(live: LiveServer) -> None:
+def test_errors_are_replayed_but_server_failures_are_not(shop: LiveServer) -> None:
     key = {"Idempotency-Key": str(uuid.uuid4())}
-    with live.client() as client:
+    with shop.client() as client:
         first = client.post("/v1/catalog/ingest", headers={**MERCHANT, **key}, json={"products": []})
         retry = client.post("/v1/catalog/ingest", headers={**MERCHANT, **key}, json={"products": []})
     assert first.status_code == retry.status_code and first.status_code in (400, 422)
