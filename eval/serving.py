@@ -69,7 +69,7 @@ def serving(env: dict[str, str], timeout_s: float = 300) -> Iterator[tuple[str, 
 
 @contextmanager
 def serve_in_thread(app: object, timeout_s: float = 30) -> Iterator[str]:
-    """Serve an ASGI app with uvicorn on 127.0.0.1 in a background thread (in-process evals); yields the URL."""
+    """Serve an ASGI app with uvicorn on 127.0.0.1 in a background thread (tests, in-process evals); yields the URL."""
     import threading
 
     import uvicorn
