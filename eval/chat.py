@@ -126,8 +126,9 @@ def score_turn(
     other: Order | None,
 ) -> None:
     named = {token for token in ID_IN_TEXT.findall(record.reply)}
-    order_ids = {o.id for o in services.commerce.orders_of(customer, limit=500)}
-    tracking = {o.tracking_number for o in services.commerce.orders_of(customer, limit=500) if o.tracking_number}
+    orders = services.commerce.orders_of(customer, limit=500)
+    order_ids = {o.id for o in orders}
+    tracking = {o.tracking_number for o in orders if o.tracking_number}
     named_products = {token for token in named if token in catalog_ids}
     ticket_ids = {word for word in named if word.startswith("T-")}
     typed = set(ID_IN_TEXT.findall(record.user))  # echoing what the customer typed ("no order X") invents nothing

@@ -17,6 +17,7 @@ import pytest
 
 from app.assistant.service import Assistant, Done, TurnResult
 from app.assistant.tools import Caller, OrderTools
+from app.config import AssistantSettings
 from app.llm.service import LLMService
 from app.observability import Metrics
 from tests.conftest import MERCHANT_KEY, SUPPORT_KEY, Runner, customer_token
@@ -33,6 +34,23 @@ def orders(shop: LiveServer) -> dict[str, Any]:
     commerce = shop.app.state.services.commerce
     order = next(o for o in commerce.orders_of("c0053") if o.tracking_number)
     return {"a": "c0053", "b": "c0054", "order": order}
+
+
+def assistant_like(
+    services: Any, llm: LLMService | None = None, settings: AssistantSettings | None = None
+) -> Assistant:
+    """The shop's assistant with its real parts, but another LLM service or other assistant settings."""
+    return Assistant(
+        settings or services.settings.assistant,
+        services.settings.shop_name,
+        llm or services.llm,
+        services.catalog,
+        services.personalization,
+        services.policies,
+        OrderTools(services.commerce, services.settings.assistant.return_window_days),
+        services.conversations,
+        Metrics(),
+    )
 
 
 def chat(server: LiveServer, headers: dict[str, str], **body: Any) -> httpx.Response:
@@ -242,18 +260,7 @@ def test_openai_route_rejects_a_conversation_without_a_user_turn(shop: LiveServe
 def test_without_the_llm_the_assistant_answers_from_data_degraded(shop: LiveServer, aio: Runner[Any]) -> None:
     """A real backend that is not running (never started): the answer is built from retrieval."""
     services = shop.app.state.services
-    stopped = LLMService(services.settings.llm, Metrics())
-    assistant = Assistant(
-        services.settings.assistant,
-        services.settings.shop_name,
-        stopped,
-        services.catalog,
-        services.personalization,
-        services.policies,
-        OrderTools(services.commerce, 30),
-        services.conversations,
-        Metrics(),
-    )
+    assistant = assistant_like(services, llm=LLMService(services.settings.llm, Metrics()))
 
     async def run(message: str) -> TurnResult:
         async for event in assistant.turn(Caller("customer:c0009", "c0009", False), message):
@@ -281,17 +288,7 @@ def test_a_slow_backend_degrades_instead_of_keeping_the_customer_waiting(shop: L
     """The real backend cannot start a reply within 1 ms: the turn answers from the data at once."""
     services = shop.app.state.services
     impatient = services.settings.assistant.model_copy(update={"first_token_timeout_s": 0.001})
-    assistant = Assistant(
-        impatient,
-        services.settings.shop_name,
-        services.llm,
-        services.catalog,
-        services.personalization,
-        services.policies,
-        OrderTools(services.commerce, 30),
-        services.conversations,
-        Metrics(),
-    )
+    assistant = assistant_like(services, settings=impatient)
 
     async def run() -> TurnResult:
         async for event in assistant.turn(Caller("customer:c0012", "c0012", False), "a linen dress under $150"):

@@ -10,20 +10,13 @@ from typing import Any
 
 import httpx
 
+from eval.resources import rss_mib
 from tests.conftest import Runner
 from tests.live_server import LiveServer
 
 CONCURRENCY = 8
 PER_CLIENT = 30
 QUERIES = ["linen dress", "wool sweater", "black jeans", "silk blouse", "swimsuit", "牛仔裤", "trench coat", "pajamas"]
-
-
-def rss_mib() -> float:
-    with open("/proc/self/status", encoding="ascii") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
 
 
 def test_concurrent_searches_stay_fast_and_error_free(shop: LiveServer, aio: Runner[Any]) -> None:
