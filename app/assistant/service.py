@@ -160,21 +160,20 @@ class Assistant:
         self,
         caller: Caller,
         message: str,
-        conversation_id: str | None = None,
+        conversation: Conversation | None = None,
         *,
         history: Sequence[tuple[str, str]] | None = None,
         persist: bool = True,
         by_sentence: bool = False,
         max_tokens: int | None = None,
     ) -> AsyncIterator[TurnEvent]:
-        """Answer one message. ``history`` (stateless callers such as the OpenAI-compatible route) replaces the
-        stored conversation; with ``persist`` the turn is stored in a conversation (created when None);
+        """Answer one message in ``conversation`` (loaded by ``conversation_for``, which checks access), or in a
+        new one. ``history`` (stateless callers such as the OpenAI-compatible route) replaces the stored
+        conversation; with ``persist`` the turn is stored in a conversation (created when None);
         ``by_sentence`` streams only sentences that passed the grounding check (nothing to take back later);
         ``max_tokens`` may lower, never raise, the caller's role cap on the reply."""
         started = time.perf_counter()
-        conversation: Conversation | None = None
-        if conversation_id is not None:
-            conversation = self.conversation_for(caller, conversation_id)
+        if conversation is not None:
             if conversation.customer_id and caller.staff:
                 caller = Caller(caller.owner, conversation.customer_id, True)
         elif persist:

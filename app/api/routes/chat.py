@@ -20,6 +20,7 @@ from app.assistant.context import product_card
 from app.assistant.service import ConversationNotFoundError, Done, Products, Token, TurnEvent, TurnResult
 from app.assistant.tools import Caller
 from app.llm.gate import GenerationBusyError
+from app.store.conversations import Conversation
 from app.wiring import Services
 from retrieval.catalog import Product
 
@@ -84,12 +85,14 @@ def _message(services: Services, text: str) -> str:
     return text
 
 
-def _check_conversation(services: Services, caller: Caller, conversation_id: str | None) -> None:
-    if conversation_id is not None:
-        try:
-            services.assistant.conversation_for(caller, conversation_id)
-        except ConversationNotFoundError:
-            raise ApiError(404, f"no conversation {conversation_id}") from None
+def _conversation(services: Services, caller: Caller, conversation_id: str | None) -> Conversation | None:
+    """The caller's conversation (loaded once, here), or 404 when it is missing or not theirs."""
+    if conversation_id is None:
+        return None
+    try:
+        return services.assistant.conversation_for(caller, conversation_id)
+    except ConversationNotFoundError:
+        raise ApiError(404, f"no conversation {conversation_id}") from None
 
 
 def _sse(event: str, data: Any) -> bytes:
@@ -120,9 +123,9 @@ def _product_summary(product: Product) -> dict[str, Any]:
 async def chat(body: ChatBody, services: ServicesDep, principal: PrincipalDep) -> Any:
     message = _message(services, body.message)
     caller = caller_for(principal, body.customer_id)
-    await run_in_threadpool(_check_conversation, services, caller, body.conversation_id)
+    conversation = await run_in_threadpool(_conversation, services, caller, body.conversation_id)
     services.generation.refuse_if_full()  # 503 at once, before a stream has started
-    events = services.assistant.turn(caller, message, body.conversation_id)
+    events = services.assistant.turn(caller, message, conversation)
     if not body.stream:
         async with services.generation.slot():  # busy: 503 from the error handler
             result = await _collect(events)
