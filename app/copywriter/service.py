@@ -90,7 +90,8 @@ def _truncate(text: str, limit: int) -> str:
 
 def enforce_limits(fields: CopyFields) -> CopyFields:
     """Length limits always hold (SEO title ≤ 60, meta ≤ 155, 3-5 bullets), and nothing carries markup."""
-    clean = [_truncate(sanitize_text(b), 160) for b in fields.bullets if sanitize_text(b).strip()][:5]
+    sanitized = (sanitize_text(b) for b in fields.bullets)
+    clean = [_truncate(b, 160) for b in sanitized if b.strip()][:5]
     title = _truncate(sanitize_text(fields.title), TITLE_MAX)
     description = sanitize_text(fields.description).strip()
     seo = _truncate(sanitize_text(fields.seo_title or title), SEO_TITLE_MAX)
