@@ -246,6 +246,151 @@ def train_recs(
     console.print(f"model {model.version}: {model.metadata}")
 
 
+@cli.command("copy")
+def copy_batch(
+    category: Annotated[str | None, typer.Option(help="every product under this category path prefix")] = None,
+    product: Annotated[list[str] | None, typer.Option("--product", help="a product id (repeatable)")] = None,
+    limit: Annotated[int | None, typer.Option(min=1, help="at most this many products (first by id)")] = None,
+    tone: Annotated[str, typer.Option(help="neutral, playful, luxury or technical")] = "neutral",
+    length: Annotated[str, typer.Option(help="short, medium or long")] = "medium",
+    language: Annotated[str, typer.Option(help="en, zh, fr, de, es")] = "en",
+    resume: Annotated[str | None, typer.Option(help="continue this job (its own options are kept)")] = None,
+    server: Annotated[
+        str | None, typer.Option(help="submit to a running service at this URL instead of working in-process")
+    ] = None,
+    api_key: Annotated[str | None, typer.Option(envvar="SHOPASSIST_API_KEY", help="merchant key (--server)")] = None,
+) -> None:
+    """Write copy drafts for many products as a resumable batch job (state in the database)."""
+    from app.copywriter.service import CopyOptions
+
+    if tone not in {"neutral", "playful", "luxury", "technical"} or length not in {"short", "medium", "long"}:
+        raise typer.BadParameter("--tone must be neutral/playful/luxury/technical, --length short/medium/long")
+    if resume is None and (category is None) == (not product):
+        raise typer.BadParameter("give --category or --product (or --resume JOB_ID)")
+    options = CopyOptions(tone=tone, length=length, language=language)  # type: ignore[arg-type]
+    if server is not None:
+        body: dict[str, object] = {"tone": tone, "length": length, "language": language, "limit": limit}
+        body.update({"category": category} if category else {"product_ids": product})
+        _copy_via_server(server, api_key, None if resume else body, resume)
+    else:
+        _copy_in_process(category, product or None, limit, options, resume)
+
+
+def _job_progress_bar() -> object:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn, TimeRemainingColumn
+
+    return Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=console,
+    )
+
+
+def _copy_in_process(
+    category: str | None, product: list[str] | None, limit: int | None, options: object, resume: str | None
+) -> None:
+    import asyncio
+
+    from rich.progress import Progress
+
+    from app.copywriter.jobs import JobRequest, JobSelectionError
+    from app.llm.service import LLMService
+    from app.observability import Metrics
+    from app.store.copy_jobs import JobProgress
+    from app.store.database import Database
+    from app.wiring import build_catalog, build_copy_jobs, build_copywriter
+
+    settings = get_settings()
+    database = Database(settings.resolved_database_url)
+    database.create_all()
+    try:
+        catalog = build_catalog(settings)
+    except Exception as exc:
+        if "WouldBlock" in str(exc) or "lock" in str(exc).lower():
+            console.print(
+                "[red]the index is open in another process[/] (a running `shopassist serve`?): "
+                "use --server URL, or POST /v1/copy/jobs"
+            )
+            raise typer.Exit(1) from exc
+        raise
+    llm = LLMService(settings.llm, Metrics())
+    runner = build_copy_jobs(settings, build_copywriter(settings, llm, catalog, database), database, None)
+    try:
+        if database.dialect == "sqlite":  # this process owns the file now: claims left behind are a dead worker's
+            runner.store.release_all_claims()
+        if resume is not None:
+            job_id = resume
+            if runner.store.progress(job_id) is None:
+                console.print(f"[red]no job {job_id}[/]")
+                raise typer.Exit(2)
+        else:
+            request = JobRequest(product, category, options, limit)  # type: ignore[arg-type]
+            try:
+                job_id = runner.submit(request, "cli")
+            except JobSelectionError as exc:
+                console.print(f"[red]{exc}[/]")
+                raise typer.Exit(2) from exc
+        console.print(f"job {job_id}")
+        with console.status(f"starting the LLM ({settings.llm.model})…"):
+            llm.start()
+        if llm.state != "ready":
+            console.print(f"[red]the LLM did not start:[/] {llm.error}")
+            raise typer.Exit(1)
+        start = runner.store.progress(job_id)
+        assert start is not None
+        bar = _job_progress_bar()
+        assert isinstance(bar, Progress)
+        with bar:
+            task = bar.add_task("writing copy", total=start.total, completed=start.done + start.failed)
+
+            def advance(current: JobProgress) -> None:
+                bar.update(task, completed=current.done + current.failed)
+
+            final = asyncio.run(runner.run(job_id, advance))
+    finally:
+        llm.close()
+        catalog.index.close()
+        database.close()
+    console.print(f"job {job_id}: {final.status}, {final.done} drafts written, {final.failed} failed of {final.total}")
+    for error in final.errors[:10]:
+        console.print(f"  {error['product_id']}: {error['error']}")
+
+
+def _copy_via_server(server: str, api_key: str | None, body: dict[str, object] | None, job_id: str | None) -> None:
+    import time
+
+    import httpx
+    from rich.progress import Progress
+
+    headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+    with httpx.Client(base_url=server.rstrip("/"), headers=headers, timeout=30) as client:
+        if body is not None:
+            created = client.post("/v1/copy/jobs", json={k: v for k, v in body.items() if v is not None})
+            if created.status_code != 202:
+                console.print(f"[red]{created.status_code}:[/] {created.text[:300]}")
+                raise typer.Exit(2)
+            job_id = str(created.json()["job_id"])
+        console.print(f"job {job_id}")
+        bar = _job_progress_bar()
+        assert isinstance(bar, Progress)
+        with bar:
+            task = bar.add_task("writing copy", total=None)
+            while True:
+                state = client.get(f"/v1/copy/jobs/{job_id}")
+                if state.status_code != 200:
+                    console.print(f"[red]{state.status_code}:[/] {state.text[:300]}")
+                    raise typer.Exit(2)
+                job = state.json()
+                bar.update(task, total=job["total"], completed=job["done"] + job["failed"])
+                if job["status"] != "running":
+                    break
+                time.sleep(2.0)
+    console.print(f"job {job_id}: {job['status']}, {job['done']} drafts written, {job['failed']} failed")
+
+
 def _eval_search() -> None:
     import json
     import tempfile

@@ -151,7 +151,14 @@ class CopySettings(BaseModel):
         ],
         description="regular expressions a draft may never contain (JSON list); each match is an unsupported claim",
     )
-    max_tokens: int = Field(450, ge=64, description="cap on one generated draft's tokens")
+    max_tokens: int = Field(450, ge=32, description="cap on one generated draft's tokens")
+    job_concurrency: int = Field(
+        1, ge=1, le=64, description="products a batch job writes at once (embedded model: 1; vLLM: 8-32)"
+    )
+    job_lease_s: float = Field(
+        600.0, gt=0, description="a claimed job item is taken over after this long (replicas sharing PostgreSQL)"
+    )
+    job_max_attempts: int = Field(3, ge=1, description="tries per product before a job marks it failed")
 
 
 class LimitsSettings(BaseModel):

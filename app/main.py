@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -32,9 +34,13 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         if not built.started:
             built.start()
         app.state.services = built
+        jobs = asyncio.create_task(built.copy_jobs.serve(), name="copy-jobs")
         try:
             yield
         finally:
+            jobs.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await jobs
             built.close()
 
     app = FastAPI(

@@ -10,6 +10,7 @@ from app import __version__
 from app.assistant.service import Assistant
 from app.assistant.tools import OrderTools
 from app.config import Settings
+from app.copywriter.jobs import CopyJobRunner
 from app.copywriter.service import Copywriter
 from app.llm.gate import GenerationGate
 from app.llm.service import LLMService
@@ -18,6 +19,7 @@ from app.personalization import PersonalizationService
 from app.security import KeyRing, keyring_from_settings
 from app.store.commerce import CommerceStore
 from app.store.conversations import ConversationStore
+from app.store.copy_jobs import CopyJobStore
 from app.store.database import Database
 from app.store.drafts import DraftStore
 from app.store.events import EventStore
@@ -51,6 +53,7 @@ class Services:
     generation: GenerationGate
     idempotency: IdempotencyStore
     copywriter: Copywriter
+    copy_jobs: CopyJobRunner
     version: str = __version__
     started: bool = field(default=False)
 
@@ -70,6 +73,10 @@ class Services:
 
     def start(self, *, wait_for_llm: bool = False) -> None:
         self.database.create_all()
+        if self.database.dialect == "sqlite":  # this process owns the file: any claim left is a dead worker's
+            released = self.copy_jobs.store.release_all_claims()
+            if released:
+                log.info("copy jobs: %d interrupted items will be written again", released)
         self.catalog.warm()
         self.policies.open()
         if self.personalization.model is None and self.personalization.events.count():
@@ -167,6 +174,12 @@ def build_services(settings: Settings) -> Services:
         conversations,
         metrics,
     )
+    generation = GenerationGate(
+        settings.limits.max_concurrent_generations,
+        settings.limits.generation_queue,
+        settings.limits.generation_wait_s,
+    )
+    copywriter = build_copywriter(settings, llm, catalog, database)
     return Services(
         settings=settings,
         metrics=metrics,
@@ -179,21 +192,24 @@ def build_services(settings: Settings) -> Services:
         conversations=conversations,
         policies=policies,
         assistant=assistant,
-        generation=GenerationGate(
-            settings.limits.max_concurrent_generations,
-            settings.limits.generation_queue,
-            settings.limits.generation_wait_s,
-        ),
+        generation=generation,
         idempotency=IdempotencyStore(database, settings.limits.idempotency_ttl_s),
-        copywriter=Copywriter(
-            llm,
-            catalog,
-            DraftStore(database),
-            settings.shop_name,
-            settings.copywriter.banned_claims,
-            settings.copywriter.max_tokens,
-        ),
+        copywriter=copywriter,
+        copy_jobs=build_copy_jobs(settings, copywriter, database, generation),
     )
+
+
+def build_copywriter(settings: Settings, llm: LLMService, catalog: CatalogService, database: Database) -> Copywriter:
+    c = settings.copywriter
+    return Copywriter(llm, catalog, DraftStore(database), settings.shop_name, c.banned_claims, c.max_tokens)
+
+
+def build_copy_jobs(
+    settings: Settings, copywriter: Copywriter, database: Database, gate: GenerationGate | None
+) -> CopyJobRunner:
+    c = settings.copywriter
+    store = CopyJobStore(database, lease_s=c.job_lease_s, max_attempts=c.job_max_attempts)
+    return CopyJobRunner(copywriter, store, c.job_concurrency, gate)
 
 
 def policies_dir(settings: Settings) -> Path | None:

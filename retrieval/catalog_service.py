@@ -70,6 +70,13 @@ class CatalogService:
         except Exception as exc:
             raise IndexUnavailableError(_reason(exc)) from exc
 
+    def ids(self, category: str | None = None) -> list[str]:
+        """Every product id, or those under a category path prefix (``"Dresses"``, ``"Tops > Knits"``)."""
+        try:
+            return self.index.ids(SearchFilters(category=category) if category else None)
+        except Exception as exc:
+            raise IndexUnavailableError(_reason(exc)) from exc
+
     def search(
         self, text: str, filters: SearchFilters | None = None, limit: int = 10, mode: Mode | None = None
     ) -> SearchResult:

@@ -57,6 +57,18 @@ class CopyOptions:
 
 
 @dataclass(frozen=True)
+class Written:
+    """A checked draft's content before it is stored."""
+
+    product_id: str | None
+    data: dict[str, Any]
+    fields: CopyFields
+    report: FaithfulnessReport
+    regenerated: bool
+    fallback: bool
+
+
+@dataclass(frozen=True)
 class Draft:
     stored: StoredDraft
     fields: CopyFields
@@ -204,9 +216,10 @@ class Copywriter:
             except (ValueError, ValidationError):
                 return None
 
-    async def generate(
-        self, product_id: str | None, attributes: dict[str, object] | None, options: CopyOptions, author: str
-    ) -> Draft:
+    async def write(
+        self, product_id: str | None, attributes: dict[str, object] | None, options: CopyOptions
+    ) -> Written:
+        """Generate, check, regenerate once, cut what is still unsupported: a draft's content, not yet stored."""
         pid, facts = self.facts_for(product_id, attributes)
         example = self._example(pid, facts)
         fields = await self._attempt(self._messages(facts, options, example, []))
@@ -223,6 +236,7 @@ class Copywriter:
                 second_report = self._check(second, facts)
                 if len(second_report.unsupported) <= len(report.unsupported):
                     fields, report = second, second_report
+        after_regenerate = report
         removed: list[str] = []
         if not report.faithful:  # still unsupported after the regenerate step: cut what makes the claims
             removed = list(report.unsupported)
@@ -237,6 +251,10 @@ class Copywriter:
                 "regenerated": regenerated,
                 "removed_claims": removed,
                 "first_attempt": {"claims": len(first_report.claims), "unsupported": first_report.unsupported},
+                "after_regenerate": {
+                    "claims": len(after_regenerate.claims),
+                    "unsupported": after_regenerate.unsupported,
+                },
                 "fallback": fallback,
             },
             "options": {"tone": options.tone, "length": options.length, "language": options.language},
@@ -244,8 +262,14 @@ class Copywriter:
             "prompt": f"{self.system.ref}+{self.user.ref}",
             "model": self.llm.backend.model_name,
         }
-        stored = self.drafts.add(pid, data, author)
-        return Draft(stored, fields, report, regenerated, fallback)
+        return Written(pid, data, fields, report, regenerated, fallback)
+
+    async def generate(
+        self, product_id: str | None, attributes: dict[str, object] | None, options: CopyOptions, author: str
+    ) -> Draft:
+        written = await self.write(product_id, attributes, options)
+        stored = self.drafts.add(written.product_id, written.data, author)
+        return Draft(stored, written.fields, written.report, written.regenerated, written.fallback)
 
     def _without(self, fields: CopyFields, claims: list[str], facts: dict[str, object]) -> CopyFields:
         """Drop bullets and sentences that make these claims; a title that makes one falls back to the

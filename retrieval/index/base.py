@@ -138,6 +138,9 @@ class ProductIndex(Protocol):
     def content_hashes(self) -> dict[str, str]:
         """Product id → content hash of everything indexed (to skip unchanged products)."""
 
+    def ids(self, filters: SearchFilters | None = None) -> list[str]:
+        """Every product id that matches the filters, sorted (what a batch job over a category covers)."""
+
     def count(self) -> int: ...
 
     def close(self) -> None: ...

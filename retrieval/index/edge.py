@@ -279,6 +279,21 @@ class EdgeIndex:
                     break
         return hashes
 
+    def ids(self, filters: SearchFilters | None = None) -> list[str]:
+        found: list[str] = []
+        offset = None
+        condition = _filter(filters) if filters is not None else None
+        with self._reading() as shard:
+            while True:
+                records, offset = shard.scroll(
+                    qe.ScrollRequest(
+                        limit=1000, offset=offset, filter=condition, with_payload=qe.PayloadSelector.Include(["id"])
+                    )
+                )
+                found.extend(str(record.payload["id"]) for record in records)
+                if offset is None:
+                    return sorted(found)
+
     def count(self) -> int:
         with self._reading() as shard:
             return int(shard.count(qe.CountRequest(exact=True)))

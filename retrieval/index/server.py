@@ -224,6 +224,18 @@ class ServerIndex:
             if offset is None:
                 return hashes
 
+    def ids(self, filters: SearchFilters | None = None) -> list[str]:
+        found: list[str] = []
+        offset: Any = None
+        condition = _filter(filters) if filters is not None else None
+        while True:
+            records, offset = self.client.scroll(
+                self.alias, scroll_filter=condition, limit=1000, offset=offset, with_payload=["id"], with_vectors=False
+            )
+            found.extend(str(r.payload["id"]) for r in records if r.payload)
+            if offset is None:
+                return sorted(found)
+
     def count(self) -> int:
         return int(self.client.count(self.alias, exact=True).count)
 

@@ -4,6 +4,7 @@ is within the length limits, free of markup, and has no unsupported claim left; 
 from __future__ import annotations
 
 import re
+import time
 from typing import Any
 
 from tests.conftest import MERCHANT_KEY, customer_token
@@ -81,3 +82,31 @@ def test_copy_requests_are_validated_and_merchant_only(shop: LiveServer) -> None
     assert customer.status_code == 403
     assert raw.status_code == 200 and raw.json()["product_id"] is None
     assert raw_approve.status_code == 409 and missing.status_code == 404
+
+
+def test_a_batch_job_runs_in_the_service_and_reports_progress(shop: LiveServer) -> None:
+    with shop.client(timeout=30) as client:
+        created = client.post(
+            "/v1/copy/jobs", headers=MERCHANT, json={"product_ids": ["P0003", "P0004"], "tone": "luxury"}
+        )
+        assert created.status_code == 202, created.text
+        job_id = created.json()["job_id"]
+        assert created.json()["total"] == 2
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            job = client.get(f"/v1/copy/jobs/{job_id}", headers=MERCHANT).json()
+            if job["status"] == "done":
+                break
+            time.sleep(1.0)
+        draft = client.get(f"/v1/copy/drafts/{job['drafts'][0]['draft_id']}", headers=MERCHANT)
+        bad_category = client.post("/v1/copy/jobs", headers=MERCHANT, json={"category": "No Such Category"})
+        unknown_ids = client.post("/v1/copy/jobs", headers=MERCHANT, json={"product_ids": ["P0003", "NOPE-9"]})
+        both = client.post("/v1/copy/jobs", headers=MERCHANT, json={"product_ids": ["P0003"], "category": "Tops"})
+        missing = client.get("/v1/copy/jobs/j_nope", headers=MERCHANT)
+        customer = client.get(f"/v1/copy/jobs/{job_id}", headers=customer_token(shop, "c0001"))
+    assert job["status"] == "done" and (job["done"], job["failed"], job["total"]) == (2, 0, 2), job
+    assert [d["product_id"] for d in job["drafts"]] == ["P0003", "P0004"] and job["options"]["tone"] == "luxury"
+    assert draft.status_code == 200 and draft.json()["checks"]["faithful"] and draft.json()["product_id"] == "P0003"
+    assert bad_category.status_code == 422 and "No Such Category" in bad_category.json()["error"]["message"]
+    assert unknown_ids.status_code == 422 and "NOPE-9" in unknown_ids.json()["error"]["message"]
+    assert both.status_code == 422 and missing.status_code == 404 and customer.status_code == 403

@@ -55,3 +55,18 @@ def test_gray_and_grey_are_the_same_colour() -> None:
 def test_sentences_making_claims_are_cut() -> None:
     text = "A linen dress. The best dress ever! Comes in olive."
     assert without_claims(text, ["best"]) == "A linen dress. Comes in olive."
+
+
+def test_chinese_claims_are_checked_against_the_english_attributes() -> None:
+    supported = check_copy(["这款灰色亚麻连衣裙有橄榄绿可选，尺码 S、M、XL。"], ATTRIBUTES)
+    assert supported.faithful, supported.unsupported
+    assert {"灰色", "亚麻", "橄榄绿", "size S", "size XL"} <= set(supported.claims)
+    unsupported = check_copy(["最舒适的真丝连衣裙，防水抗菌，有机面料，红色，尺码 XS，仅需 99 美元。"], ATTRIBUTES)
+    for claim in ["最舒适", "真丝", "防水", "抗菌", "有机", "红色", "size XS", "99 美元"]:
+        assert claim in unsupported.unsupported, (claim, unsupported.unsupported)
+
+
+def test_the_longest_chinese_term_wins() -> None:
+    report = check_copy(["丝绒质感，蕾丝点缀"], {"material": "velvet", "trim": "lace"})
+    assert report.claims == ["丝绒", "蕾丝"] and report.faithful  # neither is read as a silk ("丝") claim
+    assert without_claims("亚麻面料。真丝衬里。", ["真丝"]) == "亚麻面料。"

@@ -205,3 +205,12 @@ def test_rebuild_switches_to_a_fresh_index_on_both(index: ProductIndex) -> None:
     assert report.written == 5 and report.deleted == len(POINTS) - 5
     assert index.version == report.index_version != before
     assert set(index.content_hashes()) == {p.id for p in keep}
+
+
+def test_ids_by_category_prefix(index: ProductIndex) -> None:
+    everything = index.ids()
+    assert everything == sorted(p.product.id for p in POINTS)
+    for prefix in {p.product.category.split(" > ")[0] for p in POINTS}:
+        expected = sorted(p.product.id for p in POINTS if p.product.category.startswith(prefix))
+        assert index.ids(SearchFilters(category=prefix)) == expected
+    assert index.ids(SearchFilters(category="No such category")) == []

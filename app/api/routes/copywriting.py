@@ -10,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from app.api.deps import MerchantDep, ServicesDep
 from app.api.errors import ApiError
+from app.copywriter.jobs import JobRequest, JobSelectionError
 from app.copywriter.service import CopyError, CopyOptions, Draft, Length, Tone
 
 router = APIRouter(tags=["copy"])
@@ -134,3 +135,92 @@ async def approve_draft(
         raise ApiError(409, str(exc)) from None
     assert draft.product_id is not None
     return ApproveResponse(draft_id=draft.id, product_id=draft.product_id, status=draft.status, index_version=version)
+
+
+class JobBody(BaseModel):
+    product_ids: list[Annotated[str, Field(min_length=1, max_length=128)]] | None = Field(
+        None, min_length=1, max_length=10_000
+    )
+    category: str | None = Field(None, min_length=1, max_length=300, description="category path prefix")
+    limit: int | None = Field(None, ge=1, le=100_000, description="at most this many products (first by id)")
+    tone: Tone = "neutral"
+    length: Length = "medium"
+    language: str = Field("en", pattern=r"^[a-z]{2}(-[A-Za-z]{2})?$")
+
+    @model_validator(mode="after")
+    def _one_selection(self) -> JobBody:
+        if (self.product_ids is None) == (self.category is None):
+            raise ValueError("give either product_ids or category")
+        return self
+
+
+class JobCreated(BaseModel):
+    job_id: str
+    total: int
+    status: str
+
+
+class JobDraft(BaseModel):
+    product_id: str
+    draft_id: str
+
+
+class JobError(BaseModel):
+    product_id: str
+    error: str
+
+
+class JobOut(BaseModel):
+    job_id: str
+    status: str = Field(description="running | done")
+    done: int
+    total: int
+    failed: int
+    running: int
+    options: dict[str, Any]
+    drafts: list[JobDraft]
+    errors: list[JobError]
+    created_at: str
+    finished_at: str | None
+
+
+@router.post(
+    "/v1/copy/jobs",
+    status_code=202,
+    response_model=JobCreated,
+    summary="Write copy for many products in the background (resumable)",
+)
+async def create_job(body: JobBody, services: ServicesDep, principal: MerchantDep) -> JobCreated:
+    request = JobRequest(
+        product_ids=body.product_ids,
+        category=body.category,
+        options=CopyOptions(tone=body.tone, length=body.length, language=body.language),
+        limit=body.limit,
+    )
+    try:
+        job_id = await run_in_threadpool(services.copy_jobs.submit, request, principal.subject)
+    except JobSelectionError as exc:
+        raise ApiError(422, str(exc)) from None
+    progress = await run_in_threadpool(services.copy_jobs.store.progress, job_id)
+    assert progress is not None
+    return JobCreated(job_id=job_id, total=progress.total, status=progress.status)
+
+
+@router.get("/v1/copy/jobs/{job_id}", response_model=JobOut, summary="A batch job's progress and drafts")
+async def get_job(services: ServicesDep, _: MerchantDep, job_id: Annotated[str, Path(max_length=40)]) -> JobOut:
+    progress = await run_in_threadpool(services.copy_jobs.store.progress, job_id)
+    if progress is None:
+        raise ApiError(404, f"no job {job_id}")
+    return JobOut(
+        job_id=progress.id,
+        status=progress.status,
+        done=progress.done,
+        total=progress.total,
+        failed=progress.failed,
+        running=progress.running,
+        options=progress.options,
+        drafts=[JobDraft(**d) for d in progress.drafts],
+        errors=[JobError(**e) for e in progress.errors],
+        created_at=progress.created_at.isoformat(),
+        finished_at=progress.finished_at.isoformat() if progress.finished_at else None,
+    )
