@@ -457,13 +457,16 @@ def run_eval(
     model: Annotated[
         str | None, typer.Option(help="chat, redteam: embedded model (default: the configured LLM, any backend)")
     ] = None,
-    output: Annotated[Path | None, typer.Option(help="chat: write every turn and figure to this JSON file")] = None,
+    output: Annotated[
+        Path | None, typer.Option(help="chat, copy: write every turn or draft and figure to this JSON file")
+    ] = None,
+    zh_cases: Annotated[int, typer.Option(min=0, help="copy: further products written in Chinese")] = 12,
 ) -> None:
     """Run evaluation suites and print their figures."""
     if suite not in {"llm", "search", "recs", "chat", "redteam", "copy", "all"}:
         raise typer.BadParameter(f"unknown suite {suite!r}; available: llm, search, recs, chat, redteam, copy, all")
     if suite in {"copy", "all"}:
-        _eval_copy(model, cases if cases != 12 else 100)
+        _eval_copy(model, cases if cases != 12 else 100, zh_cases, output)
     if suite in {"redteam", "all"}:
         _eval_redteam(model)
     if suite in {"chat", "all"}:
@@ -488,17 +491,26 @@ def _llm_settings(model: str | None) -> LLMSettings:
         raise typer.BadParameter(f"unknown model {model!r}") from exc
 
 
-def _eval_copy(model: str | None, products: int) -> None:
+def _eval_copy(model: str | None, products: int, zh_products: int, output: Path | None) -> None:
+    import json
+
     from eval import copy as copy_eval
 
     llm = _llm_settings(model)
-    with console.status(f"copy for {products} demo products…"):
-        figures = copy_eval.run(llm, products)
-    table = Table("figure", "value", title=f"eval: copy ({llm.model if llm.backend == 'embedded' else llm.backend})")
-    for name, value in figures.items():
-        if name != "rows":
-            table.add_row(name, f"{value:.3f}" if isinstance(value, float) else str(value))
+    with console.status(f"copy for {products} demo products (+{zh_products} in Chinese)…"):
+        figures = copy_eval.run(llm, products, zh_products)
+    name = llm.model if llm.backend == "embedded" else llm.backend
+    groups = {"all (en)": {k: v for k, v in figures.items() if isinstance(v, float)}}
+    groups.update(figures["per_category"])
+    if "zh" in figures:
+        groups["zh"] = figures["zh"]
+    table = Table("figure", *groups, title=f"eval: copy ({name})")
+    for figure in groups["all (en)"]:
+        table.add_row(figure, *(f"{g.get(figure, float('nan')):.3f}" for g in groups.values()))
     console.print(table)
+    if output is not None:
+        output.write_text(json.dumps(figures, indent=1, ensure_ascii=False), encoding="utf-8")
+        console.print(f"every draft's figures in {output}")
 
 
 def _eval_redteam(model: str | None) -> None:

@@ -152,6 +152,10 @@ class CopySettings(BaseModel):
         description="regular expressions a draft may never contain (JSON list); each match is an unsupported claim",
     )
     max_tokens: int = Field(450, ge=32, description="cap on one generated draft's tokens")
+    avoid_words: list[str] = Field(
+        default_factory=lambda: ["perfect", "best", "ultimate", "finest", "flawless"],
+        description="superlatives suppressed while decoding (JSON list; llama.cpp logit bias, vLLM bad_words)",
+    )
     job_concurrency: int = Field(
         1, ge=1, le=64, description="products a batch job writes at once (embedded model: 1; vLLM: 8-32)"
     )

@@ -201,7 +201,9 @@ def build_services(settings: Settings) -> Services:
 
 def build_copywriter(settings: Settings, llm: LLMService, catalog: CatalogService, database: Database) -> Copywriter:
     c = settings.copywriter
-    return Copywriter(llm, catalog, DraftStore(database), settings.shop_name, c.banned_claims, c.max_tokens)
+    return Copywriter(
+        llm, catalog, DraftStore(database), settings.shop_name, c.banned_claims, c.max_tokens, c.avoid_words
+    )
 
 
 def build_copy_jobs(

@@ -177,7 +177,7 @@ class Assistant:
             if conversation.customer_id and caller.staff:
                 caller = Caller(caller.owner, conversation.customer_id, True)
         elif persist:
-            conversation = self.conversations.create(caller.owner, caller.customer_id)
+            conversation = await asyncio.to_thread(self.conversations.create, caller.owner, caller.customer_id)
 
         summary = ""
         past: list[tuple[str, str]] = list(history or [])
@@ -186,13 +186,15 @@ class Assistant:
             memory = recall(conversation, self.settings.history_tokens)
             past, summary = memory.history, memory.summary
             if memory.changed:
-                self.conversations.set_summary(conversation.id, memory.summary, memory.summarized_upto)
+                await asyncio.to_thread(
+                    self.conversations.set_summary, conversation.id, memory.summary, memory.summarized_upto
+                )
             for stored in reversed(conversation.messages):
                 if stored.role == "assistant":
                     previous_products = list(stored.meta.get("products") or [])
                     break
         elif past:
-            previous_products = self._ids_in_history(past)
+            previous_products = await asyncio.to_thread(self._ids_in_history, past)
 
         blocked_as = self._screen(message)
         if blocked_as is not None:
@@ -201,9 +203,10 @@ class Assistant:
             intent = classify(message, has_previous_products=bool(previous_products))
         self.metrics.chat_turns.labels(intent.intent.value).inc()
         catalog_down = False
-        try:
-            retrieved = self._retrieve(caller, message, intent, previous_products)
-            data = self._grounding_data(retrieved, message)
+        try:  # encoders, index and database in a worker thread: other turns keep streaming meanwhile
+            retrieved, data = await asyncio.to_thread(
+                self._retrieve_and_ground, caller, message, intent, previous_products
+            )
         except IndexUnavailableError as exc:  # answer without the catalogue rather than fail the turn
             log.warning("product index unavailable during a chat turn", extra={"reason": str(exc)})
             retrieved, data, catalog_down = _Retrieved(), GroundingData(), True
@@ -225,7 +228,9 @@ class Assistant:
             self.metrics.chat_degraded.inc()
             yield Token(result.reply)
         elif intent.intent in (Intent.GREETING, Intent.OUT_OF_SCOPE, Intent.HANDOFF):
-            result.reply = self._templated_without_llm(intent, caller, conversation, message, past, result)
+            result.reply = await asyncio.to_thread(
+                self._templated_without_llm, intent, caller, conversation, message, past, result
+            )
             yield Token(result.reply)
         elif intent.intent == Intent.ORDER_STATUS:  # order facts come from the record, never from the model
             result.reply = templates.orders(retrieved.orders, retrieved.hidden_orders, retrieved.needs_login)
@@ -247,7 +252,8 @@ class Assistant:
             by_id = {p.id: p for p in retrieved.products}
             yield Products([by_id[p] for p in result.products if p in by_id])
         if conversation is not None and persist:
-            self.conversations.append_turn(
+            await asyncio.to_thread(
+                self.conversations.append_turn,
                 conversation.id,
                 message,
                 result.reply,
@@ -369,6 +375,12 @@ class Assistant:
         return leaks
 
     # ---- retrieval ---------------------------------------------------------------------------------
+    def _retrieve_and_ground(
+        self, caller: Caller, message: str, intent: TurnIntent, previous: list[str]
+    ) -> tuple[_Retrieved, GroundingData]:
+        retrieved = self._retrieve(caller, message, intent, previous)
+        return retrieved, self._grounding_data(retrieved, message)
+
     def _retrieve(self, caller: Caller, message: str, intent: TurnIntent, previous: list[str]) -> _Retrieved:
         r = _Retrieved()
         limit = self.settings.products_per_turn

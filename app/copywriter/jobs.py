@@ -47,6 +47,7 @@ class CopyJobRunner:
         self.gate = gate
         self.worker = f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._wake: asyncio.Event | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     def submit(self, request: JobRequest, author: str) -> str:
         """Create a job over the given products, or every product under a category (sorted by id)."""
@@ -70,8 +71,8 @@ class CopyJobRunner:
             "category": request.category,
         }
         job_id = self.store.create(ids, options, author)
-        if self._wake is not None:
-            self._wake.set()
+        if self._wake is not None and self._loop is not None:  # submit runs in a worker thread
+            self._loop.call_soon_threadsafe(self._wake.set)
         return job_id
 
     async def _write(self, item: JobItem) -> None:
@@ -128,6 +129,7 @@ class CopyJobRunner:
     async def serve(self, idle_poll_s: float = 5.0) -> None:
         """The service's background task: work on every unfinished job, then wait for new ones."""
         self._wake = asyncio.Event()
+        self._loop = asyncio.get_running_loop()
         while True:
             while self.copywriter.llm.state != "ready":  # starting (or failed: /readyz says so): keep every item
                 await asyncio.sleep(1.0)

@@ -148,12 +148,14 @@ class Copywriter:
         shop_name: str,
         banned_claims: list[str],
         max_tokens: int,
+        avoid_words: list[str] | None = None,
     ) -> None:
         self.llm = llm
         self.catalog = catalog
         self.drafts = drafts
         self.banned_claims = banned_claims
         self.max_tokens = max_tokens
+        self.avoid_words = list(avoid_words or [])
         self.system = load_prompt("copy_system")
         self.user = load_prompt("copy_user")
         self.system_text = self.system.render(shop_name=shop_name)
@@ -201,7 +203,9 @@ class Copywriter:
         return [SystemMessage(self.system_text), HumanMessage(prompt)]
 
     async def _attempt(self, messages: list[BaseMessage]) -> CopyFields | None:
-        completion = await self.llm.complete(messages, max_tokens=self.max_tokens, temperature=0.4)
+        completion = await self.llm.complete(
+            messages, max_tokens=self.max_tokens, temperature=0.4, avoid_words=self.avoid_words
+        )
         try:
             return parse_copy(completion.text)
         except (ValueError, ValidationError) as exc:  # one repair retry with the error named
@@ -210,7 +214,9 @@ class Copywriter:
                 AIMessage(completion.text),
                 HumanMessage(f"That was not valid: {str(exc)[:200]}. Return only the JSON object."),
             ]
-            retry = await self.llm.complete(repair, max_tokens=self.max_tokens, temperature=0.2)
+            retry = await self.llm.complete(
+                repair, max_tokens=self.max_tokens, temperature=0.2, avoid_words=self.avoid_words
+            )
             try:
                 return parse_copy(retry.text)
             except (ValueError, ValidationError):
@@ -288,13 +294,41 @@ class Copywriter:
         texts = [fields.title, *fields.bullets, fields.description, fields.seo_title, fields.meta_description]
         return check_copy(texts, facts, self.banned_claims)
 
+    def revise(self, draft_id: str, fields: CopyFields, author: str) -> Draft:
+        """A merchant's edit of a draft: stored as a new draft, limits applied and the claims checked again."""
+        original = self.drafts.get(draft_id)
+        if original is None:
+            raise LookupError(draft_id)
+        facts = dict(original.data.get("attributes") or {})
+        edited = enforce_limits(fields)
+        report = self._check(edited, facts)
+        data: dict[str, Any] = {
+            **original.data,
+            "fields": edited.model_dump(),
+            "checks": {
+                "faithful": report.faithful,
+                "unsupported_claims": report.unsupported,
+                "claims": report.claims,
+                "regenerated": False,
+                "removed_claims": [],
+                "fallback": False,
+            },
+            "revised_from": draft_id,
+        }
+        stored = self.drafts.add(original.product_id, data, author)
+        return Draft(stored, edited, report, False, False)
+
     def approve(self, draft_id: str, by: str) -> tuple[StoredDraft, str]:
-        """Write an approved draft into its product and re-embed it; returns (draft, index version)."""
+        """Write an approved draft into its product and re-embed it; returns (draft, index version). A draft
+        with unsupported claims (an edit can add some) is refused."""
         draft = self.drafts.get(draft_id)
         if draft is None:
             raise LookupError(draft_id)
         if draft.product_id is None:
             raise CopyError("this draft was written from raw attributes: there is no product to update")
+        unsupported = draft.data.get("checks", {}).get("unsupported_claims") or []
+        if unsupported:
+            raise CopyError(f"the draft makes claims the attributes do not support: {', '.join(unsupported)}")
         product = self.catalog.get(draft.product_id)
         if product is None:
             raise CopyError(f"product {draft.product_id!r} is no longer in the catalog")

@@ -320,3 +320,13 @@ def without_claims(text: str, unsupported: Sequence[str]) -> str:
     pattern = re.compile("|".join(re.escape(c) for c in unsupported), re.IGNORECASE)
     kept = [s for s in _SENTENCE.split(text) if s.strip() and not pattern.search(s)]
     return " ".join(kept).strip()
+
+
+def mentions(value: object, text: str) -> bool:
+    """Whether the text names the attribute value (any of a list), in English or through the Chinese lexicon."""
+    values = [str(v).lower() for v in (value if isinstance(value, list | tuple) else [value])]
+    lowered = text.lower()
+    if any(v in lowered for v in values):
+        return True
+    tables = (ZH_COLOURS, ZH_MATERIALS, ZH_CERTIFICATIONS, ZH_HEALTH_SAFETY, ZH_FIT)
+    return any(term in text for table in tables for term, english in table.items() if english in values)

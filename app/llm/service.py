@@ -48,6 +48,7 @@ class LLMService:
         self._chat: ChatOpenAI | None = None
         self._ready = threading.Event()
         self._thread: threading.Thread | None = None
+        self._avoid_cache: dict[tuple[str, ...], dict[str, int]] = {}
 
     # ---- lifecycle -------------------------------------------------------------------------------
     def start(self, warmup_system_prompt: str | None = None) -> None:
@@ -123,8 +124,14 @@ class LLMService:
             raise LLMUnavailableError(f"LLM backend is {self.state}" + (f": {self.error}" if self.error else ""))
         return self._chat
 
-    def _bound(self, max_tokens: int | None, temperature: float | None, stop: list[str] | None) -> Any:
-        kwargs: dict[str, Any] = {}
+    def _bound(
+        self,
+        max_tokens: int | None,
+        temperature: float | None,
+        stop: list[str] | None,
+        avoiding: dict[str, Any] | None = None,
+    ) -> Any:
+        kwargs: dict[str, Any] = dict(avoiding or {})
         if max_tokens is not None:
             kwargs["max_completion_tokens"] = max_tokens
         if temperature is not None:
@@ -133,6 +140,27 @@ class LLMService:
             kwargs["stop"] = stop
         return self.chat_model.bind(**kwargs) if kwargs else self.chat_model
 
+    async def _avoiding(self, words: Sequence[str]) -> dict[str, Any]:
+        """Request fields that keep these words out of the output. vLLM takes ``bad_words``; for llama.cpp each
+        word (with and without a leading space and capital) that is one token of the model's vocabulary gets a
+        -100 logit bias (a word of several tokens is left alone: biasing its pieces would ban other words)."""
+        if self.backend.name != "embedded":
+            return {"extra_body": {"bad_words": list(words)}}
+        key = tuple(words)
+        if key not in self._avoid_cache:
+            variants = sorted({v for w in words for v in (w, w.capitalize(), f" {w}", f" {w.capitalize()}")})
+            root = self.backend.base_url.removesuffix("/v1")
+            headers = {"Authorization": f"Bearer {self.backend.api_key}"}
+            single: dict[str, int] = {}
+            async with httpx.AsyncClient(timeout=10) as client:
+                for variant in variants:
+                    response = await client.post(f"{root}/tokenize", json={"content": variant}, headers=headers)
+                    tokens = response.json().get("tokens", []) if response.status_code == 200 else []
+                    if len(tokens) == 1:
+                        single[str(tokens[0])] = -100
+            self._avoid_cache[key] = single
+        return {"logit_bias": self._avoid_cache[key]} if self._avoid_cache[key] else {}
+
     async def complete(
         self,
         messages: Sequence[BaseMessage],
@@ -140,8 +168,11 @@ class LLMService:
         max_tokens: int | None = None,
         temperature: float | None = None,
         stop: list[str] | None = None,
+        avoid_words: Sequence[str] = (),
     ) -> Completion:
-        model = self._bound(max_tokens, temperature, stop)
+        """One completion; ``avoid_words`` are suppressed while decoding (not merely filtered afterwards)."""
+        avoiding = await self._avoiding(avoid_words) if avoid_words else None
+        model = self._bound(max_tokens, temperature, stop, avoiding)
         started = time.perf_counter()
         try:
             message = await model.ainvoke(list(messages))

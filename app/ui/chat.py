@@ -85,7 +85,8 @@ def build_chat_ui(services: Services) -> Any:
 
 
 def mount_ui(app: FastAPI, services: Services) -> None:
-    """Mount the Gradio chat; staff sign in with a support or admin key as the password."""
+    """Mount the Gradio chat (staff sign in with a support or admin key as the password) and the merchant
+    studio (merchant or admin key)."""
     try:
         import gradio as gr
     except ImportError:  # pragma: no cover - gradio is a core dependency; kept for slim custom builds
@@ -105,3 +106,6 @@ def mount_ui(app: FastAPI, services: Services) -> None:
         footer_links=[],
         ssr_mode=False,
     )
+    from app.ui.studio import mount_studio
+
+    mount_studio(app, services)

@@ -35,3 +35,19 @@ def test_limits_and_markup() -> None:
 def test_template_copy_uses_only_the_attributes() -> None:
     fields = template_copy({"title": "Wool Scarf", "brand": "Wren", "material": "wool", "colour": ["red"]})
     assert fields.title == "Wool Scarf" and "Material: wool" in fields.bullets and "Colour: red" in fields.bullets
+
+
+def test_reviews_summary_shows_rating_share_recommending_and_the_most_helpful() -> None:
+    from app.ui.studio import reviews_summary
+    from retrieval.catalog import Product
+
+    product = Product(id="P1", title="Dress", category="Dresses", price=10.0, rating=4.5, review_count=3)
+    reviews = [
+        {"text": "Runs small, order a size up", "recommended": True, "positive_feedback": 9},
+        {"text": "Lovely <b>colour</b>", "recommended": True, "positive_feedback": 2},
+        {"text": "", "recommended": False, "positive_feedback": 30},
+    ]
+    summary = reviews_summary(product, reviews)
+    assert "**4.5★** from 3 reviews; 67% recommend it" in summary
+    assert summary.index("Runs small") < summary.index("Lovely") and "\\<b\\>" in summary
+    assert reviews_summary(product.model_copy(update={"review_count": 0}), []) == "No reviews yet."

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.copywriter.validate import check_copy, without_claims
+from app.copywriter.validate import check_copy, mentions, without_claims
 
 ATTRIBUTES: dict[str, object] = {
     "title": "Wren Printed Linen Midi Dress",
@@ -70,3 +70,8 @@ def test_the_longest_chinese_term_wins() -> None:
     report = check_copy(["丝绒质感，蕾丝点缀"], {"material": "velvet", "trim": "lace"})
     assert report.claims == ["丝绒", "蕾丝"] and report.faithful  # neither is read as a silk ("丝") claim
     assert without_claims("亚麻面料。真丝衬里。", ["真丝"]) == "亚麻面料。"
+
+
+def test_mentions_reads_english_and_chinese() -> None:
+    assert mentions(["grey", "olive"], "A soft Olive dress") and mentions("linen", "亚麻连衣裙")
+    assert mentions(["grey"], "灰色") and not mentions("silk", "亚麻连衣裙") and not mentions(["red"], "A blue dress")

@@ -64,6 +64,16 @@ def test_stream_and_complete_agree_at_temperature_zero(llm: LLMService, aio: Run
     assert whole == streamed
 
 
+def test_avoided_words_are_suppressed_while_decoding(llm: LLMService, aio: Runner[Any]) -> None:
+    ask = [HumanMessage("Name three colours of dresses. Start with red.")]
+    plain = aio(llm.complete(ask, max_tokens=40, temperature=0)).text
+    assert "red" in plain.lower()  # what the model says without the bias
+    avoided = aio(llm.complete(ask, max_tokens=40, temperature=0, avoid_words=["red"])).text
+    assert avoided.strip() and " red" not in f" {avoided.lower()}"
+    biased = llm._avoid_cache[("red",)]
+    assert biased and all(v == -100 for v in biased.values())  # one-token spellings only ("red", " red", " Red", ...)
+
+
 def test_langchain_chat_model_is_usable_directly(llm: LLMService) -> None:
     reply = llm.chat_model.invoke("Say OK.", max_completion_tokens=4)
     assert str(reply.content).strip()
