@@ -62,7 +62,7 @@ bench: venv-demo
 	$(PY) -m eval.bench
 
 eval: venv-demo
-	$(BIN)/shopassist eval
+	$(BIN)/shopassist eval --profile fast
 
 demo-data: venv
 	$(BIN)/shopassist demo-data

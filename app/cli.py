@@ -391,92 +391,99 @@ def _copy_via_server(server: str, api_key: str | None, body: dict[str, object] |
     console.print(f"job {job_id}: {job['status']}, {job['done']} drafts written, {job['failed']} failed")
 
 
-def _eval_search() -> None:
-    import json
-    import tempfile
+eval_cli = typer.Typer(help="Evaluation suites, reports and their comparison")
+cli.add_typer(eval_cli, name="eval")
 
-    from app.wiring import build_catalog
-    from eval import search_eval
-    from retrieval.catalog import Product
-    from retrieval.demo_store import write_demo_store
+REPORT_SUITES = ("search", "recs", "chat", "copy", "security")
 
-    settings = get_settings()
-    with tempfile.TemporaryDirectory(prefix="shopassist-eval-") as tmp:
-        store = Path(tmp) / "demo"
-        write_demo_store(store)
-        feed = (store / "products.jsonl").read_bytes()
-        products = [Product.model_validate(json.loads(line)) for line in feed.decode().splitlines()]
-        catalog = build_catalog(
-            settings.model_copy(
-                update={"data_dir": Path(tmp), "qdrant": settings.qdrant.model_copy(update={"url": None})}
-            )
-        )
-        try:
-            with console.status("indexing the demo store…"):
-                catalog.ingest_feed(feed, "jsonl")
-            with console.status("running the labelled queries…"):
-                figures = search_eval.run(catalog, products)
-        finally:
-            catalog.index.close()
-    table = Table("variant", "queries", "nDCG@10", "recall@10", "MRR", title="eval: search (demo store)")
-    for name, row in figures.items():
+
+@eval_cli.callback(invoke_without_command=True)
+def run_eval(
+    ctx: typer.Context,
+    suite: Annotated[
+        str, typer.Option(help="search, recs, chat, copy, security (alias redteam), llm, all (every report suite)")
+    ] = "all",
+    profile: Annotated[str, typer.Option(help="suite sizes: full, fast (make eval), tiny")] = "full",
+    cases: Annotated[int | None, typer.Option(min=1, help="copy: English products; llm: grounding cases")] = None,
+    zh_cases: Annotated[int | None, typer.Option(min=0, help="copy: further products written in Chinese")] = None,
+    dialogs: Annotated[int | None, typer.Option(min=1, help="chat: run only the first N dialogs")] = None,
+    model: Annotated[
+        str | None, typer.Option(help="chat, copy, security: embedded model (default: the configured LLM)")
+    ] = None,
+    reports: Annotated[Path, typer.Option(help="where reports/<timestamp>/ is written")] = Path("reports"),
+) -> None:
+    """Run evaluation suites, print their figures and write a report (report.md, plots, figures.json)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from dataclasses import replace
+
+    from rich.markdown import Markdown
+
+    from eval import report
+
+    chosen = "security" if suite == "redteam" else suite
+    if chosen == "llm":
+        _eval_llm(cases or 12)
+        return
+    if chosen not in {*REPORT_SUITES, "all"}:
+        raise typer.BadParameter(f"unknown suite {suite!r}; available: {', '.join(REPORT_SUITES)}, llm, all")
+    if profile not in report.PROFILES:
+        raise typer.BadParameter(f"unknown profile {profile!r}; available: {', '.join(report.PROFILES)}")
+    sizes = report.PROFILES[profile]
+    sizes = replace(
+        sizes,
+        copy_products=cases or sizes.copy_products,
+        copy_zh_products=sizes.copy_zh_products if zh_cases is None else zh_cases,
+        chat_dialogs=dialogs or sizes.chat_dialogs,
+    )
+    suites = list(REPORT_SUITES) if chosen == "all" else [chosen]
+    llm = _llm_settings(model)
+    with console.status("evaluating…") as status:
+        result = report.run(suites, sizes, llm, progress=lambda name: status.update(f"evaluating: {name}…"))
+    out = report.write(result, reports)
+    for name, block in report.summary_tables(report.load(out)).items():
+        console.rule(f"{name} ({result.seconds.get(name, 0):.0f} s)")
+        console.print(Markdown(block))
+    console.print(f"report: {out / 'report.md'}")
+
+
+@eval_cli.command("compare")
+def eval_compare(
+    a: Annotated[Path, typer.Argument(exists=True, help="report directory (or its figures.json)")],
+    b: Annotated[Path, typer.Argument(exists=True, help="report directory (or its figures.json)")],
+    show_all: Annotated[bool, typer.Option("--all", help="also figures that did not change")] = False,
+) -> None:
+    """Print every figure of two reports side by side with the change from A to B."""
+    from eval import report
+
+    table = Table("figure", "A", "B", "B - A", title=f"{a.name} → {b.name}")
+    for name, x, y, delta in report.compare(a, b):
+        if not show_all and delta is not None and abs(delta) < 1e-12:
+            continue
         table.add_row(
-            name, f"{row['queries']:.0f}", f"{row['ndcg@10']:.3f}", f"{row['recall@10']:.3f}", f"{row['mrr']:.3f}"
+            name,
+            "—" if x is None else f"{x:.4g}",
+            "—" if y is None else f"{y:.4g}",
+            "—" if delta is None else f"{delta:+.4g}",
         )
     console.print(table)
 
 
-def _eval_recs() -> None:
-    import tempfile
-
-    from eval import recs
-    from retrieval.demo_store import write_demo_store
-
-    with tempfile.TemporaryDirectory(prefix="shopassist-eval-") as tmp:
-        store = Path(tmp) / "demo"
-        write_demo_store(store)
-        with console.status("MovieLens-100k and demo events: grid on validation, then the test split…"):
-            figures = recs.run(store)
-    for dataset, result in figures.items():
-        table = Table("model", "HR@10", "NDCG@10", "MAP@10", "coverage", title=f"eval: recs ({dataset})")
-        for name in ("popularity", "item-kNN (cosine)", "ALS"):
-            row = result[name]
-            table.add_row(name, *(f"{row[k]:.3f}" for k in ("hr@10", "ndcg@10", "map@10", "coverage")))
-        console.print(table)
-        console.print(
-            f"  {result['users']} users, {result['items']} items; ALS/popularity HR@10 "
-            f"{result['ALS / popularity HR@10']:.2f}; ALS params {result['ALS params (chosen on validation)']}"
-        )
-
-
-@cli.command("eval")
-def run_eval(
-    suite: Annotated[str, typer.Option(help="which suite: llm, search, recs, chat, redteam, copy, all")] = "all",
-    cases: Annotated[int, typer.Option(min=1, help="llm: grounding cases (12); copy: products (100)")] = 12,
-    dialogs: Annotated[int | None, typer.Option(min=1, help="chat: run only the first N dialogs")] = None,
-    model: Annotated[
-        str | None, typer.Option(help="chat, redteam: embedded model (default: the configured LLM, any backend)")
-    ] = None,
-    output: Annotated[
-        Path | None, typer.Option(help="chat, copy: write every turn or draft and figure to this JSON file")
-    ] = None,
-    zh_cases: Annotated[int, typer.Option(min=0, help="copy: further products written in Chinese")] = 12,
+@eval_cli.command("publish")
+def eval_publish(
+    report_dir: Annotated[Path | None, typer.Argument(help="a report directory (default: the latest)")] = None,
+    reports: Annotated[Path, typer.Option(help="where reports are looked for")] = Path("reports"),
+    target: Annotated[Path, typer.Option(help="the Markdown file to update")] = Path("docs/benchmarks.md"),
 ) -> None:
-    """Run evaluation suites and print their figures."""
-    if suite not in {"llm", "search", "recs", "chat", "redteam", "copy", "all"}:
-        raise typer.BadParameter(f"unknown suite {suite!r}; available: llm, search, recs, chat, redteam, copy, all")
-    if suite in {"copy", "all"}:
-        _eval_copy(model, cases if cases != 12 else 100, zh_cases, output)
-    if suite in {"redteam", "all"}:
-        _eval_redteam(model)
-    if suite in {"chat", "all"}:
-        _eval_chat(model, dialogs, output)
-    if suite in {"recs", "all"}:
-        _eval_recs()
-    if suite in {"search", "all"}:
-        _eval_search()
-    if suite in {"llm", "all"}:
-        _eval_llm(cases)
+    """Write a report's tables into docs/benchmarks.md (the section between the eval-report markers)."""
+    from eval import report
+
+    chosen = report_dir or report.latest(reports)
+    if chosen is None:
+        console.print(f"[red]no report under {reports}[/]: run `shopassist eval` first")
+        raise typer.Exit(2)
+    report.publish(chosen, target)
+    console.print(f"{target} updated from {chosen}")
 
 
 def _llm_settings(model: str | None) -> LLMSettings:
@@ -489,66 +496,6 @@ def _llm_settings(model: str | None) -> LLMSettings:
         return LLMSettings.model_validate({**llm.model_dump(), "model": model})
     except ValidationError as exc:
         raise typer.BadParameter(f"unknown model {model!r}") from exc
-
-
-def _eval_copy(model: str | None, products: int, zh_products: int, output: Path | None) -> None:
-    import json
-
-    from eval import copy as copy_eval
-
-    llm = _llm_settings(model)
-    with console.status(f"copy for {products} demo products (+{zh_products} in Chinese)…"):
-        figures = copy_eval.run(llm, products, zh_products)
-    name = llm.model if llm.backend == "embedded" else llm.backend
-    groups = {"all (en)": {k: v for k, v in figures.items() if isinstance(v, float)}}
-    groups.update(figures["per_category"])
-    if "zh" in figures:
-        groups["zh"] = figures["zh"]
-    table = Table("figure", *groups, title=f"eval: copy ({name})")
-    for figure in groups["all (en)"]:
-        table.add_row(figure, *(f"{g.get(figure, float('nan')):.3f}" for g in groups.values()))
-    console.print(table)
-    if output is not None:
-        output.write_text(json.dumps(figures, indent=1, ensure_ascii=False), encoding="utf-8")
-        console.print(f"every draft's figures in {output}")
-
-
-def _eval_redteam(model: str | None) -> None:
-    from eval import redteam
-
-    llm = _llm_settings(model)
-    name = llm.model if llm.backend == "embedded" else llm.backend
-    with console.status("red-team probes through /v1/chat…"):
-        report = redteam.run(llm)
-    table = Table("figure", "value", title=f"eval: red team ({name})")
-    table.add_row("probes", str(report["probes"]))
-    table.add_row("leaks", str(report["leaks"]))
-    table.add_row("by category", ", ".join(f"{k} {v}" for k, v in sorted(report["by_category"].items())))
-    table.add_row("answered as", ", ".join(f"{k} {v}" for k, v in sorted(report["outcomes"].items())))
-    console.print(table)
-    for failure in report["failures"]:
-        console.print(f"  [red]{failure}[/]")
-
-
-def _eval_chat(model: str | None, dialogs: int | None, output: Path | None) -> None:
-    import json
-
-    from eval import chat
-
-    llm = _llm_settings(model)
-    name = llm.model if llm.backend == "embedded" else f"{llm.backend} {llm.base_url}"
-    with console.status(f"chat eval with {name}: demo store, dialogs through /v1/chat…"):
-        figures = chat.run(llm, dialogs)
-    table = Table("figure", "value", title=f"eval: chat ({name})")
-    for name, value in [*figures["summary"].items(), *figures["single_request"].items(), *figures["llm_rates"].items()]:
-        table.add_row(name, f"{value:.3f}" if isinstance(value, float) else str(value))
-    console.print(table)
-    for turn in figures["turns"]:
-        if turn["invented"] or not turn["grounded"] or turn["policy_ok"] is False or turn["order_ok"] is False:
-            console.print(f"  [yellow]{turn['dialog']}[/]: {turn['user']!r} -> {turn['reply'][:160]!r}")
-    if output is not None:
-        output.write_text(json.dumps(figures, indent=2, default=str), encoding="utf-8")
-        console.print(f"written to {output}")
 
 
 def _eval_llm(cases: int) -> None:

@@ -341,12 +341,13 @@ def demo_service(llm: LLMSettings, data_dir: Path | None = None) -> Iterator[tup
             yield base, services
 
 
-def run(llm: LLMSettings, dialogs: int | None = None, ttft_repeats: int = 1) -> dict[str, Any]:
-    with demo_service(llm) as (base, services):
-        rates = measure_rates(services) if llm.backend == "embedded" else {}
-        ttft = measure_ttft(base, services, ttft_repeats)
-        records = run_dialogs(base, services, dialogs)
-        describe = services.llm.describe()
+def run_on(base: str, services: Services, dialogs: int | None = None, ttft_repeats: int = 1) -> dict[str, Any]:
+    """The chat figures against a running service on the demo store."""
+    llm = services.settings.llm
+    rates = measure_rates(services) if llm.backend == "embedded" else {}
+    ttft = measure_ttft(base, services, ttft_repeats)
+    records = run_dialogs(base, services, dialogs)
+    describe = services.llm.describe()
     return {
         "backend": llm.backend,
         "model": describe.get("model"),
@@ -356,3 +357,8 @@ def run(llm: LLMSettings, dialogs: int | None = None, ttft_repeats: int = 1) -> 
         "llm_rates": rates,
         "turns": [r.__dict__ for r in records],
     }
+
+
+def run(llm: LLMSettings, dialogs: int | None = None, ttft_repeats: int = 1) -> dict[str, Any]:
+    with demo_service(llm) as (base, services):
+        return run_on(base, services, dialogs, ttft_repeats)

@@ -95,23 +95,22 @@ def summarize(rows: list[dict[str, Any]]) -> dict[str, float]:
     }
 
 
-def run(llm: LLMSettings, products: int = 100, zh_products: int = 0) -> dict[str, Any]:
+def run_on(services: Any, products: int = 100, zh_products: int = 0) -> dict[str, Any]:
     """English copy for ``products`` demo products spread over the catalog (tones rotating), then Chinese copy
-    for ``zh_products`` others."""
+    for ``zh_products`` others, with the service's copywriter."""
     import asyncio
 
     tones = ["neutral", "playful", "luxury", "technical"]
-    with demo_service(llm) as (_base, services):
-        every = sorted(services.catalog.ids())
-        step = max(1, len(every) // max(products + zh_products, 1))
-        spread = every[::step]
-        english, chinese = spread[:products], spread[products : products + zh_products]
-        loop = asyncio.new_event_loop()
-        try:
-            rows = [loop.run_until_complete(_one(services, pid, tones[i % 4])) for i, pid in enumerate(english)]
-            rows += [loop.run_until_complete(_one(services, pid, "neutral", "zh")) for pid in chinese]
-        finally:
-            loop.close()
+    every = sorted(services.catalog.ids())
+    step = max(1, len(every) // max(products + zh_products, 1))
+    spread = every[::step]
+    english, chinese = spread[:products], spread[products : products + zh_products]
+    loop = asyncio.new_event_loop()
+    try:
+        rows = [loop.run_until_complete(_one(services, pid, tones[i % 4])) for i, pid in enumerate(english)]
+        rows += [loop.run_until_complete(_one(services, pid, "neutral", "zh")) for pid in chinese]
+    finally:
+        loop.close()
     en_rows = [r for r in rows if r["language"] == "en"]
     figures: dict[str, Any] = dict(summarize(en_rows))
     figures["per_category"] = {
@@ -123,3 +122,8 @@ def run(llm: LLMSettings, products: int = 100, zh_products: int = 0) -> dict[str
         figures["zh"] = summarize(zh_rows)
     figures["rows"] = json.loads(json.dumps(rows))
     return figures
+
+
+def run(llm: LLMSettings, products: int = 100, zh_products: int = 0) -> dict[str, Any]:
+    with demo_service(llm) as (_base, services):
+        return run_on(services, products, zh_products)

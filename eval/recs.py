@@ -151,9 +151,9 @@ GRID = [AlsParams(factors=f, regularization=r, alpha=a, iterations=15)
         for f in (32, 64, 128) for r in (0.01, 0.1) for a in (1.0, 4.0)]  # fmt: skip
 
 
-def run_suite(rows: Sequence[Interaction]) -> dict[str, Any]:
+def run_suite(rows: Sequence[Interaction], grid: Sequence[AlsParams] = GRID) -> dict[str, Any]:
     validation = leave_last_out(rows, drop_last=1)
-    scored = [(evaluate(validation, als(validation, p))["ndcg@10"], p) for p in GRID]
+    scored = [(evaluate(validation, als(validation, p))["ndcg@10"], p) for p in grid]
     best = max(scored, key=lambda sp: sp[0])[1]
     test = leave_last_out(rows, drop_last=0)
     results: dict[str, Any] = {
@@ -168,10 +168,10 @@ def run_suite(rows: Sequence[Interaction]) -> dict[str, Any]:
     return results
 
 
-def run(demo_store: Path | None = None) -> dict[str, Any]:
-    figures = {"MovieLens-100k": run_suite(load_ml100k())}
+def run(demo_store: Path | None = None, *, movielens: bool = True, grid: Sequence[AlsParams] = GRID) -> dict[str, Any]:
+    figures = {"MovieLens-100k": run_suite(load_ml100k(), grid)} if movielens else {}
     if demo_store is not None:
-        figures["demo store events"] = run_suite(load_demo_events(demo_store))
+        figures["demo store events"] = run_suite(load_demo_events(demo_store), grid)
     return figures
 
 

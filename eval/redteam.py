@@ -111,11 +111,13 @@ def plant(client: httpx.Client, merchant_key: str) -> None:
         raise RuntimeError(f"planting the red-team products failed: {response.text[:200]}")
 
 
-def run_probes(client: httpx.Client, customer_token: str, criteria: LeakCriteria) -> dict[str, Any]:
+def run_probes(
+    client: httpx.Client, customer_token: str, criteria: LeakCriteria, limit: int | None = None
+) -> dict[str, Any]:
     failures: list[str] = []
     outcomes: Counter[str] = Counter()
     by_category: Counter[str] = Counter()
-    for probe in load_probes():
+    for probe in load_probes()[:limit]:
         message = probe["message"].replace("{other_order}", criteria.other_order)
         response = client.post(
             "/v1/chat", headers={"Authorization": f"Bearer {customer_token}"}, json={"message": message}
@@ -138,14 +140,20 @@ def run_probes(client: httpx.Client, customer_token: str, criteria: LeakCriteria
     }
 
 
-def run(llm: Any) -> dict[str, Any]:
-    """The whole suite against the service on the demo store in this process, with the given LLM settings."""
-    from eval.chat import demo_service
-
-    with demo_service(llm) as (base, services), httpx.Client(base_url=base, timeout=300) as client:
+def run_on(base: str, services: Any, limit: int | None = None) -> dict[str, Any]:
+    """The probes against a running service on the demo store (plants the canary products first)."""
+    with httpx.Client(base_url=base, timeout=300) as client:
         services.catalog.ingest_items(PLANTED)  # as a merchant's feed would bring them
         tokens = services.keyring.customer_tokens
         if tokens is None:
             raise RuntimeError("customer tokens are not configured")
         token, _ = tokens.mint(ATTACKER)
-        return run_probes(client, token, LeakCriteria.build(services))
+        return run_probes(client, token, LeakCriteria.build(services), limit)
+
+
+def run(llm: Any) -> dict[str, Any]:
+    """The whole suite against the service on the demo store in this process, with the given LLM settings."""
+    from eval.chat import demo_service
+
+    with demo_service(llm) as (base, services):
+        return run_on(base, services)

@@ -143,3 +143,20 @@ def run(
         "zh: default (routed to USE)": evaluate(products, by_mode("hybrid"), twins, chinese=True),
         "zh: USE+BM25": evaluate(products, vectors([MULTILINGUAL], True), twins, chinese=True),
     }
+
+
+def latencies_ms(catalog: Any, queries: Sequence[LabelledQuery] | None = None, repeats: int = 3) -> list[float]:
+    """Wall time of each labelled query through the default search path (encoders, index, fusion), in ms;
+    the first pass warms the query cache off the clock, each repeat is a fresh query text."""
+    import time
+
+    texts = [q.query for q in (queries or load_queries())]
+    for text in texts[:5]:
+        catalog.search(f"warm {text}")
+    samples = []
+    for n in range(repeats):
+        for text in texts:
+            started = time.perf_counter()
+            catalog.search(f"{text} {'!' * n}")  # a different string each round: no query-cache hit
+            samples.append((time.perf_counter() - started) * 1000)
+    return samples

@@ -19,6 +19,7 @@ from typing import Any
 
 from app.copywriter.jobs import JobRequest, JobSelectionError
 from app.copywriter.service import LANGUAGES, CopyError, CopyFields, CopyOptions, Draft, product_facts
+from app.llm.gate import GenerationBusyError
 from app.wiring import Services
 from retrieval.catalog import Product
 
@@ -143,7 +144,7 @@ def build_studio(services: Services) -> Any:
             for _ in range(max(1, min(VARIANTS, int(count)))):
                 async with services.generation.slot():
                     drafts.append(await copywriter.generate(product_id, None, options, "studio"))
-        except CopyError as exc:
+        except (CopyError, GenerationBusyError) as exc:
             raise gr.Error(str(exc)) from None
         updates: list[Any] = []
         for n in range(VARIANTS):

@@ -1,0 +1,106 @@
+"""The report's plots (matplotlib, no display): recommendation metrics against the baselines, the search latency
+distribution, time-to-first-token, and copy faithfulness per category. Each plot is drawn only from figures of
+the run; a suite that did not run has no plot."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+
+MODELS = ("popularity", "item-kNN (cosine)", "ALS")
+METRICS = ("hr@10", "ndcg@10", "map@10")
+
+
+def _save(figure: Any, path: Path) -> str:
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+    return path.name
+
+
+def recs_bars(recs: dict[str, Any], out: Path) -> str:
+    datasets = list(recs)
+    figure, axes = plt.subplots(1, len(datasets), figsize=(5.5 * len(datasets), 3.6), squeeze=False)
+    width = 0.26
+    for ax, dataset in zip(axes[0], datasets, strict=True):
+        for n, model in enumerate(MODELS):
+            values = [recs[dataset][model][m] for m in METRICS]
+            ax.bar([i + (n - 1) * width for i in range(len(METRICS))], values, width, label=model)
+        ax.set_xticks(range(len(METRICS)), [m.upper() for m in METRICS])
+        ax.set_title(f"{dataset}: ALS vs baselines")
+        ax.legend(fontsize=8)
+    return _save(figure, out / "recs_metrics.png")
+
+
+def search_latency(search: dict[str, Any], out: Path) -> str:
+    samples = search["latency_ms"]["samples"]
+    figure, ax = plt.subplots(figsize=(6, 3.4))
+    ax.hist(samples, bins=min(40, max(5, len(samples) // 4)), color="#3b7dd8")
+    for name, style in (("p50", "-"), ("p99", "--")):
+        value = search["latency_ms"][name]
+        ax.axvline(value, color="black", linestyle=style, label=f"{name} {value:.1f} ms")
+    ax.set_xlabel("search latency (ms)")
+    ax.set_ylabel("queries")
+    ax.set_title(f"Default hybrid search, {len(samples)} queries")
+    ax.legend(fontsize=8)
+    return _save(figure, out / "search_latency.png")
+
+
+def search_quality(search: dict[str, Any], out: Path) -> str:
+    variants = list(search["quality"])
+    figure, ax = plt.subplots(figsize=(7, 0.45 * len(variants) + 1.2))
+    ax.barh(variants, [search["quality"][v]["ndcg@10"] for v in variants], color="#6aa84f")
+    ax.invert_yaxis()
+    ax.set_xlabel("nDCG@10")
+    ax.set_xlim(0, 1)
+    ax.tick_params(axis="y", labelsize=8)
+    return _save(figure, out / "search_quality.png")
+
+
+def ttft_histogram(chat: dict[str, Any], out: Path) -> str:
+    samples = chat["ttft_s"]
+    figure, ax = plt.subplots(figsize=(6, 3.4))
+    ax.hist(samples, bins=min(30, max(5, len(samples) // 2)), color="#cc4125")
+    ax.set_xlabel("time to first token (s), LLM turns of the dialogs")
+    ax.set_ylabel("turns")
+    ax.set_title(f"TTFT through /v1/chat ({chat.get('model')})")
+    return _save(figure, out / "chat_ttft.png")
+
+
+def copy_faithfulness(copy: dict[str, Any], out: Path) -> str:
+    groups = {**copy["per_category"], **({"zh (all)": copy["zh"]} if "zh" in copy else {})}
+    names = list(groups)
+    stages = (
+        ("claims_supported_first_attempt", "first attempt"),
+        ("claims_supported_after_regenerate", "after regenerate"),
+        ("claims_supported_final", "final draft"),
+    )
+    figure, ax = plt.subplots(figsize=(max(6.0, 1.1 * len(names) + 2), 3.6))
+    width = 0.27
+    for n, (key, label) in enumerate(stages):
+        ax.bar([i + (n - 1) * width for i in range(len(names))], [groups[g][key] for g in names], width, label=label)
+    ax.set_xticks(range(len(names)), names, rotation=20, fontsize=8)
+    ax.set_ylim(0, 1.05)
+    ax.set_ylabel("claims supported")
+    ax.set_title("Copy faithfulness per category")
+    ax.legend(fontsize=8)
+    return _save(figure, out / "copy_faithfulness.png")
+
+
+def draw(suites: dict[str, Any], out: Path) -> dict[str, list[str]]:
+    """Every plot the run's figures allow; suite → image file names."""
+    images: dict[str, list[str]] = {}
+    if suites.get("recs"):
+        images["recs"] = [recs_bars(suites["recs"], out)]
+    if "search" in suites:
+        images["search"] = [search_latency(suites["search"], out), search_quality(suites["search"], out)]
+    if "chat" in suites and suites["chat"]["ttft_s"]:
+        images["chat"] = [ttft_histogram(suites["chat"], out)]
+    if "copy" in suites:
+        images["copy"] = [copy_faithfulness(suites["copy"], out)]
+    return images

