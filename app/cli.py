@@ -406,7 +406,7 @@ def run_eval(
     profile: Annotated[str, typer.Option(help="suite sizes: full, fast (make eval), tiny")] = "full",
     cases: Annotated[int | None, typer.Option(min=1, help="copy: English products; llm: grounding cases")] = None,
     zh_cases: Annotated[int | None, typer.Option(min=0, help="copy: further products written in Chinese")] = None,
-    dialogs: Annotated[int | None, typer.Option(min=1, help="chat: run only the first N dialogs")] = None,
+    dialogs: Annotated[int | None, typer.Option(min=1, help="chat: run N dialogs spread over the set")] = None,
     model: Annotated[
         str | None, typer.Option(help="chat, copy, security: embedded model (default: the configured LLM)")
     ] = None,

@@ -55,7 +55,10 @@ def load_dialogs(limit: int | None = None, ids: set[str] | None = None) -> list[
     dialogs = [json.loads(line) for line in text.splitlines() if line.strip()]
     if ids is not None:
         dialogs = [d for d in dialogs if d["id"] in ids]
-    return dialogs[:limit] if limit else dialogs
+    if not limit or limit >= len(dialogs):
+        return dialogs
+    step = len(dialogs) / limit  # spread over the file, so every kind of dialog is in a short run
+    return [dialogs[int(n * step)] for n in range(limit)]
 
 
 @dataclass
@@ -292,12 +295,12 @@ def summarize(records: list[TurnRecord]) -> dict[str, float]:
         "ids_dropped_by_guard": float(sum(len(r.dropped_ids) for r in records)),
         "repaired_turns": float(sum(r.repaired for r in records)),
         "fallback_turns": float(sum(r.fallback for r in records)),
-        "policy_correct": sum(bool(r.policy_ok) for r in policy) / max(len(policy), 1),
+        "policy_correct": sum(bool(r.policy_ok) for r in policy) / len(policy) if policy else float("nan"),
         "policy_turns": float(len(policy)),
-        "order_tool_accuracy": sum(bool(r.order_ok) for r in orders) / max(len(orders), 1),
+        "order_tool_accuracy": sum(bool(r.order_ok) for r in orders) / len(orders) if orders else float("nan"),
         "order_turns": float(len(orders)),
-        "handoff_precision": sum(r.expected_handoff for r in predicted) / max(len(predicted), 1),
-        "handoff_recall": sum(r.handoff for r in expected) / max(len(expected), 1),
+        "handoff_precision": sum(r.expected_handoff for r in predicted) / len(predicted) if predicted else float("nan"),
+        "handoff_recall": sum(r.handoff for r in expected) / len(expected) if expected else float("nan"),
         "intent_accuracy": sum(r.intent == r.expected_intent for r in records) / max(len(records), 1),
         "llm_turn_ttft_p50_s": statistics.median([r.ttft_s for r in llm_turns if r.ttft_s is not None])
         if llm_turns

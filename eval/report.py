@@ -11,6 +11,7 @@ Profiles size the suites: ``full`` (every query, dialog and probe, 100 + 12 prod
 from __future__ import annotations
 
 import json
+import math
 import os
 import platform
 import statistics
@@ -267,6 +268,8 @@ def write(result: Run, root: Path) -> Path:
 
 
 def _f(value: Any, digits: int = 3) -> str:
+    if isinstance(value, float) and math.isnan(value):
+        return "n/a"  # nothing to measure in this run (e.g. no policy question among the dialogs run)
     return f"{value:.{digits}f}" if isinstance(value, float) else str(value)
 
 

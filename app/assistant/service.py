@@ -325,7 +325,10 @@ class Assistant:
                 pieces.append(tail)
                 yield Token(tail)
         except Exception as exc:  # backend down or timed out: answer from the retrieved data
-            log.warning("LLM failed during a chat turn; answering from data", extra={"error": type(exc).__name__})
+            log.warning(
+                "LLM failed during a chat turn; answering from data",
+                extra={"error": type(exc).__name__, "detail": str(exc)[:200]},  # the PII filter redacts it
+            )
             self.metrics.chat_degraded.inc()
             result.reply, result.degraded = self._fallback(intent, retrieved), True
             result.repaired, result.fallback = bool(pieces), True

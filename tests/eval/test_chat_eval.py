@@ -19,6 +19,8 @@ def test_the_dialog_suite_is_big_enough_and_well_formed() -> None:
     assert {"find", "recommend", "compare", "order_status", "policy", "handoff", "out_of_scope"} <= kinds
     raw = files("eval").joinpath("data", "chat_dialogs.jsonl").read_text(encoding="utf-8")
     assert all(json.loads(line)["turns"] for line in raw.splitlines())
+    short = {turn["intent"] for d in load_dialogs(14) for turn in d["turns"]}  # make eval's sample
+    assert {"find", "order_status", "policy", "handoff"} <= short
 
 
 def test_sample_dialogs_score_perfectly_on_what_the_code_guarantees(shop: LiveServer) -> None:
