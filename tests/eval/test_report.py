@@ -44,6 +44,16 @@ def test_every_section_is_filled_from_this_run(written: Path) -> None:
     assert copy["length_limit_compliance"] == 1.0 and copy["drafts_with_html"] == 0
     security = suites["security"]
     assert security["probes"] == 4 and security["leaks"] == 0
+    federated = suites["federated"]["random"]
+    assert federated["users_per_shop"] and len(federated["users_per_shop"]) == 3
+    for model in (
+        "shop alone (mean)",
+        "central ALS",
+        "federated (Flower, no DP)",
+        "federated DP ε=1",
+        "federated DP ε=inf",
+    ):
+        assert 0 <= federated[model]["ndcg@10"] <= 1, model
 
     numbers = report.flatten(suites)
     assert len(numbers) > 60 and not any(math.isnan(v) for k, v in numbers.items() if not k.startswith("chat."))
@@ -56,6 +66,7 @@ def test_every_section_is_filled_from_this_run(written: Path) -> None:
     assert images == [
         "chat_ttft.png",
         "copy_faithfulness.png",
+        "federated_epsilon.png",
         "recs_metrics.png",
         "search_latency.png",
         "search_quality.png",
