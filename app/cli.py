@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import importlib.util
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from app.config import LLMSettings, Settings, get_settings
+
+if TYPE_CHECKING:
+    from retrieval.catalog_service import CatalogService
 
 cli = typer.Typer(help="shopassist: LLM e-commerce assistant and content generator", no_args_is_help=True)
 console = Console()
@@ -103,6 +106,19 @@ def demo_data(
     )
 
 
+def _open_catalog(settings: Settings, instead: str) -> CatalogService:
+    """The catalog for a command that works on the data dir itself; a clear exit when a server holds it."""
+    from app.wiring import build_catalog
+
+    try:
+        return build_catalog(settings)
+    except Exception as exc:
+        if "WouldBlock" in str(exc) or "lock" in str(exc).lower():
+            console.print(f"[red]the index is open in another process[/] (a running `shopassist serve`?): {instead}")
+            raise typer.Exit(1) from exc
+        raise
+
+
 @cli.command()
 def ingest(
     feed: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="feed file")],
@@ -116,7 +132,6 @@ def ingest(
     """Validate a product feed and index it (unchanged products are skipped)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
-    from app.wiring import build_catalog
     from retrieval.feeds import FORMATS, FeedError, read_feed
 
     if fmt is not None and fmt not in FORMATS:
@@ -134,16 +149,7 @@ def ingest(
         console.print(f"  line {rejection.line}: {rejection.field}: {rejection.message}")
     if len(result.rejected) > show:
         console.print(f"  … and {len(result.rejected) - show} more")
-    try:
-        catalog = build_catalog(settings)
-    except Exception as exc:
-        if "WouldBlock" in str(exc) or "lock" in str(exc).lower():
-            console.print(
-                "[red]the index is open in another process[/] (a running `shopassist serve`?): "
-                "ingest through POST /v1/catalog/ingest instead, or stop the server first"
-            )
-            raise typer.Exit(1) from exc
-        raise
+    catalog = _open_catalog(settings, "ingest through POST /v1/catalog/ingest instead, or stop the server first")
     try:
         with Progress(
             "[progress.description]{task.description}",
@@ -301,21 +307,12 @@ def _copy_in_process(
     from app.observability import Metrics
     from app.store.copy_jobs import JobProgress
     from app.store.database import Database
-    from app.wiring import build_catalog, build_copy_jobs, build_copywriter
+    from app.wiring import build_copy_jobs, build_copywriter
 
     settings = get_settings()
     database = Database(settings.resolved_database_url)
     database.create_all()
-    try:
-        catalog = build_catalog(settings)
-    except Exception as exc:
-        if "WouldBlock" in str(exc) or "lock" in str(exc).lower():
-            console.print(
-                "[red]the index is open in another process[/] (a running `shopassist serve`?): "
-                "use --server URL, or POST /v1/copy/jobs"
-            )
-            raise typer.Exit(1) from exc
-        raise
+    catalog = _open_catalog(settings, "use --server URL, or POST /v1/copy/jobs")
     llm = LLMService(settings.llm, Metrics())
     runner = build_copy_jobs(settings, build_copywriter(settings, llm, catalog, database), database, None)
     try:

@@ -126,6 +126,18 @@ def parse_copy(text: str) -> CopyFields:
     return CopyFields.model_validate(data)
 
 
+def _checks(report: FaithfulnessReport, *, regenerated: bool, removed: list[str], fallback: bool) -> dict[str, Any]:
+    """What a draft records about its claims (``checks`` in the API)."""
+    return {
+        "faithful": report.faithful,
+        "unsupported_claims": report.unsupported,
+        "claims": report.claims,
+        "regenerated": regenerated,
+        "removed_claims": removed,
+        "fallback": fallback,
+    }
+
+
 def template_copy(facts: dict[str, object]) -> CopyFields:
     """Copy built only from the attributes, when the model gives nothing usable twice."""
     title = str(facts.get("title") or "Product")
@@ -251,17 +263,12 @@ class Copywriter:
         data: dict[str, Any] = {
             "fields": fields.model_dump(),
             "checks": {
-                "faithful": report.faithful,
-                "unsupported_claims": report.unsupported,
-                "claims": report.claims,
-                "regenerated": regenerated,
-                "removed_claims": removed,
+                **_checks(report, regenerated=regenerated, removed=removed, fallback=fallback),
                 "first_attempt": {"claims": len(first_report.claims), "unsupported": first_report.unsupported},
                 "after_regenerate": {
                     "claims": len(after_regenerate.claims),
                     "unsupported": after_regenerate.unsupported,
                 },
-                "fallback": fallback,
             },
             "options": {"tone": options.tone, "length": options.length, "language": options.language},
             "attributes": facts,
@@ -305,14 +312,7 @@ class Copywriter:
         data: dict[str, Any] = {
             **original.data,
             "fields": edited.model_dump(),
-            "checks": {
-                "faithful": report.faithful,
-                "unsupported_claims": report.unsupported,
-                "claims": report.claims,
-                "regenerated": False,
-                "removed_claims": [],
-                "fallback": False,
-            },
+            "checks": _checks(report, regenerated=False, removed=[], fallback=False),
             "revised_from": draft_id,
         }
         stored = self.drafts.add(original.product_id, data, author)

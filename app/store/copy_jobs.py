@@ -81,6 +81,16 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def _held_by(item: JobItem, worker: str) -> tuple[Any, ...]:
+    """The item, still claimed by this worker (a worker that lost its claim changes nothing)."""
+    return (
+        CopyJobItemRow.job_id == item.job_id,
+        CopyJobItemRow.product_id == item.product_id,
+        CopyJobItemRow.status == RUNNING,
+        CopyJobItemRow.worker == worker,
+    )
+
+
 class CopyJobStore:
     def __init__(self, database: Database, lease_s: float = 600.0, max_attempts: int = 3) -> None:
         self.database = database
@@ -162,12 +172,7 @@ class CopyJobStore:
         with self.database.session() as session, session.begin():
             held = session.execute(
                 update(CopyJobItemRow)
-                .where(
-                    CopyJobItemRow.job_id == item.job_id,
-                    CopyJobItemRow.product_id == item.product_id,
-                    CopyJobItemRow.status == RUNNING,
-                    CopyJobItemRow.worker == worker,
-                )
+                .where(*_held_by(item, worker))
                 .values(status=DONE, draft_id=draft_id, lease_until=None, error=None)
             )
             if held.rowcount != 1:  # type: ignore[attr-defined]
@@ -192,12 +197,7 @@ class CopyJobStore:
         with self.database.session() as session, session.begin():
             session.execute(
                 update(CopyJobItemRow)
-                .where(
-                    CopyJobItemRow.job_id == item.job_id,
-                    CopyJobItemRow.product_id == item.product_id,
-                    CopyJobItemRow.worker == worker,
-                    CopyJobItemRow.status == RUNNING,
-                )
+                .where(*_held_by(item, worker))
                 .values(status=FAILED if final else PENDING, error=error[:500], lease_until=None)
             )
         if final:

@@ -84,28 +84,35 @@ def build_chat_ui(services: Services) -> Any:
     return blocks
 
 
-def mount_ui(app: FastAPI, services: Services) -> None:
-    """Mount the Gradio chat (staff sign in with a support or admin key as the password) and the merchant
-    studio (merchant or admin key)."""
-    try:
-        import gradio as gr
-    except ImportError:  # pragma: no cover - gradio is a core dependency; kept for slim custom builds
-        log.warning("gradio is not installed: /ui/chat is not served")
-        return
+def mount_behind_key(
+    app: FastAPI, services: Services, blocks: Any, path: str, roles: tuple[str, ...], who: str
+) -> None:
+    """Mount Gradio blocks at ``path``; sign-in with any name and an API key of one of ``roles`` as password."""
+    import gradio as gr
 
     def authenticate(_username: str, password: str) -> bool:
         principal = services.keyring.authenticate(password)
-        return principal is not None and principal.is_staff
+        return principal is not None and principal.role in roles
 
     gr.mount_gradio_app(
         app,
-        build_chat_ui(services),
-        path=CHAT_PATH,
+        blocks,
+        path=path,
         auth=authenticate,
-        auth_message="Sign in with any name and a support or admin API key as the password.",
+        auth_message=f"Sign in with any name and {who} API key as the password.",
         footer_links=[],
         ssr_mode=False,
     )
-    from app.ui.studio import mount_studio
 
-    mount_studio(app, services)
+
+def mount_ui(app: FastAPI, services: Services) -> None:
+    """Mount the Gradio chat (support or admin key) and the merchant studio (merchant or admin key)."""
+    try:
+        import gradio  # noqa: F401
+    except ImportError:  # pragma: no cover - gradio is a core dependency; kept for slim custom builds
+        log.warning("gradio is not installed: /ui/chat and /ui/studio are not served")
+        return
+    from app.ui.studio import STUDIO_PATH, build_studio
+
+    mount_behind_key(app, services, build_chat_ui(services), CHAT_PATH, ("support", "admin"), "a support or admin")
+    mount_behind_key(app, services, build_studio(services), STUDIO_PATH, ("merchant", "admin"), "a merchant or admin")

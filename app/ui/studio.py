@@ -280,21 +280,3 @@ def build_studio(services: Services) -> Any:
 
             start.click(batch, [category, batch_tone, batch_length, batch_language, limit], [job_state])
     return blocks
-
-
-def mount_studio(app: Any, services: Services) -> None:
-    import gradio as gr
-
-    def authenticate(_username: str, password: str) -> bool:
-        principal = services.keyring.authenticate(password)
-        return principal is not None and principal.role in ("merchant", "admin")
-
-    gr.mount_gradio_app(
-        app,
-        build_studio(services),
-        path=STUDIO_PATH,
-        auth=authenticate,
-        auth_message="Sign in with any name and a merchant or admin API key as the password.",
-        footer_links=[],
-        ssr_mode=False,
-    )
