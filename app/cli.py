@@ -410,6 +410,10 @@ def run_eval(
     model: Annotated[
         str | None, typer.Option(help="chat, copy, security: embedded model (default: the configured LLM)")
     ] = None,
+    backend: Annotated[
+        str | None,
+        typer.Option(help="embedded, or openai (vLLM at SHOPASSIST_LLM__BASE_URL); default: the configured one"),
+    ] = None,
     reports: Annotated[Path, typer.Option(help="where reports/<timestamp>/ is written")] = Path("reports"),
 ) -> None:
     """Run evaluation suites, print their figures and write a report (report.md, plots, figures.json)."""
@@ -437,7 +441,7 @@ def run_eval(
         chat_dialogs=dialogs or sizes.chat_dialogs,
     )
     suites = list(REPORT_SUITES) if chosen == "all" else [chosen]
-    llm = _llm_settings(model)
+    llm = _llm_settings(model, backend)
     with console.status("evaluating…") as status:
         result = report.run(suites, sizes, llm, progress=lambda name: status.update(f"evaluating: {name}…"))
     out = report.write(result, reports)
@@ -550,16 +554,22 @@ def federated_deploy(
     )
 
 
-def _llm_settings(model: str | None) -> LLMSettings:
+def _llm_settings(model: str | None, backend: str | None = None) -> LLMSettings:
+    """The configured LLM, with the embedded model and/or the backend chosen on the command line."""
     from pydantic import ValidationError
 
     llm = get_settings().llm
-    if model is None:
+    changes: dict[str, object] = {}
+    if model is not None:
+        changes["model"] = model
+    if backend is not None:
+        changes["backend"] = backend
+    if not changes:
         return llm
     try:
-        return LLMSettings.model_validate({**llm.model_dump(), "model": model})
+        return LLMSettings.model_validate({**llm.model_dump(), **changes})
     except ValidationError as exc:
-        raise typer.BadParameter(f"unknown model {model!r}") from exc
+        raise typer.BadParameter(f"invalid LLM choice: {str(exc).splitlines()[0]}") from exc
 
 
 def _eval_llm(cases: int) -> None:

@@ -63,3 +63,22 @@ def test_save_and_load_round_trip(model: AlsRecommender, tmp_path: Path) -> None
 def test_nothing_to_train_on_is_an_error() -> None:
     with pytest.raises(ValueError, match="no interactions"):
         AlsRecommender.fit([])
+
+
+def test_a_version_saved_by_another_process_is_served_without_a_restart(model: AlsRecommender, tmp_path: Path) -> None:
+    import time
+
+    from app.personalization import PersonalizationService
+    from app.store.database import Database
+    from app.store.events import EventStore
+
+    database = Database(f"sqlite:///{tmp_path / 'events.db'}")
+    database.create_all()
+    service = PersonalizationService(EventStore(database), None, tmp_path / "recs", model.params)  # type: ignore[arg-type]
+    assert service.current() is None
+    model.save(tmp_path / "recs")  # what `train-recs` or `federated simulate` do in their own process
+    deadline = time.monotonic() + 3
+    while service.current() is None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    served = service.current()
+    assert served is not None and served.version == model.version
