@@ -114,7 +114,7 @@ def federated_epsilon(federated: dict[str, Any], out: Path) -> str:
     ax.set_xscale("log")
     ax.set_xlabel("ε (per shop, all rounds)")
     ax.set_ylabel("NDCG@10")
-    ax.set_title("Federated quality vs privacy budget (black: central, grey: shop alone)")
+    ax.set_title("NDCG@10 vs ε (black: central ALS, grey: shop alone)", fontsize=10)
     ax.legend(fontsize=7)
     return _save(figure, out / "federated_epsilon.png")
 
