@@ -42,8 +42,12 @@ def run(model: str = "qwen2.5-1.5b", requests: int = 200) -> dict[str, Any]:
                 )
                 turn.raise_for_status()
             chat_s = (time.perf_counter() - chat_started) / 2
+            copy_started = time.perf_counter()  # the copywriter and the studio are part of it too
+            client.post("/v1/copy", headers=headers, json={"product_id": "P0001"}, timeout=300).raise_for_status()
+            copy_s = time.perf_counter() - copy_started
             client.get("/demo").raise_for_status()
             client.get("/ui/chat/").raise_for_status()
+            client.get("/ui/studio/").raise_for_status()
             peak = peak_rss_mib(process.pid)
             return {
                 "model": model,
@@ -56,4 +60,5 @@ def run(model: str = "qwen2.5-1.5b", requests: int = 200) -> dict[str, Any]:
                 "within_budget": peak < RSS_BUDGET_MIB,
                 "healthz_rps_sequential": healthz_rps,
                 "chat_turn_s": chat_s,
+                "copy_draft_s": copy_s,
             }
