@@ -23,12 +23,12 @@ class GenerationGate:
         self.queue = queue
         self.wait_s = wait_s
         self._semaphore: asyncio.Semaphore | None = None
-        self._waiting = 0
+        self._admitted = 0  # generating or waiting; counted before any await, so a burst cannot slip past
         self.active = 0
 
     def full(self) -> bool:
         """Every slot busy and the queue full: a new turn would be refused."""
-        return self._semaphore is not None and self._semaphore.locked() and self._waiting >= self.queue
+        return self._admitted >= self.concurrent + self.queue
 
     def refuse_if_full(self) -> None:
         """Raise now when a new turn would be refused (before a streaming response has started)."""
@@ -41,16 +41,17 @@ class GenerationGate:
             self._semaphore = asyncio.Semaphore(self.concurrent)
         semaphore = self._semaphore
         self.refuse_if_full()
-        self._waiting += 1
+        self._admitted += 1
         try:
-            await asyncio.wait_for(semaphore.acquire(), timeout=self.wait_s)
-        except TimeoutError:
-            raise GenerationBusyError("the assistant is busy; please retry shortly", 5) from None
+            try:
+                await asyncio.wait_for(semaphore.acquire(), timeout=self.wait_s)
+            except TimeoutError:
+                raise GenerationBusyError("the assistant is busy; please retry shortly", 5) from None
+            self.active += 1
+            try:
+                yield
+            finally:
+                self.active -= 1
+                semaphore.release()
         finally:
-            self._waiting -= 1
-        self.active += 1
-        try:
-            yield
-        finally:
-            self.active -= 1
-            semaphore.release()
+            self._admitted -= 1

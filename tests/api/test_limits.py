@@ -110,3 +110,26 @@ def test_generation_queue_refuses_excess_quickly(tight: LiveServer, aio: Runner[
     assert len(ok) + len(busy) == 4
     assert all(seconds < 1.0 and retry for _, seconds, retry in busy), busy  # refused at once, with a hint
     assert tight.app.state.services.generation.active == 0  # every slot was given back
+
+
+def test_the_gate_counts_a_burst_before_anyone_awaits() -> None:
+    """Four turns arriving in the same loop tick: one generates, one waits, two are refused at once (the queue
+    bound must hold even before the first acquisition has run)."""
+    from app.llm.gate import GenerationBusyError, GenerationGate
+
+    gate = GenerationGate(concurrent=1, queue=1, wait_s=5)
+
+    async def turn() -> str:
+        try:
+            async with gate.slot():
+                await asyncio.sleep(0.2)
+                return "served"
+        except GenerationBusyError:
+            return "refused"
+
+    async def burst() -> list[str]:
+        return list(await asyncio.gather(*(turn() for _ in range(4))))
+
+    outcomes = asyncio.run(burst())
+    assert sorted(outcomes) == ["refused", "refused", "served", "served"]
+    assert gate.active == 0 and not gate.full()
