@@ -13,6 +13,8 @@ from rich.table import Table
 from app.config import LLMSettings, Settings, get_settings
 
 if TYPE_CHECKING:
+    from rich.progress import Progress
+
     from retrieval.catalog_service import CatalogService
 
 cli = typer.Typer(help="shopassist: LLM e-commerce assistant and content generator", no_args_is_help=True)
@@ -267,10 +269,13 @@ def copy_batch(
     api_key: Annotated[str | None, typer.Option(envvar="SHOPASSIST_API_KEY", help="merchant key (--server)")] = None,
 ) -> None:
     """Write copy drafts for many products as a resumable batch job (state in the database)."""
-    from app.copywriter.service import CopyOptions
+    from typing import get_args
 
-    if tone not in {"neutral", "playful", "luxury", "technical"} or length not in {"short", "medium", "long"}:
-        raise typer.BadParameter("--tone must be neutral/playful/luxury/technical, --length short/medium/long")
+    from app.copywriter.service import CopyOptions, Length, Tone
+
+    tones, lengths = get_args(Tone), get_args(Length)
+    if tone not in tones or length not in lengths:
+        raise typer.BadParameter(f"--tone must be {'/'.join(tones)}, --length {'/'.join(lengths)}")
     if resume is None and (category is None) == (not product):
         raise typer.BadParameter("give --category or --product (or --resume JOB_ID)")
     options = CopyOptions(tone=tone, length=length, language=language)  # type: ignore[arg-type]
@@ -282,7 +287,7 @@ def copy_batch(
         _copy_in_process(category, product or None, limit, options, resume)
 
 
-def _job_progress_bar() -> object:
+def _job_progress_bar() -> Progress:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn, TimeRemainingColumn
 
     return Progress(
@@ -300,8 +305,6 @@ def _copy_in_process(
 ) -> None:
     import asyncio
 
-    from rich.progress import Progress
-
     from app.copywriter.jobs import JobRequest, JobSelectionError
     from app.llm.service import LLMService
     from app.observability import Metrics
@@ -316,8 +319,7 @@ def _copy_in_process(
     llm = LLMService(settings.llm, Metrics())
     runner = build_copy_jobs(settings, build_copywriter(settings, llm, catalog, database), database, None)
     try:
-        if database.dialect == "sqlite":  # this process owns the file now: claims left behind are a dead worker's
-            runner.store.release_all_claims()
+        runner.store.release_dead_claims()
         if resume is not None:
             job_id = resume
             if runner.store.progress(job_id) is None:
@@ -339,7 +341,6 @@ def _copy_in_process(
         start = runner.store.progress(job_id)
         assert start is not None
         bar = _job_progress_bar()
-        assert isinstance(bar, Progress)
         with bar:
             task = bar.add_task("writing copy", total=start.total, completed=start.done + start.failed)
 
@@ -360,7 +361,6 @@ def _copy_via_server(server: str, api_key: str | None, body: dict[str, object] |
     import time
 
     import httpx
-    from rich.progress import Progress
 
     headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
     with httpx.Client(base_url=server.rstrip("/"), headers=headers, timeout=30) as client:
@@ -372,7 +372,6 @@ def _copy_via_server(server: str, api_key: str | None, body: dict[str, object] |
             job_id = str(created.json()["job_id"])
         console.print(f"job {job_id}")
         bar = _job_progress_bar()
-        assert isinstance(bar, Progress)
         with bar:
             task = bar.add_task("writing copy", total=None)
             while True:
@@ -511,11 +510,12 @@ def federated_simulate(
     target = epsilon if epsilon is not None else f.epsilon
     if target is not None and target <= 0:
         raise typer.BadParameter("--epsilon must be > 0 (inf: clipping only)")
-    python = f.python if f.python.is_absolute() else Path.cwd() / f.python
+    from app.federated import FederatedRunError, interpreter, run_federated
+
+    python = interpreter(f)
     if not python.is_file():
-        console.print(f"[red]{f.python} not found[/]: create the federated environment with `make venv-federated`")
+        console.print(f"[red]{python} not found[/]: create the federated environment with `make venv-federated`")
         raise typer.Exit(2)
-    from app.federated import FederatedRunError, run_federated
 
     with tempfile.TemporaryDirectory(prefix="shopassist-federated-") as tmp:
         try:

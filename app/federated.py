@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 from scipy.sparse import csr_matrix
 
-from app.config import Settings
+from app.config import FederatedSettings, Settings
 from app.store.database import Database
 from retrieval.recs import AlsParams, AlsRecommender
 
@@ -31,6 +31,16 @@ ROOT = Path(__file__).resolve().parent.parent
 
 class FederatedRunError(RuntimeError):
     """The federated run did not produce a model."""
+
+
+def interpreter(settings: FederatedSettings) -> Path:
+    """The federated environment's Python; a relative setting is relative to the project (where make builds it)."""
+    return settings.python if settings.python.is_absolute() else ROOT / settings.python
+
+
+def environment(**extra: str) -> dict[str, str]:
+    """What a process of the federated environment runs with: the project importable, Flower's telemetry off."""
+    return {**os.environ, "PYTHONPATH": str(ROOT), "FLWR_TELEMETRY_ENABLED": "0", **extra}
 
 
 def export_interactions(settings: Settings, database: Database) -> tuple[list[str], csr_matrix]:
@@ -103,7 +113,7 @@ def run_federated(
     if epsilon is not None:
         command += ["--epsilon", "inf" if math.isinf(epsilon) else str(epsilon)]
     marker = uuid.uuid4().hex
-    env = {**os.environ, MARKER: marker, "PYTHONPATH": str(ROOT), "FLWR_TELEMETRY_ENABLED": "0"}
+    env = environment(**{MARKER: marker})
     try:
         done = subprocess.run(  # noqa: S603 - our interpreter setting and our arguments
             command, env=env, cwd=ROOT, capture_output=True, text=True, timeout=f.timeout_s, check=False

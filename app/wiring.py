@@ -73,10 +73,9 @@ class Services:
 
     def start(self, *, wait_for_llm: bool = False) -> None:
         self.database.create_all()
-        if self.database.dialect == "sqlite":  # this process owns the file: any claim left is a dead worker's
-            released = self.copy_jobs.store.release_all_claims()
-            if released:
-                log.info("copy jobs: %d interrupted items will be written again", released)
+        released = self.copy_jobs.store.release_dead_claims()
+        if released:
+            log.info("copy jobs: %d interrupted items will be written again", released)
         self.catalog.warm()
         self.policies.open()
         if self.personalization.model is None and self.personalization.events.count():

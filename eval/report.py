@@ -183,19 +183,17 @@ def run_federated(profile: Profile) -> dict[str, Any]:
     """The federated eval in the federated environment (its own interpreter: Flower's pins differ)."""
     import subprocess
 
-    from app.config import FederatedSettings
+    from app.config import get_settings
+    from app.federated import ROOT, environment, interpreter
 
-    root = Path(__file__).resolve().parent.parent
-    python = FederatedSettings().python
-    python = python if python.is_absolute() else root / python
+    python = interpreter(get_settings().federated)
     if not python.is_file():
         raise RuntimeError(f"{python} is missing: make venv-federated")
     with tempfile.TemporaryDirectory(prefix="shopassist-report-") as tmp:
         out = Path(tmp) / "federated.json"
         command = [str(python), "-m", "eval.federated", str(out), "--shops", str(profile.federated_shops),
                    "--rounds", str(profile.federated_rounds), "--partitions", profile.federated_partitions]  # fmt: skip
-        env = {**os.environ, "PYTHONPATH": str(root), "FLWR_TELEMETRY_ENABLED": "0"}
-        done = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, check=False)  # noqa: S603
+        done = subprocess.run(command, cwd=ROOT, env=environment(), capture_output=True, text=True, check=False)  # noqa: S603
         if done.returncode != 0:
             raise RuntimeError("federated eval failed: " + " | ".join(done.stderr.strip().splitlines()[-3:]))
         figures: dict[str, Any] = json.loads(out.read_text())

@@ -84,11 +84,8 @@ class CopyJobRunner:
         try:
             while True:
                 try:
-                    if self.gate is None:
+                    async with self.gate.slot() if self.gate is not None else contextlib.nullcontext():
                         written = await self.copywriter.write(item.product_id, None, options)
-                    else:
-                        async with self.gate.slot():
-                            written = await self.copywriter.write(item.product_id, None, options)
                     break
                 except GenerationBusyError:  # live traffic has every slot: wait, the item stays claimed
                     await asyncio.sleep(1.0)

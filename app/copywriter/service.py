@@ -61,11 +61,9 @@ class Written:
     """A checked draft's content before it is stored."""
 
     product_id: str | None
-    data: dict[str, Any]
+    data: dict[str, Any]  # what is stored: fields, checks (regenerated, fallback, …), options, attributes, …
     fields: CopyFields
     report: FaithfulnessReport
-    regenerated: bool
-    fallback: bool
 
 
 @dataclass(frozen=True)
@@ -73,8 +71,6 @@ class Draft:
     stored: StoredDraft
     fields: CopyFields
     report: FaithfulnessReport
-    regenerated: bool
-    fallback: bool
 
 
 def product_facts(product: Product) -> dict[str, object]:
@@ -275,14 +271,14 @@ class Copywriter:
             "prompt": f"{self.system.ref}+{self.user.ref}",
             "model": self.llm.backend.model_name,
         }
-        return Written(pid, data, fields, report, regenerated, fallback)
+        return Written(pid, data, fields, report)
 
     async def generate(
         self, product_id: str | None, attributes: dict[str, object] | None, options: CopyOptions, author: str
     ) -> Draft:
         written = await self.write(product_id, attributes, options)
         stored = self.drafts.add(written.product_id, written.data, author)
-        return Draft(stored, written.fields, written.report, written.regenerated, written.fallback)
+        return Draft(stored, written.fields, written.report)
 
     def _without(self, fields: CopyFields, claims: list[str], facts: dict[str, object]) -> CopyFields:
         """Drop bullets and sentences that make these claims; a title that makes one falls back to the
@@ -316,7 +312,7 @@ class Copywriter:
             "revised_from": draft_id,
         }
         stored = self.drafts.add(original.product_id, data, author)
-        return Draft(stored, edited, report, False, False)
+        return Draft(stored, edited, report)
 
     def approve(self, draft_id: str, by: str) -> tuple[StoredDraft, str]:
         """Write an approved draft into its product and re-embed it; returns (draft, index version). A draft
@@ -343,5 +339,4 @@ class Copywriter:
             update={"title": fields.title, "description": fields.description, "attributes": attributes}
         )
         outcome = self.catalog.ingest_items([updated.model_dump(mode="json")])
-        self.drafts.mark_approved(draft_id, by)
-        return self.drafts.get(draft_id) or draft, outcome.report.index_version
+        return self.drafts.mark_approved(draft_id, by) or draft, outcome.report.index_version

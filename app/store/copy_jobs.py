@@ -115,9 +115,11 @@ class CopyJobStore:
             self._finish_if_complete(job_id)
         return job_id
 
-    def release_all_claims(self) -> int:
-        """Put every ``running`` item back to ``pending``: for a database that only this process uses (SQLite),
-        at start-up, when any claim left behind belongs to a worker that died."""
+    def release_dead_claims(self) -> int:
+        """At start-up: when the database belongs to this process alone (SQLite), every ``running`` item is a dead
+        worker's and goes back to ``pending``; a shared database (PostgreSQL) relies on the lease instead."""
+        if self.database.dialect != "sqlite":
+            return 0
         with self.database.session() as session, session.begin():
             result = session.execute(
                 update(CopyJobItemRow)
@@ -168,28 +170,19 @@ class CopyJobStore:
     def complete(self, item: JobItem, worker: str, product_id: str | None, data: dict[str, Any]) -> str | None:
         """Store the item's draft and mark it done, atomically, if this worker still holds it; the draft id, or
         None when the claim was lost (another worker took the item over: its draft is the one that counts)."""
-        draft_id = f"d_{uuid.uuid4().hex[:16]}"
+        draft = DraftRow.new(product_id, {**data, "job_id": item.job_id}, item.author)
         with self.database.session() as session, session.begin():
             held = session.execute(
                 update(CopyJobItemRow)
                 .where(*_held_by(item, worker))
-                .values(status=DONE, draft_id=draft_id, lease_until=None, error=None)
+                .values(status=DONE, draft_id=draft.id, lease_until=None, error=None)
             )
             if held.rowcount != 1:  # type: ignore[attr-defined]
                 session.rollback()
                 return None
-            session.add(
-                DraftRow(
-                    id=draft_id,
-                    product_id=product_id,
-                    status="draft",
-                    data={**data, "job_id": item.job_id},
-                    author=item.author,
-                    created_at=_now(),
-                )
-            )
+            session.add(draft)
         self._finish_if_complete(item.job_id)
-        return draft_id
+        return draft.id
 
     def fail(self, item: JobItem, worker: str, error: str) -> None:
         """Give the item back for another try, or mark it failed after ``max_attempts``."""

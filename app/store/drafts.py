@@ -28,6 +28,18 @@ class DraftRow(Base):
 
     __table_args__ = (Index("ix_copy_drafts_product", "product_id", "status"),)
 
+    @classmethod
+    def new(cls, product_id: str | None, data: dict[str, Any], author: str) -> DraftRow:
+        """A fresh draft row with its id (added by ``DraftStore.add``, or inside a job's own transaction)."""
+        return cls(
+            id=f"d_{uuid.uuid4().hex[:16]}",
+            product_id=product_id,
+            status="draft",
+            data=data,
+            author=author,
+            created_at=datetime.now(UTC),
+        )
+
 
 @dataclass(frozen=True)
 class StoredDraft:
@@ -44,32 +56,24 @@ class DraftStore:
         self.database = database
 
     def add(self, product_id: str | None, data: dict[str, Any], author: str) -> StoredDraft:
-        draft_id = f"d_{uuid.uuid4().hex[:16]}"
+        row = DraftRow.new(product_id, data, author)
         with self.database.session() as session, session.begin():
-            session.add(
-                DraftRow(
-                    id=draft_id,
-                    product_id=product_id,
-                    status="draft",
-                    data=data,
-                    author=author,
-                    created_at=datetime.now(UTC),
-                )
-            )
-        return StoredDraft(draft_id, product_id, "draft", data, author, None)
+            session.add(row)
+        return _stored(row)
 
     def get(self, draft_id: str) -> StoredDraft | None:
         with self.database.session() as session:
             row = session.get(DraftRow, draft_id)
-        if row is None:
-            return None
-        return StoredDraft(row.id, row.product_id, row.status, dict(row.data), row.author, row.approved_by)
+        return None if row is None else _stored(row)
 
-    def mark_approved(self, draft_id: str, by: str) -> None:
+    def mark_approved(self, draft_id: str, by: str) -> StoredDraft | None:
+        """Record the approval; the draft as it is now (None when it does not exist)."""
         with self.database.session() as session, session.begin():
             row = session.get(DraftRow, draft_id)
-            if row is not None:
-                row.status, row.approved_by, row.approved_at = "approved", by, datetime.now(UTC)
+            if row is None:
+                return None
+            row.status, row.approved_by, row.approved_at = "approved", by, datetime.now(UTC)
+            return _stored(row)
 
     def approved_for(self, product_ids: list[str]) -> StoredDraft | None:
         """The newest approved draft of any of these products (few-shot examples)."""
@@ -82,6 +86,8 @@ class DraftStore:
                 .order_by(DraftRow.approved_at.desc())
                 .limit(1)
             ).first()
-        if row is None:
-            return None
-        return StoredDraft(row.id, row.product_id, row.status, dict(row.data), row.author, row.approved_by)
+        return None if row is None else _stored(row)
+
+
+def _stored(row: DraftRow) -> StoredDraft:
+    return StoredDraft(row.id, row.product_id, row.status, dict(row.data), row.author, row.approved_by)

@@ -15,6 +15,7 @@ from fastapi import FastAPI
 from app.assistant.service import Done, Products, Token
 from app.assistant.tools import Caller
 from app.security import CUSTOMER_ID_PATTERN
+from app.ui.markdown import escape
 from app.wiring import Services
 
 log = logging.getLogger(__name__)
@@ -29,10 +30,6 @@ def _history(messages: list[dict[str, Any]]) -> list[tuple[str, str]]:
         if role in ("user", "assistant") and isinstance(content, str):
             turns.append((str(role), content.split("\n\n---\n", 1)[0]))  # without the cards appended below
     return turns[-8:]
-
-
-def _escape(text: str) -> str:
-    return "".join("\\" + ch if ch in "\\`*_[]<>#|" else ch for ch in text)
 
 
 def build_chat_ui(services: Services) -> Any:
@@ -56,7 +53,7 @@ def build_chat_ui(services: Services) -> Any:
                 yield text
             elif isinstance(event, Products):
                 cards = "\n".join(
-                    f"- **{_escape(p.title)}** `{p.id}` ${p.price:.2f}" + ("" if p.in_stock else " (out of stock)")
+                    f"- **{escape(p.title)}** `{p.id}` ${p.price:.2f}" + ("" if p.in_stock else " (out of stock)")
                     for p in event.items
                 )
             elif isinstance(event, Done):

@@ -15,11 +15,21 @@ import re
 from collections.abc import AsyncIterator
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 from app.copywriter.jobs import JobRequest, JobSelectionError
-from app.copywriter.service import LANGUAGES, CopyError, CopyFields, CopyOptions, Draft, product_facts
+from app.copywriter.service import (
+    LANGUAGES,
+    CopyError,
+    CopyFields,
+    CopyOptions,
+    Draft,
+    Length,
+    Tone,
+    product_facts,
+)
 from app.llm.gate import GenerationBusyError
+from app.ui.markdown import escape
 from app.wiring import Services
 from retrieval.catalog import Product
 
@@ -27,8 +37,8 @@ log = logging.getLogger(__name__)
 
 STUDIO_PATH = "/ui/studio"
 VARIANTS = 3
-TONES = ["neutral", "playful", "luxury", "technical"]
-LENGTHS = ["short", "medium", "long"]
+TONES = list(get_args(Tone))
+LENGTHS = list(get_args(Length))
 
 
 @cache
@@ -53,22 +63,18 @@ def reviews_summary(product: Product, reviews: list[dict[str, Any]]) -> str:
         helpful = sorted((r for r in reviews if r.get("text")), key=lambda r: -int(r.get("positive_feedback") or 0))
         for review in helpful[:2]:
             text = str(review["text"])
-            lines.append(f"> {_escape(text[:220])}{'…' if len(text) > 220 else ''}")
+            lines.append(f"> {escape(text[:220])}{'…' if len(text) > 220 else ''}")
     return "\n\n".join(lines)
-
-
-def _escape(text: str) -> str:
-    return "".join("\\" + ch if ch in "\\`*_[]<>#|" else ch for ch in text)
 
 
 def product_card(product: Product) -> str:
     facts = product_facts(product)
     rows = "\n".join(
-        f"| {_escape(name)} | {_escape(', '.join(map(str, v)) if isinstance(v, list) else str(v))} |"
+        f"| {escape(name)} | {escape(', '.join(map(str, v)) if isinstance(v, list) else str(v))} |"
         for name, v in facts.items()
     )
     stock = "in stock" if product.in_stock else "out of stock"
-    heading = f"#### {_escape(product.title)} `{product.id}`\n\n{stock}, {product.stock} left"
+    heading = f"#### {escape(product.title)} `{product.id}`\n\n{stock}, {product.stock} left"
     return f"{heading}\n\n| attribute | value |\n|---|---|\n{rows}"
 
 

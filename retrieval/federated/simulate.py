@@ -74,11 +74,11 @@ def simulate(
             raise RuntimeError("the federated run ended without a result (see the Flower log above)")
         shutil.copy(work / "result.npz", out / "result.npz")
         result: dict[str, object] = json.loads((work / "result.json").read_text())
-    eps = math.inf if noise is not None and noise == 0 else (epsilon(noise, params.rounds, delta) if noise else None)
+    eps = None if noise is None else epsilon(noise, params.rounds, delta)  # ∞ when clipping only
     result.update(
         {
             "dp": noise is not None,
-            "epsilon": None if eps is None or math.isinf(eps) else eps,
+            "epsilon": eps if eps is not None and math.isfinite(eps) else None,
             "epsilon_target": target_epsilon if target_epsilon is None or math.isfinite(target_epsilon) else "inf",
             "delta": delta if noise is not None else None,
             "clip": params.clip if noise is not None else None,

@@ -56,7 +56,7 @@ def test_a_lost_claim_stores_no_draft(database: Database) -> None:
     store.create(["P1"], OPTIONS, "merchant")
     item = store.claim("dead")
     assert item is not None and store.claim("other") is None  # held: nobody else gets it
-    assert store.release_all_claims() == 1  # restart of the only process using the database
+    assert store.release_dead_claims() == 1  # restart of the only process using the (SQLite) database
     again = store.claim("new")
     assert again is not None and again.attempts == 2
     assert store.complete(item, "dead", "P1", {"fields": {}}) is None  # the dead worker's late answer is dropped

@@ -11,7 +11,8 @@ from starlette.concurrency import run_in_threadpool
 from app.api.deps import MerchantDep, ServicesDep
 from app.api.errors import ApiError
 from app.copywriter.jobs import JobRequest, JobSelectionError
-from app.copywriter.service import CopyError, CopyOptions, Draft, Length, Tone
+from app.copywriter.service import CopyError, CopyOptions, Length, Tone
+from app.store.drafts import StoredDraft
 
 router = APIRouter(tags=["copy"])
 
@@ -77,12 +78,13 @@ class ApproveResponse(BaseModel):
     index_version: str
 
 
-def _out(data: dict[str, Any], draft_id: str, product_id: str | None, status: str, wanted: list[str]) -> DraftOut:
+def _out(draft: StoredDraft, wanted: list[str]) -> DraftOut:
+    data = draft.data
     fields = data["fields"]
     return DraftOut(
-        draft_id=draft_id,
-        product_id=product_id,
-        status=status,
+        draft_id=draft.id,
+        product_id=draft.product_id,
+        status=draft.status,
         title=fields["title"] if "title" in wanted else None,
         bullets=fields["bullets"] if "bullets" in wanted else None,
         description=fields["description"] if "description" in wanted else None,
@@ -93,10 +95,6 @@ def _out(data: dict[str, Any], draft_id: str, product_id: str | None, status: st
     )
 
 
-def _draft_out(draft: Draft, wanted: list[str]) -> DraftOut:
-    return _out(draft.stored.data, draft.stored.id, draft.stored.product_id, draft.stored.status, wanted)
-
-
 @router.post("/v1/copy", response_model=CopyResponse, summary="Generate product copy, checked against the attributes")
 async def generate_copy(body: CopyBody, services: ServicesDep, principal: MerchantDep) -> CopyResponse:
     options = CopyOptions(tone=body.tone, length=body.length, language=body.language)
@@ -105,7 +103,7 @@ async def generate_copy(body: CopyBody, services: ServicesDep, principal: Mercha
         for _ in range(body.variants):
             async with services.generation.slot():
                 draft = await services.copywriter.generate(body.product_id, body.attributes, options, principal.subject)
-            drafts.append(_draft_out(draft, list(body.fields)))
+            drafts.append(_out(draft.stored, list(body.fields)))
     except CopyError as exc:
         raise ApiError(404, str(exc)) from None
     return CopyResponse(**drafts[0].model_dump(), variants=drafts)
@@ -116,7 +114,7 @@ async def get_draft(services: ServicesDep, _: MerchantDep, draft_id: Annotated[s
     draft = await run_in_threadpool(services.copywriter.drafts.get, draft_id)
     if draft is None:
         raise ApiError(404, f"no draft {draft_id}")
-    return _out(draft.data, draft.id, draft.product_id, draft.status, list(ALL_FIELDS))
+    return _out(draft, list(ALL_FIELDS))
 
 
 @router.post(
