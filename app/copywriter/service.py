@@ -192,9 +192,10 @@ class Copywriter:
         fields = approved.data.get("fields", {})
         return json.dumps({k: fields.get(k) for k in ("title", "bullets", "description")}, ensure_ascii=False)
 
-    def _messages(
+    def prompt_messages(
         self, facts: dict[str, object], options: CopyOptions, example: str, problems: list[str]
     ) -> list[BaseMessage]:
+        """The system and user messages of one copy request (serving and fine-tuning data share them)."""
         attributes = [
             (name, ", ".join(str(v) for v in value) if isinstance(value, list) else str(value))
             for name, value in facts.items()
@@ -236,7 +237,7 @@ class Copywriter:
         """Generate, check, regenerate once, cut what is still unsupported: a draft's content, not yet stored."""
         pid, facts = self.facts_for(product_id, attributes)
         example = self._example(pid, facts)
-        fields = await self._attempt(self._messages(facts, options, example, []))
+        fields = await self._attempt(self.prompt_messages(facts, options, example, []))
         fallback = fields is None
         fields = enforce_limits(fields or template_copy(facts))
         report = self._check(fields, facts)
@@ -244,7 +245,7 @@ class Copywriter:
         regenerated = False
         if not report.faithful and not fallback:
             regenerated = True
-            again = await self._attempt(self._messages(facts, options, example, report.unsupported))
+            again = await self._attempt(self.prompt_messages(facts, options, example, report.unsupported))
             if again is not None:
                 second = enforce_limits(again)
                 second_report = self._check(second, facts)

@@ -88,6 +88,25 @@ class DraftStore:
             ).first()
         return None if row is None else _stored(row)
 
+    def checked(self, language: str = "en") -> dict[str, StoredDraft]:
+        """Per product, the draft to learn from: the newest approved one, else the newest whose claims were all
+        supported by its attributes (fine-tuning data)."""
+        with self.database.session() as session:
+            rows = session.scalars(
+                select(DraftRow).where(DraftRow.product_id.is_not(None)).order_by(DraftRow.created_at)
+            ).all()
+        best: dict[str, StoredDraft] = {}
+        for row in rows:
+            draft = _stored(row)
+            checks, options = draft.data.get("checks") or {}, draft.data.get("options") or {}
+            if options.get("language", "en") != language or not checks.get("faithful") or checks.get("fallback"):
+                continue
+            assert draft.product_id is not None
+            current = best.get(draft.product_id)
+            if current is None or current.status != "approved" or draft.status == "approved":
+                best[draft.product_id] = draft
+        return best
+
 
 def _stored(row: DraftRow) -> StoredDraft:
     return StoredDraft(row.id, row.product_id, row.status, dict(row.data), row.author, row.approved_by)
