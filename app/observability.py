@@ -84,7 +84,7 @@ class Metrics:
         )
         self.llm_requests = Counter(
             "shopassist_llm_requests_total",
-            "LLM requests by kind (complete, stream) and outcome (ok, error)",
+            "LLM requests by kind (complete, stream) and outcome (ok, error, circuit_open)",
             ["kind", "outcome"],
             registry=self.registry,
         )

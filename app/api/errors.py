@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import openai
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -12,6 +13,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.llm.gate import GenerationBusyError
+from app.llm.service import LLMUnavailableError
 from retrieval.catalog_service import IndexUnavailableError
 
 log = logging.getLogger(__name__)
@@ -102,7 +104,17 @@ async def _generation_busy(_request: Request, exc: Exception) -> JSONResponse:
     return envelope(503, "busy", str(exc), headers={"Retry-After": str(retry_after)})
 
 
+async def _llm_unavailable(_request: Request, exc: Exception) -> JSONResponse:
+    """The LLM backend is down, timed out or its circuit is open: 503, the rest of the API keeps working."""
+    log.warning("LLM backend unavailable", extra={"error": type(exc).__name__})
+    return envelope(
+        503, "unavailable", "the language model is unavailable; please retry shortly", headers={"Retry-After": "10"}
+    )
+
+
 def install_error_handlers(app: FastAPI) -> None:
+    for outage in (LLMUnavailableError, openai.APIConnectionError, openai.InternalServerError):
+        app.add_exception_handler(outage, _llm_unavailable)
     app.add_exception_handler(IndexUnavailableError, _index_unavailable)
     app.add_exception_handler(GenerationBusyError, _generation_busy)
     app.add_exception_handler(ApiError, _api_error)

@@ -19,6 +19,7 @@ from langchain_openai import ChatOpenAI
 
 from app.config import LLMSettings
 from app.llm.backend import LLMBackend, backend_from_settings
+from app.llm.breaker import CircuitBreaker, CircuitOpenError
 from app.observability import Metrics
 
 log = logging.getLogger(__name__)
@@ -49,6 +50,7 @@ class LLMService:
         self._ready = threading.Event()
         self._thread: threading.Thread | None = None
         self._avoid_cache: dict[tuple[str, ...], dict[str, int]] = {}
+        self.breaker = CircuitBreaker(settings.breaker_failures, settings.breaker_reset_s)
 
     # ---- lifecycle -------------------------------------------------------------------------------
     def start(self, warmup_system_prompt: str | None = None) -> None:
@@ -171,14 +173,17 @@ class LLMService:
         avoid_words: Sequence[str] = (),
     ) -> Completion:
         """One completion; ``avoid_words`` are suppressed while decoding (not merely filtered afterwards)."""
-        avoiding = await self._avoiding(avoid_words) if avoid_words else None
-        model = self._bound(max_tokens, temperature, stop, avoiding)
-        started = time.perf_counter()
+        self._admit("complete")
         try:
+            avoiding = await self._avoiding(avoid_words) if avoid_words else None
+            model = self._bound(max_tokens, temperature, stop, avoiding)
+            started = time.perf_counter()
             message = await model.ainvoke(list(messages))
-        except Exception:
+        except Exception as exc:
+            self._count_failure(exc)
             self.metrics.llm_requests.labels("complete", "error").inc()
             raise
+        self.breaker.succeeded()
         seconds = time.perf_counter() - started
         usage = getattr(message, "usage_metadata", None) or {}
         completion = Completion(
@@ -199,6 +204,7 @@ class LLMService:
         stop: list[str] | None = None,
     ) -> AsyncIterator[str]:
         """Yield content pieces as the model produces them."""
+        self._admit("stream")
         model = self._bound(max_tokens, temperature, stop)
         started = time.perf_counter()
         first: float | None = None
@@ -217,13 +223,35 @@ class LLMService:
                         self.metrics.llm_ttft.observe(first)
                     pieces.append(text)
                     yield text
-        except Exception:
+        except GeneratorExit:  # the caller stopped reading (client gone, guard cut it off): not a backend fault
+            self.breaker.succeeded()
+            raise
+        except Exception as exc:
+            self._count_failure(exc)
             self.metrics.llm_requests.labels("stream", "error").inc()
             raise
+        self.breaker.succeeded()
         self._record(
             "stream",
             Completion("".join(pieces), prompt_tokens, completion_tokens, time.perf_counter() - started),
         )
+
+    def _admit(self, kind: str) -> None:
+        """Fail at once while the circuit is open (the caller answers from data or returns 503)."""
+        try:
+            self.breaker.before()
+        except CircuitOpenError as exc:
+            self.metrics.llm_requests.labels(kind, "circuit_open").inc()
+            raise LLMUnavailableError(str(exc)) from exc
+
+    def _count_failure(self, exc: Exception) -> None:
+        """Outages (no connection, timeouts, 5xx) count towards opening the circuit; a 4xx means the backend is
+        up and refused this one request."""
+        status = getattr(exc, "status_code", None)
+        if isinstance(status, int) and status < 500:
+            self.breaker.succeeded()
+        else:
+            self.breaker.failed()
 
     def _record(self, kind: str, completion: Completion) -> None:
         self.metrics.llm_requests.labels(kind, "ok").inc()
@@ -235,6 +263,8 @@ class LLMService:
         """None when the backend answers its model list now, else the reason it does not."""
         if self.state != "ready":
             return self.state + (f": {self.error}" if self.error else "")
+        if self.breaker.state == "open":
+            return "circuit open after repeated failures"
         try:
             async with httpx.AsyncClient(timeout=2.0) as client:
                 response = await client.get(
@@ -249,6 +279,7 @@ class LLMService:
         return {
             **self.backend.describe(),
             "state": self.state,
+            "circuit": self.breaker.state,
             "temperature": self.settings.temperature,
             "max_tokens": self.settings.max_tokens,
             "client": "langchain-openai ChatOpenAI",
