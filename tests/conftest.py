@@ -22,6 +22,7 @@ from app.llm.service import LLMService  # noqa: E402
 from app.observability import Metrics  # noqa: E402
 from retrieval.catalog_service import CatalogService  # noqa: E402
 from tests.live_server import LiveServer, serve_app  # noqa: E402
+from tests.vllm_server import ADAPTER_NAME, VllmServer, serve_vllm, train_adapter  # noqa: E402
 
 ADMIN_KEY = "test-admin-key-0123456789abcdef"
 MERCHANT_KEY = "test-merchant-key-0123456789"
@@ -59,9 +60,50 @@ def session_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("data")
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--llm-backend",
+        choices=["embedded", "vllm"],
+        default="embedded",
+        help="vllm: the session's app talks to a real vLLM server on CPU (make test-vllm)",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The vLLM tier's own tests run only with ``--llm-backend=vllm`` (make test-vllm)."""
+    if config.getoption("--llm-backend") == "vllm":
+        return
+    tier = [item for item in items if item.get_closest_marker("vllm")]
+    if tier:
+        config.hook.pytest_deselected(items=tier)
+        items[:] = [item for item in items if not item.get_closest_marker("vllm")]
+
+
 @pytest.fixture(scope="session")
-def settings(session_data_dir: Path) -> Settings:
+def settings(session_data_dir: Path, request: pytest.FixtureRequest) -> Settings:
+    if request.config.getoption("--llm-backend") == "vllm":
+        server = request.getfixturevalue("vllm_server")
+        llm = LLMSettings(
+            backend="openai",
+            base_url=server.base_url,
+            api_key=server.api_key,
+            served_model=ADAPTER_NAME,  # every request through the fine-tuned LoRA adapter
+            models_dir=session_data_dir / "models",
+        )
+        return make_settings(session_data_dir, llm=llm)
     return make_settings(session_data_dir)
+
+
+@pytest.fixture(scope="session")
+def vllm_server(tmp_path_factory: pytest.TempPathFactory, demo_store: Path) -> Iterator[VllmServer]:
+    """vLLM on CPU serving SmolLM2-135M (safetensors) and a LoRA adapter trained by the fine-tuning pipeline."""
+    from app.finetune.base_model import hf_model_dir
+
+    work = tmp_path_factory.mktemp("vllm")
+    models_dir = work / "models"
+    adapter = train_adapter(work, demo_store, models_dir)
+    with serve_vllm(hf_model_dir("smollm2-135m", models_dir), adapter, work / "vllm.log") as server:
+        yield server
 
 
 @pytest.fixture(scope="session")

@@ -518,7 +518,10 @@ class Assistant:
         citations += [{"type": "policy", "id": doc} for doc in dict.fromkeys(p.doc for p in r.passages)]
         citations += [{"type": "order", "id": v.order.id} for v in r.orders if v.order.id in result.reply]
         result.citations = citations
-        result.reply = sanitize_text(result.reply).strip()
+        clean = sanitize_text(result.reply).strip()
+        if " ".join(clean.split()) != " ".join(result.reply.split()):
+            result.repaired = True  # markup was removed: the final text differs from what was streamed
+        result.reply = clean
 
     # ---- replies without the LLM -------------------------------------------------------------------
     def _templated_without_llm(

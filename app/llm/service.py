@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import httpx
+import openai
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from langchain_openai import ChatOpenAI
 
@@ -90,7 +91,11 @@ class LLMService:
         self.state = "stopped"
 
     def _build_chat(self) -> ChatOpenAI:
+        # Connection pools of this service only: langchain-openai otherwise shares one cached pool per base URL
+        # across every client in the process, and an async pool is bound to the event loop that first used it.
         return ChatOpenAI(
+            http_client=openai.DefaultHttpxClient(),
+            http_async_client=openai.DefaultAsyncHttpxClient(),
             base_url=self.backend.base_url,
             api_key=self.backend.api_key,
             model=self.backend.model_name,
@@ -147,7 +152,7 @@ class LLMService:
         word (with and without a leading space and capital) that is one token of the model's vocabulary gets a
         -100 logit bias (a word of several tokens is left alone: biasing its pieces would ban other words)."""
         if self.backend.name != "embedded":
-            return {"extra_body": {"bad_words": list(words)}}
+            return {"extra_body": {"bad_words": sorted({v for w in words for v in (w, w.capitalize())})}}
         key = tuple(words)
         if key not in self._avoid_cache:
             variants = sorted({v for w in words for v in (w, w.capitalize(), f" {w}", f" {w.capitalize()}")})
