@@ -156,6 +156,9 @@ class FinetuneConfig(BaseModel):
     warmup_steps: int = Field(0, ge=0, description="linear learning-rate warm-up steps")
     seed: int = 0
     precision: Literal["auto", "fp32", "bf16"] = Field("auto", description="auto = bf16 on a GPU, fp32 on CPU")
+    gradient_checkpointing: bool = Field(
+        True, description="recompute activations in the backward pass: less memory, about a third more compute"
+    )
     threads: int | None = Field(None, ge=1, description="torch CPU threads (unset: torch's default)")
     eval_examples: int = Field(64, ge=0, description="held-out examples scored by loss before and after")
     eval_generate: int = Field(8, ge=0, description="held-out examples answered and checked before and after")

@@ -41,6 +41,9 @@ def make_settings(data_dir: Path, **overrides: object) -> Settings:
         "admin_api_key": ADMIN_KEY,
         "api_keys": {MERCHANT_KEY: "merchant", SUPPORT_KEY: "support"},
         "llm": llm,
+        # SmolLM2 rarely finishes a long copy JSON; a lower cap keeps each copy test to a few seconds (the
+        # copy machinery, not the prose, is what the suite tests; quality is measured by `shopassist eval`)
+        "copywriter": {"max_tokens": 200},
         "log": {"level": "INFO", "format": "json"},
     }
     values.update(overrides)

@@ -120,6 +120,7 @@ def train(
         seed=config.seed,
         disable_tqdm=True,
         completion_only_loss=True,
+        gradient_checkpointing=config.gradient_checkpointing,
         dataset_num_proc=None,
     )
     lora = LoraConfig(

@@ -1,7 +1,7 @@
 """A batch copy job over 50 products survives a SIGKILL of its worker (``shopassist copy``, a real process with the
 real embedded model) and, resumed, ends with exactly one draft per product.
 
-Generations are capped at 40 tokens so the 50 products take about a minute on two cores: the small model then
+Generations are capped at 32 tokens (the least the setting allows) so the 50 products take well under a minute on two cores: the small model then
 rarely finishes its JSON and most drafts are the attribute template. What is tested is the job machinery (claims,
 atomic completion, resume), not the prose.
 """
@@ -43,7 +43,7 @@ def test_a_killed_copy_job_resumes_and_writes_each_product_exactly_once(tmp_path
         catalog.index.close()
     env = cli_env(
         data_dir,
-        SHOPASSIST_COPYWRITER__MAX_TOKENS="40",
+        SHOPASSIST_COPYWRITER__MAX_TOKENS="32",
         SHOPASSIST_COPYWRITER__JOB_CONCURRENCY="2",
         SHOPASSIST_LLM__PARALLEL="2",
         COLUMNS="120",
