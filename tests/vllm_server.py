@@ -8,7 +8,6 @@ import os
 import secrets
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,9 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-import yaml
 
 from app.config import Settings
+from tests.finetune_run import run_smoke_config
 
 ROOT = Path(__file__).resolve().parents[1]
 VLLM_PYTHON = Path(os.environ.get("SHOPASSIST_TEST_VLLM_PYTHON", ROOT / ".venv-vllm" / "bin" / "python"))
@@ -59,21 +58,7 @@ def train_adapter(data_dir: Path, demo_store: Path, models_dir: Path) -> Path:
         )
     finally:
         services.close()
-    config = yaml.safe_load((ROOT / "configs" / "smoke.yaml").read_text())
-    config.update(data_dir=str(data_dir / "sft"), output_dir=str(data_dir / "run"))
-    path = data_dir / "smoke.yaml"
-    path.write_text(yaml.safe_dump(config))
-    env = {**os.environ, "SHOPASSIST_LLM__MODELS_DIR": str(models_dir)}
-    result = subprocess.run(
-        [sys.executable, "-m", "app.cli", "finetune", "train", "--config", str(path)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    run_smoke_config(data_dir / "sft", data_dir / "run", models_dir, timeout_s=600)
     return data_dir / "run" / "adapter"
 
 

@@ -1,9 +1,9 @@
 """A batch copy job over 50 products survives a SIGKILL of its worker (``shopassist copy``, a real process with the
 real embedded model) and, resumed, ends with exactly one draft per product.
 
-Generations are capped at 32 tokens (the least the setting allows) so the 50 products take well under a minute on two cores: the small model then
-rarely finishes its JSON and most drafts are the attribute template. What is tested is the job machinery (claims,
-atomic completion, resume), not the prose.
+Generations are capped at 32 tokens (the least the setting allows) so the 50 products take about a minute on two
+cores: the small model then rarely finishes its JSON and most drafts are the attribute template. What is tested
+is the job machinery (claims, atomic completion, resume), not the prose.
 """
 
 from __future__ import annotations

@@ -5,25 +5,19 @@ reproduces the merged model."""
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from app.copywriter.service import CopyFields
 from app.copywriter.validate import check_copy
 from app.finetune.data import build_dataset
 from app.store.drafts import DraftStore
+from tests.finetune_run import ROOT, run_smoke_config
 from tests.live_server import LiveServer
-
-ROOT = Path(__file__).resolve().parents[2]
-SMOKE = ROOT / "configs" / "smoke.yaml"
 
 
 @pytest.fixture(scope="module")
@@ -78,24 +72,9 @@ def test_the_dataset_uses_the_service_prompts_and_only_checked_targets(shop: Liv
 def test_the_smoke_config_trains_on_cpu_with_falling_loss_and_a_loadable_adapter(
     dataset: Path, tmp_path: Path, settings: Any
 ) -> None:
-    config = yaml.safe_load(SMOKE.read_text())
-    config.update(data_dir=str(dataset), output_dir=str(tmp_path / "run"))
-    path = tmp_path / "smoke.yaml"
-    path.write_text(yaml.safe_dump(config))
-    env = {**os.environ, "SHOPASSIST_LLM__MODELS_DIR": str(settings.llm.models_dir)}
     started = time.perf_counter()
-    result = subprocess.run(
-        [sys.executable, "-m", "app.cli", "finetune", "train", "--config", str(path)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    seconds = time.perf_counter() - started
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    assert seconds <= 300
+    config = run_smoke_config(dataset, tmp_path / "run", settings.llm.models_dir, timeout_s=300)
+    assert time.perf_counter() - started <= 300
     metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
     losses = metrics["losses"]
     assert len(losses) == config["max_steps"]
