@@ -3,7 +3,6 @@ port where nothing listens (a real connection failure)."""
 
 from __future__ import annotations
 
-import socket
 import time
 from typing import Any
 
@@ -14,7 +13,7 @@ from app.config import LLMSettings
 from app.llm.breaker import CircuitBreaker, CircuitOpenError
 from app.llm.service import LLMService, LLMUnavailableError
 from app.observability import Metrics
-from tests.conftest import Runner
+from tests.conftest import Runner, unused_port
 
 
 class Clock:
@@ -54,17 +53,11 @@ def test_opens_after_consecutive_failures_and_lets_one_trial_through_after_the_r
     breaker.before()
 
 
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def test_a_dead_backend_opens_the_circuit_and_later_requests_fail_at_once(aio: Runner[Any]) -> None:
     service = LLMService(
         LLMSettings(
             backend="openai",
-            base_url=f"http://127.0.0.1:{_closed_port()}/v1",
+            base_url=f"http://127.0.0.1:{unused_port()}/v1",
             max_retries=1,
             timeout_s=5,
             breaker_failures=2,

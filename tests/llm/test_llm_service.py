@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +12,7 @@ from langchain_core.messages import HumanMessage, SystemMessage
 from app.config import LLMSettings
 from app.llm.service import LLMService, LLMUnavailableError
 from app.observability import Metrics
-from tests.conftest import Runner
+from tests.conftest import Runner, unused_port
 
 MESSAGES = [
     SystemMessage("You are a helpful shop assistant."),
@@ -106,15 +105,9 @@ def test_openai_backend_talks_to_any_compatible_server(llm: LLMService, aio: Run
     assert remote.describe()["backend"] == "openai"
 
 
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def test_unreachable_backend_is_reported_not_raised(aio: Runner[Any]) -> None:
     service = LLMService(
-        LLMSettings(backend="openai", base_url=f"http://127.0.0.1:{_closed_port()}/v1", max_retries=0),
+        LLMSettings(backend="openai", base_url=f"http://127.0.0.1:{unused_port()}/v1", max_retries=0),
         Metrics(),
     )
     service.start()
