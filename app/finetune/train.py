@@ -95,7 +95,7 @@ def train(
     heldout_rows = read_split(config.data_dir / "heldout.jsonl", list(config.kinds))
     if not train_rows:
         raise ValueError(f"{config.data_dir / 'train.jsonl'} holds no examples")
-    eval_rows = heldout_rows[: config.eval_examples]
+    eval_rows = _balanced(heldout_rows, config.eval_examples)
     train_set = Dataset.from_dict(prompt_completion(train_rows))
     eval_set = Dataset.from_dict(prompt_completion(eval_rows)) if eval_rows else None
 
@@ -200,7 +200,7 @@ def _generate_checks(
     for row in picked:
         ids = tokenizer.apply_chat_template(
             row["messages"][:-1], add_generation_prompt=True, return_tensors="pt", return_dict=True
-        )
+        ).to(model.device)
         context = model.disable_adapter() if not adapter else nullcontext()
         with torch.no_grad(), context:
             output = model.generate(
@@ -211,7 +211,8 @@ def _generate_checks(
 
 
 def _balanced(rows: list[dict[str, Any]], count: int) -> list[dict[str, Any]]:
-    """Up to ``count`` rows alternating between kinds (copy, support) in file order."""
+    """Up to ``count`` rows alternating between kinds (copy, support) in file order (the split files hold all copy
+    examples first)."""
     by_kind: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
         by_kind.setdefault(row["kind"], []).append(row)
