@@ -32,15 +32,6 @@ T = TypeVar("T")
 Runner = Callable[[Coroutine[Any, Any, T]], T]
 
 
-def unused_port() -> int:
-    """A loopback port with nothing listening (a real connection-refused fault for LLM backends)."""
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def make_settings(data_dir: Path, **overrides: object) -> Settings:
     """Settings for a test: no .env file, a private data dir, the small test model."""
     llm = LLMSettings(model="smollm2-135m", models_dir=data_dir / "models", ctx_size=4096, parallel=2)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -17,6 +16,7 @@ from pathlib import Path
 import httpx
 
 from app.config import Settings
+from eval.serving import free_port
 from tests.finetune_run import run_smoke_config
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -69,16 +69,10 @@ def _settings(data_dir: Path, models_dir: Path) -> Settings:
     return make_settings(data_dir / "shop", llm=LLMSettings(model="smollm2-135m", models_dir=models_dir))
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @contextmanager
 def serve_vllm(base_model: str, adapter: Path, log_path: Path, timeout_s: float = 300) -> Iterator[VllmServer]:
     assert VLLM_PYTHON.is_file(), f"{VLLM_PYTHON} not found: run the vLLM tier through `make test-vllm`"
-    port, key = _free_port(), secrets.token_urlsafe(16)
+    port, key = free_port(), secrets.token_urlsafe(16)
     command = [
         str(VLLM_PYTHON), "-m", "vllm.entrypoints.openai.api_server",
         "--model", base_model, "--served-model-name", "shopassist",

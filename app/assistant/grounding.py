@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from retrieval.catalog import Product
 
 _BRACKET = re.compile(r"\[([^\[\]\n]{1,80})\]")
+# an id cited the way the assistant writes them, "[P0123]" (replies, history, fine-tuning data and checks)
+CITED_ID = re.compile(r"\[([A-Za-z0-9][A-Za-z0-9._:/-]{0,127})\]")
 # an id-like token: letters and at least three digits (P0123, O100001, 1Z1400943…); not a plain number
 ID_TOKEN = re.compile(r"(?<![\w$])(?=[A-Za-z0-9._-]*[A-Za-z])(?=[A-Za-z0-9._-]*\d{3})[A-Za-z0-9][A-Za-z0-9._-]{2,40}\b")
 _MONEY = re.compile(

@@ -20,7 +20,15 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 from app.assistant import templates
 from app.assistant.context import fence, order_line, policy_line, product_card
 from app.assistant.filters import parse_filters
-from app.assistant.grounding import GroundingData, IdStreamGuard, SentenceGate, amounts_in, check, repair
+from app.assistant.grounding import (
+    CITED_ID,
+    GroundingData,
+    IdStreamGuard,
+    SentenceGate,
+    amounts_in,
+    check,
+    repair,
+)
 from app.assistant.intents import CLOTHING, Intent, TurnIntent, classify
 from app.assistant.memory import recall
 from app.assistant.tools import Caller, OrderTools, OrderView
@@ -565,7 +573,7 @@ class Assistant:
     def _ids_in_history(self, past: Sequence[tuple[str, str]]) -> list[str]:
         for role, content in reversed(past):
             if role == "assistant":
-                ids = list(dict.fromkeys(re.findall(r"\[([A-Za-z0-9][A-Za-z0-9._:/-]{0,127})\]", content)))
+                ids = list(dict.fromkeys(CITED_ID.findall(content)))
                 found = self.catalog.get_many(ids) if ids else {}
                 return [i for i in ids if i in found]
         return []

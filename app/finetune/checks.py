@@ -4,17 +4,15 @@ must cite one when products were shown."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
 
+from app.assistant.grounding import CITED_ID
 from app.config import CopySettings
 from app.copywriter.service import enforce_limits, parse_copy
 from app.copywriter.validate import check_copy
-
-_CITED = re.compile(r"\[([A-Za-z0-9][A-Za-z0-9._:/-]{0,127})\]")
 
 
 @dataclass(frozen=True)
@@ -52,7 +50,7 @@ def score_replies(rows: list[dict[str, Any]], replies: list[str]) -> HeldoutScor
         else:
             support_total += 1
             shown = set(row.get("product_ids") or [])
-            cited = set(_CITED.findall(reply))
+            cited = set(CITED_ID.findall(reply))
             clean += int(cited <= shown)
             if shown:
                 product_turns += 1

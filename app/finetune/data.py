@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import json
 import random
-import re
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 
+from app.assistant.grounding import CITED_ID
 from app.assistant.service import Assistant
 from app.assistant.tools import Caller
 from app.copywriter.service import CopyFields, CopyOptions, Copywriter, enforce_limits, product_facts
@@ -37,7 +37,6 @@ from retrieval.catalog_service import CatalogService
 
 TONES = ("neutral", "playful", "luxury", "technical")
 LENGTHS = ("short", "medium", "long")
-_CITED_ID = re.compile(r"\[([A-Za-z0-9][A-Za-z0-9._:/-]{0,127})\]")
 # Questions per policy topic (the assistant's own retrieval picks the passage they are answered from).
 POLICY_QUESTIONS = {
     "returns": [
@@ -252,7 +251,7 @@ def support_examples(
 
 
 def _ids(text: str) -> list[str]:
-    return _CITED_ID.findall(text)
+    return CITED_ID.findall(text)
 
 
 def write_dataset(

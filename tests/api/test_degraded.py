@@ -8,7 +8,8 @@ from pathlib import Path
 
 from app.config import LLMSettings
 from app.main import create_app
-from tests.conftest import MERCHANT_KEY, make_settings, unused_port
+from eval.serving import free_port
+from tests.conftest import MERCHANT_KEY, make_settings
 from tests.live_server import serve_app
 
 
@@ -37,7 +38,7 @@ def test_index_down_gives_503_with_reason_and_chat_degrades(tmp_path: Path, demo
 
 def test_llm_down_chat_answers_from_data_copy_gets_503_and_the_circuit_opens(tmp_path: Path, demo_store: Path) -> None:
     """The real fault: the configured vLLM URL has nothing listening."""
-    port = unused_port()
+    port = free_port()
     llm = LLMSettings(
         backend="openai",
         base_url=f"http://127.0.0.1:{port}/v1",

@@ -13,7 +13,8 @@ from app.config import LLMSettings
 from app.llm.breaker import CircuitBreaker, CircuitOpenError
 from app.llm.service import LLMService, LLMUnavailableError
 from app.observability import Metrics
-from tests.conftest import Runner, unused_port
+from eval.serving import free_port
+from tests.conftest import Runner
 
 
 class Clock:
@@ -57,7 +58,7 @@ def test_a_dead_backend_opens_the_circuit_and_later_requests_fail_at_once(aio: R
     service = LLMService(
         LLMSettings(
             backend="openai",
-            base_url=f"http://127.0.0.1:{unused_port()}/v1",
+            base_url=f"http://127.0.0.1:{free_port()}/v1",
             max_retries=1,
             timeout_s=5,
             breaker_failures=2,

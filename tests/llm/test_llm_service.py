@@ -12,7 +12,8 @@ from langchain_core.messages import HumanMessage, SystemMessage
 from app.config import LLMSettings
 from app.llm.service import LLMService, LLMUnavailableError
 from app.observability import Metrics
-from tests.conftest import Runner, unused_port
+from eval.serving import free_port
+from tests.conftest import Runner
 
 MESSAGES = [
     SystemMessage("You are a helpful shop assistant."),
@@ -107,7 +108,7 @@ def test_openai_backend_talks_to_any_compatible_server(llm: LLMService, aio: Run
 
 def test_unreachable_backend_is_reported_not_raised(aio: Runner[Any]) -> None:
     service = LLMService(
-        LLMSettings(backend="openai", base_url=f"http://127.0.0.1:{unused_port()}/v1", max_retries=0),
+        LLMSettings(backend="openai", base_url=f"http://127.0.0.1:{free_port()}/v1", max_retries=0),
         Metrics(),
     )
     service.start()
