@@ -106,6 +106,12 @@ class RecsSettings(BaseModel):
     weight_cart: float = Field(4.0, ge=0, description="confidence of an add-to-cart")
     weight_purchase: float = Field(10.0, ge=0, description="confidence of a purchase (times quantity)")
     weight_rating_star: float = Field(3.0, ge=0, description="confidence per rating star above 3")
+    recency_boost: float = Field(
+        10.0, ge=0, description="a user's newest event counts 1 + this many times its weight (0: order does not count)"
+    )
+    recency_half_life: float = Field(
+        5.0, gt=0, description="the recency boost halves every this many of the user's newer events"
+    )
     search_weight: float = Field(0.3, ge=0, le=1, description="share of the ALS preference in personalised search")
     retrain_interval_s: float = Field(3600, ge=0, description="retrain ALS in the background this often (0 = never)")
 

@@ -233,7 +233,12 @@ def build_policies(settings: Settings, catalog: CatalogService) -> PolicyIndex:
 def event_store(settings: Settings, database: Database) -> EventStore:
     r = settings.recs
     weights = EventWeights(
-        view=r.weight_view, cart=r.weight_cart, purchase=r.weight_purchase, rating_per_star_above_3=r.weight_rating_star
+        view=r.weight_view,
+        cart=r.weight_cart,
+        purchase=r.weight_purchase,
+        rating_per_star_above_3=r.weight_rating_star,
+        recency_boost=r.recency_boost,
+        recency_half_life=r.recency_half_life,
     )
     return EventStore(database, weights)
 

@@ -221,7 +221,7 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
 
 
-def measure_ttft(base: str, services: Services, repeats: int = 1) -> dict[str, float]:
+def measure_ttft(base: str, services: Services, repeats: int = 1, questions: int | None = None) -> dict[str, float]:
     """Single requests with retrieved context (fresh conversation each), sequential, through /v1/chat; figures
     for all of them and for the product searches alone (their context is the largest)."""
     support_key = _support_key(services)
@@ -233,7 +233,7 @@ def measure_ttft(base: str, services: Services, repeats: int = 1) -> dict[str, f
         ).json()["token"]
         headers = {"Authorization": f"Bearer {token}"}
         for _ in range(repeats):
-            for question in TTFT_QUESTIONS:
+            for question in TTFT_QUESTIONS[:questions]:
                 done, ttft, total = _stream_turn(client, headers, {"message": question})
                 if ttft is not None:
                     ttfts.setdefault(done["intent"], []).append(ttft)
@@ -344,11 +344,13 @@ def demo_service(llm: LLMSettings, data_dir: Path | None = None) -> Iterator[tup
             yield base, services
 
 
-def run_on(base: str, services: Services, dialogs: int | None = None, ttft_repeats: int = 1) -> dict[str, Any]:
+def run_on(
+    base: str, services: Services, dialogs: int | None = None, ttft_repeats: int = 1, ttft_questions: int | None = None
+) -> dict[str, Any]:
     """The chat figures against a running service on the demo store."""
     llm = services.settings.llm
     rates = measure_rates(services) if llm.backend == "embedded" else {}
-    ttft = measure_ttft(base, services, ttft_repeats)
+    ttft = measure_ttft(base, services, ttft_repeats, ttft_questions)
     records = run_dialogs(base, services, dialogs)
     describe = services.llm.describe()
     return {

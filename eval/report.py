@@ -64,12 +64,31 @@ class Profile:
     federated_rounds: int = 20
     federated_partitions: str = "random,skewed"
     copy_max_tokens: int | None = None  # None: the setting's default
+    ttft_questions: int | None = None  # single-request questions asked per repeat (None: all)
+    chat_max_tokens: int | None = None  # cap on a chat reply's tokens (None: the setting's default)
 
 
 PROFILES = {
     "full": Profile("full", None, 3, True, None, None, 1, 100, 12, None),
     "fast": Profile("fast", None, 3, True, 4, 14, 1, 12, 4, None, federated_rounds=10),
-    "tiny": Profile("tiny", 8, 1, False, 1, 1, 1, 1, 1, 4, 3, 2, "random", copy_max_tokens=64),
+    "tiny": Profile(
+        "tiny",
+        8,
+        1,
+        False,
+        1,
+        1,
+        1,
+        1,
+        1,
+        4,
+        3,
+        2,
+        "random",
+        copy_max_tokens=64,
+        ttft_questions=4,
+        chat_max_tokens=64,
+    ),
 }
 
 
@@ -210,9 +229,14 @@ def run_llm_suites(
     with chat.demo_service(llm) as (base, services):
         if profile.copy_max_tokens is not None:
             services.copywriter.max_tokens = profile.copy_max_tokens
+        if profile.chat_max_tokens is not None:
+            services.assistant.settings.reply_max_tokens = profile.chat_max_tokens
+            services.assistant.settings.staff_reply_max_tokens = profile.chat_max_tokens
         if "chat" in wanted:
             with timed("chat"):
-                figures = chat.run_on(base, services, profile.chat_dialogs, profile.ttft_repeats)
+                figures = chat.run_on(
+                    base, services, profile.chat_dialogs, profile.ttft_repeats, profile.ttft_questions
+                )
             figures["ttft_s"] = [t["ttft_s"] for t in figures["turns"] if t["ttft_s"] is not None]
             out["chat"] = figures
         if "copy" in wanted:
@@ -319,12 +343,15 @@ def summary_tables(figures: dict[str, Any]) -> dict[str, str]:
         for dataset, r in suites["recs"].items():
             rows = [
                 [name, r[name]["hr@10"], r[name]["ndcg@10"], r[name]["map@10"], r[name]["coverage"]]
-                for name in ("popularity", "item-kNN (cosine)", "ALS")
+                for name in ("popularity", "item-kNN (cosine)", "item-kNN (cosine, ALS's confidences)", "ALS")
+                if name in r
             ]
+            chosen = ", ".join(f"{k} {v:g}" for k, v in r["ALS params (chosen on validation)"].items())
             parts.append(
                 f"**{dataset}** ({r['users']} users, {r['items']} items; ALS/popularity HR@10 "
                 f"{r['ALS / popularity HR@10']:.2f})\n\n"
                 + _table(["model", "HR@10", "NDCG@10", "MAP@10", "coverage"], rows)
+                + f"\n\nALS chosen on the validation split from {r['grid points']} grid points: {chosen}."
             )
         blocks["recs"] = "\n\n".join(parts)
     if "chat" in suites:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from datetime import datetime
+from itertools import groupby
+from operator import itemgetter
 
 from sqlalchemy import DateTime, Float, Index, String, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -49,27 +50,28 @@ class EventStore:
         return accepted, len(events) - accepted
 
     def history(self, user_id: str) -> dict[str, float]:
-        """Product id → accumulated confidence for one user."""
+        """Product id → confidence for one user (event weights with recency, ``EventWeights.user_confidences``)."""
         with self.database.session() as session:
             rows = session.execute(
-                select(EventRow.product_id, EventRow.type, EventRow.value).where(EventRow.user_id == user_id)
+                select(EventRow.product_id, EventRow.type, EventRow.value)
+                .where(EventRow.user_id == user_id)
+                .order_by(EventRow.ts, EventRow.event_id)
             ).all()
-        scores: dict[str, float] = defaultdict(float)
-        for product_id, event_type, value in rows:
-            scores[product_id] += self.weights.weight(event_type, value)
-        return {k: v for k, v in scores.items() if v > 0}
+        return self.weights.user_confidences((p, t, v) for p, t, v in rows)
 
     def interactions(self) -> Iterator[tuple[str, str, float]]:
-        """(user, product, confidence) summed over every stored event, for training."""
-        totals: dict[tuple[str, str], float] = defaultdict(float)
+        """(user, product, confidence) over every stored event, for training: the same confidences as
+        ``history`` gives each user, read one user at a time in time order."""
         with self.database.session() as session:
-            for user_id, product_id, event_type, value in session.execute(
-                select(EventRow.user_id, EventRow.product_id, EventRow.type, EventRow.value)
-            ):
-                totals[(user_id, product_id)] += self.weights.weight(event_type, value)
-        for (user_id, product_id), confidence in totals.items():
-            if confidence > 0:
-                yield user_id, product_id, confidence
+            rows = session.execute(
+                select(EventRow.user_id, EventRow.product_id, EventRow.type, EventRow.value).order_by(
+                    EventRow.user_id, EventRow.ts, EventRow.event_id
+                )
+            )
+            for user_id, events in groupby(rows, key=itemgetter(0)):
+                confidences = self.weights.user_confidences((p, t, v) for _, p, t, v in events)
+                for product_id, confidence in confidences.items():
+                    yield user_id, product_id, confidence
 
     def count(self) -> int:
         with self.database.session() as session:

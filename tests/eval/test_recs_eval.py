@@ -2,7 +2,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from app.config import RecsSettings
 from eval.recs import als, evaluate, item_knn, leave_last_out, load_ml100k, popularity
+from retrieval.events import EventWeights
 from retrieval.recs import AlsParams
 
 
@@ -18,6 +20,9 @@ def test_leave_last_out_holds_out_the_latest_item() -> None:
     validation = leave_last_out(toy(), drop_last=1)
     assert [validation.items[i] for i in validation.held_out] == ["c", "c"]
     assert validation.train[0].nnz == 2  # a, b: the validation and test items are not trained on
+    recent = leave_last_out(toy(), drop_last=1, weights=EventWeights(recency_boost=4.0, recency_half_life=1.0))
+    a, b = (recent.items.index(i) for i in "ab")
+    assert (recent.train[0, a], recent.train[0, b]) == (3.0, 5.0)  # counted back from u1's last training item (b)
 
 
 def test_metrics_with_a_known_ranking() -> None:
@@ -42,3 +47,16 @@ def test_als_beats_popularity_on_movielens() -> None:
     knn = evaluate(split, item_knn(split))["hr@10"]
     model = evaluate(split, als(split, AlsParams(factors=64, regularization=0.1, alpha=1.0)))["hr@10"]
     assert model > knn > pop > 0.03
+
+
+def test_als_on_recency_weighted_confidences_doubles_popularity_on_movielens() -> None:
+    """The service's default recency factor (``RecsSettings``) on MovieLens-100k's leave-last-out split."""
+    defaults = RecsSettings()
+    weights = EventWeights(recency_boost=defaults.recency_boost, recency_half_life=defaults.recency_half_life)
+    rows = load_ml100k()
+    plain, recent = leave_last_out(rows, drop_last=0), leave_last_out(rows, drop_last=0, weights=weights)
+    pop = evaluate(plain, popularity(plain))["hr@10"]
+    params = AlsParams(factors=64, regularization=0.1, alpha=1.0)
+    without = evaluate(plain, als(plain, params))["hr@10"]
+    model = evaluate(recent, als(recent, params))["hr@10"]
+    assert model >= 2 * pop and model > without, (model, without, pop)

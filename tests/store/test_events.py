@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -48,6 +49,31 @@ def test_history_weights_views_carts_purchases_and_ratings(store: EventStore) ->
     assert sorted(store.interactions()) == sorted(
         [("u1", "P1", 6.0), ("u1", "P2", 20.0), ("u1", "P3", 6.0), ("u2", "P9", 10.0)]
     )
+
+
+def test_recency_makes_a_users_newest_events_count_most(tmp_path: Path) -> None:
+    database = Database(f"sqlite:///{tmp_path / 'events.db'}")
+    database.create_all()
+    weights = EventWeights(recency_boost=10.0, recency_half_life=2.0)
+    store = EventStore(database, weights)
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    # posted out of order: the store orders by the events' own time, not by arrival
+    for n, (user, product, minute) in enumerate(
+        [("u1", "P3", 3), ("u1", "P1", 1), ("u1", "P2", 2), ("u2", "P1", 2), ("u2", "P3", 1), ("u1", "P1", 0)]
+    ):
+        store.add([Event(event_id=f"e{n}", user_id=user, product_id=product, type="view",
+                         ts=start + timedelta(minutes=minute))])  # fmt: skip
+    newest, one_older, two_older, three_older = (weights.recency(k) for k in range(4))
+    assert (newest, one_older, two_older) == pytest.approx((11.0, 1 + 10 / 2**0.5, 6.0))
+    history = store.history("u1")
+    assert history == pytest.approx({"P3": newest, "P2": one_older, "P1": two_older + three_older})
+    assert max(history, key=history.__getitem__) == "P3"  # one view, but the latest
+    assert store.history("u2") == pytest.approx({"P1": newest, "P3": one_older})
+    # training reads the same confidences as serving folds a user in from
+    trained = {(u, p): c for u, p, c in store.interactions()}
+    assert trained == pytest.approx({("u1", p): c for p, c in history.items()} | {("u2", "P1"): newest,
+                                                                               ("u2", "P3"): one_older})  # fmt: skip
+    assert EventWeights().user_confidences([("P1", "view", 1), ("P2", "view", 1)]) == {"P1": 1.0, "P2": 1.0}
 
 
 def test_invalid_events_are_refused_with_a_reason() -> None:
