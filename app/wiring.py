@@ -25,14 +25,22 @@ from app.store.drafts import DraftStore
 from app.store.events import EventStore
 from app.store.idempotency import IdempotencyStore
 from retrieval.catalog_service import CatalogService
-from retrieval.embed import CachedEncoder, Encoder, MiniLMEncoder, MultilingualEncoder, OnnxMiniLMEncoder
+from retrieval.embed import (
+    CachedEncoder,
+    Encoder,
+    MiniLMEncoder,
+    MultilingualEncoder,
+    OnnxMiniLMEncoder,
+    product_text,
+)
 from retrieval.events import EventWeights
 from retrieval.index.base import ProductIndex
 from retrieval.indexer import CatalogIndexer
 from retrieval.policies import PolicyIndex, read_policies
 from retrieval.recs import AlsParams
-from retrieval.search import ProductSearch
+from retrieval.search import CatalogVocabulary, ProductSearch
 from retrieval.sparse import Bm25Encoder
+from retrieval.translate import DictionaryTranslator
 
 log = logging.getLogger(__name__)
 
@@ -130,11 +138,13 @@ def build_index(settings: Settings) -> ProductIndex:
 
 def build_catalog(settings: Settings, index: ProductIndex | None = None) -> CatalogService:
     e = settings.embed
-    dense: Encoder = (
-        OnnxMiniLMEncoder(batch_size=e.batch_size, threads=e.threads)
-        if e.backend == "onnx-int8"
-        else MiniLMEncoder(batch_size=e.batch_size, threads=e.threads)
-    )
+
+    def minilm(threads: int) -> Encoder:
+        if e.backend == "onnx-int8":
+            return OnnxMiniLMEncoder(batch_size=e.onnx_batch_size, threads=threads)
+        return MiniLMEncoder(batch_size=e.batch_size, threads=threads)
+
+    dense = minilm(e.threads)
     multilingual = MultilingualEncoder(threads=e.threads)
     sparse = Bm25Encoder()
     index = index or build_index(settings)
@@ -147,8 +157,21 @@ def build_catalog(settings: Settings, index: ProductIndex | None = None) -> Cata
         prefetch_limit=settings.search.prefetch_limit,
         rrf_k=settings.search.rrf_k,
         hnsw_ef=settings.qdrant.hnsw_ef,
+        translator=DictionaryTranslator(CatalogVocabulary(index, product_text))
+        if settings.search.translate_queries
+        else None,
     )
-    indexer = CatalogIndexer(index, dense, multilingual, sparse, batch_size=e.batch_size)
+    # torch's thread count is per process: single-threaded pipelines side by side only with the ONNX backend
+    workers = e.ingest_workers if e.backend == "onnx-int8" else 1
+    indexer = CatalogIndexer(
+        index,
+        dense,
+        multilingual,
+        sparse,
+        batch_size=e.batch_size,
+        workers=workers,
+        make_pipeline=lambda: (minilm(1), MultilingualEncoder(threads=1)),
+    )
     return CatalogService(index, indexer, search, backend="qdrant-server" if settings.qdrant.url else "qdrant-edge")
 
 

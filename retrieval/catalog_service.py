@@ -90,6 +90,8 @@ class CatalogService:
         self.searcher.dense.encode(["warm up"])
         self.searcher.multilingual.encode(["warm up"])
         self.searcher.sparse.query("warm up")
+        if self.searcher.translator is not None:
+            self.searcher.translator.warm()
         self._warm.set()
 
     def check(self) -> str | None:

@@ -6,6 +6,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from retrieval.catalog import Product
@@ -16,6 +17,7 @@ from retrieval.sparse import Bm25Encoder
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]
+Pipeline = tuple[Encoder, Encoder]  # (dense, multilingual) encoders one ingest worker uses
 
 
 @dataclass(frozen=True)
@@ -42,37 +44,76 @@ class CatalogIndexer:
         multilingual: Encoder,
         sparse: Bm25Encoder,
         batch_size: int = 128,
+        *,
+        workers: int = 1,
+        make_pipeline: Callable[[], Pipeline] | None = None,
     ) -> None:
+        """``workers`` > 1 with ``make_pipeline``: large ingests run that many single-threaded encoder pipelines
+        side by side (built on first use, kept), which outran one pipeline with two threads per encoder by
+        ~25% on two cores (docs/benchmarks.md); ``dense`` and ``multilingual`` serve small ingests and queries."""
         self.index = index
         self.dense = dense
         self.multilingual = multilingual
         self.sparse = sparse
         self.batch_size = batch_size
+        self.workers = workers if make_pipeline is not None else 1
+        self.make_pipeline = make_pipeline
+        self._pipelines: list[Pipeline] = []
         self._lock = threading.Lock()  # one ingest at a time; searches go on
 
     def embed(self, products: Sequence[Product], progress: Progress | None = None) -> list[IndexedPoint]:
         # similar lengths batch together: less padding in the transformer
         products = sorted(products, key=lambda p: len(product_text(p)))
-        points: list[IndexedPoint] = []
-        for start in range(0, len(products), self.batch_size):
-            batch = products[start : start + self.batch_size]
-            texts = [product_text(p) for p in batch]
-            # one encoder after the other, each with all its threads: running them side by side on 2 cores
-            # measured 137 products/s against 195
-            dense = self.dense.encode(texts)
-            multilingual = self.multilingual.encode(texts)
-            for row, product in enumerate(batch):
-                points.append(
-                    IndexedPoint(
-                        product=product,
-                        dense={DENSE: dense[row].tolist(), MULTILINGUAL: multilingual[row].tolist()},
-                        sparse=self.sparse.document(keyword_text(product)),
-                        content_hash=product.content_hash(),
-                    )
-                )
-            if progress:
-                progress(len(points), len(products))
-        return points
+        batches = [products[i : i + self.batch_size] for i in range(0, len(products), self.batch_size)]
+        pipelines = self._worker_pipelines() if len(batches) > 1 else [(self.dense, self.multilingual)]
+        done = 0
+        done_lock = threading.Lock()
+
+        def run(share: list[list[Product]], pipeline: Pipeline) -> list[IndexedPoint]:
+            nonlocal done
+            out: list[IndexedPoint] = []
+            for batch in share:
+                out.extend(self._embed_batch(batch, pipeline))
+                if progress:
+                    with done_lock:
+                        done += len(batch)
+                        progress(done, len(products))
+            return out
+
+        if len(pipelines) == 1:
+            return run(batches, pipelines[0])
+        # worker k takes every n-th batch: the length-sorted batches spread evenly over the workers
+        with ThreadPoolExecutor(len(pipelines), thread_name_prefix="ingest") as pool:
+            shares = [pool.submit(run, batches[k :: len(pipelines)], p) for k, p in enumerate(pipelines)]
+            return [point for share in shares for point in share.result()]
+
+    def warm(self) -> None:
+        """Load the ingest pipelines' models now (a large ingest would otherwise load them first)."""
+        for dense, multilingual in self._worker_pipelines():
+            dense.encode(["warm up"])
+            multilingual.encode(["warm up"])
+
+    def _worker_pipelines(self) -> list[Pipeline]:
+        if self.workers <= 1 or self.make_pipeline is None:
+            return [(self.dense, self.multilingual)]
+        while len(self._pipelines) < self.workers:
+            self._pipelines.append(self.make_pipeline())
+        return self._pipelines
+
+    def _embed_batch(self, batch: Sequence[Product], pipeline: Pipeline) -> list[IndexedPoint]:
+        dense_encoder, multilingual_encoder = pipeline
+        texts = [product_text(p) for p in batch]
+        dense = dense_encoder.encode(texts)
+        multilingual = multilingual_encoder.encode(texts)
+        return [
+            IndexedPoint(
+                product=product,
+                dense={DENSE: dense[row].tolist(), MULTILINGUAL: multilingual[row].tolist()},
+                sparse=self.sparse.document(keyword_text(product)),
+                content_hash=product.content_hash(),
+            )
+            for row, product in enumerate(batch)
+        ]
 
     def rebuild(self, products: Sequence[Product], progress: Progress | None = None) -> IngestReport:
         """Embed every product again into a fresh index (new settings or encoder), switched in atomically:

@@ -2,26 +2,51 @@
 
 from __future__ import annotations
 
+import threading
 import time
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
+from retrieval.catalog import Product
 from retrieval.embed import Encoder
 from retrieval.index.base import DENSE, MULTILINGUAL, Hit, IndexQuery, ProductIndex, SearchFilters
 from retrieval.sparse import Bm25Encoder
+from retrieval.translate import QueryTranslator, words_of
 
 Mode = Literal["hybrid", "dense", "sparse"]
 Route = Literal["english", "multilingual"]
 
 
 def query_route(text: str) -> Route:
-    """English (Latin script) queries use MiniLM + BM25; others use the multilingual vector."""
+    """English (Latin script) queries use MiniLM + BM25; others use the multilingual vector, fused with MiniLM
+    and BM25 over their dictionary translation when there is one (``retrieval.translate``)."""
     letters = [ch for ch in text if ch.isalpha()]
     if not letters:
         return "english"
     latin = sum(1 for ch in letters if "LATIN" in unicodedata.name(ch, ""))
     return "english" if latin / len(letters) >= 0.5 else "multilingual"
+
+
+class CatalogVocabulary:
+    """The English words of the indexed products' text (what MiniLM embeds), read again whenever the index
+    version changes; translations keep the words the catalog uses."""
+
+    def __init__(self, index: ProductIndex, text_of: Callable[[Product], str]) -> None:
+        self.index = index
+        self.text_of = text_of
+        self._version: str | None = None
+        self._words: frozenset[str] = frozenset()
+        self._lock = threading.Lock()
+
+    def __call__(self) -> frozenset[str]:
+        version = self.index.version
+        with self._lock:
+            if version != self._version:
+                products = list(self.index.get(self.index.ids()).values())
+                self._words, self._version = words_of(products, self.text_of), version
+            return self._words
 
 
 @dataclass(frozen=True)
@@ -44,6 +69,7 @@ class ProductSearch:
         prefetch_limit: int = 50,
         rrf_k: int = 60,
         hnsw_ef: int | None = None,
+        translator: QueryTranslator | None = None,
     ) -> None:
         self.index = index
         self.dense = dense
@@ -53,6 +79,7 @@ class ProductSearch:
         self.prefetch_limit = prefetch_limit
         self.rrf_k = rrf_k
         self.hnsw_ef = hnsw_ef
+        self.translator = translator
 
     def build_query(
         self, text: str, filters: SearchFilters, limit: int, mode: Mode | None = None
@@ -62,8 +89,15 @@ class ProductSearch:
         dense: dict[str, list[float]] = {}
         sparse = None
         if route == "multilingual":
-            # MiniLM and English BM25 know no Chinese: only the cross-lingual vector can match
+            # MiniLM and English BM25 know no Chinese: the cross-lingual vector of the query, fused with both of
+            # them over the query's dictionary translation
             dense[MULTILINGUAL] = self.multilingual.encode([text])[0].tolist()
+            translation = self.translator.translate(text) if self.translator is not None else None
+            if translation is not None:
+                if mode in {"hybrid", "dense"}:
+                    dense[DENSE] = self.dense.encode([translation.catalog_text])[0].tolist()
+                if mode in {"hybrid", "sparse"}:
+                    sparse = self.sparse.query(translation.text)
         else:
             if mode in {"hybrid", "dense"}:
                 dense[DENSE] = self.dense.encode([text])[0].tolist()

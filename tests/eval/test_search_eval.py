@@ -40,9 +40,14 @@ def test_metrics_on_a_known_ranking() -> None:
     assert reciprocal_rank([0, 0]) == 0.0
 
 
-def test_hybrid_beats_dense_only(catalog: CatalogService, demo_store: Path) -> None:
+def test_hybrid_beats_dense_only_and_chinese_queries_come_within_015_of_their_twins(
+    catalog: CatalogService, demo_store: Path
+) -> None:
     figures = run(catalog, products_of(demo_store))
     hybrid = figures["en: hybrid MiniLM+BM25 (default)"]["ndcg@10"]
     dense = figures["en: dense (MiniLM)"]["ndcg@10"]
     assert hybrid > dense
-    assert figures["zh: default (routed to USE)"]["queries"] >= 15
+    chinese, twins = figures["zh: default (USE + dictionary translation)"], figures["en twins of zh queries: default"]
+    assert chinese["queries"] == twins["queries"] >= 15
+    assert twins["ndcg@10"] - chinese["ndcg@10"] <= 0.15, (chinese, twins)
+    assert chinese["ndcg@10"] > figures["zh: USE only (no translation)"]["ndcg@10"] + 0.1  # what translation adds

@@ -6,7 +6,7 @@ import pytest
 
 from retrieval.catalog_service import CatalogService
 from retrieval.embed import CachedEncoder
-from retrieval.index.base import SearchFilters
+from retrieval.index.base import DENSE, MULTILINGUAL, SearchFilters
 from retrieval.retriever import ProductRetriever, product_card
 from retrieval.search import query_route
 
@@ -36,6 +36,24 @@ def test_chinese_queries_reach_english_products(catalog: CatalogService) -> None
     result = catalog.search("牛仔裤", limit=5)  # jeans
     assert result.route == "multilingual"
     assert sum(h.product.category == "Bottoms > Jeans" for h in result.hits) >= 3
+
+
+def test_a_dictionary_translation_finds_what_the_multilingual_vector_alone_misses(catalog: CatalogService) -> None:
+    searcher = catalog.searcher
+    translator = searcher.translator
+    assert translator is not None
+    try:
+        searcher.translator = None
+        alone = [h.product.category for h in catalog.search("打底裤", limit=5).hits]  # leggings
+    finally:
+        searcher.translator = translator
+    translated = [h.product.category for h in catalog.search("打底裤", limit=5).hits]
+    assert alone.count("Intimate > Legwear") <= 1, alone  # USE-multilingual reads it as trousers
+    assert translated.count("Intimate > Legwear") >= 3, translated
+    for mode, vectors, sparse in (("hybrid", {DENSE, MULTILINGUAL}, True), ("dense", {DENSE, MULTILINGUAL}, False),
+                                  ("sparse", {MULTILINGUAL}, True)):  # fmt: skip
+        query, route, _ = searcher.build_query("打底裤", SearchFilters(), 5, mode)  # type: ignore[arg-type]
+        assert route == "multilingual" and set(query.dense) == vectors and (query.sparse is not None) == sparse
 
 
 @pytest.mark.parametrize("mode", ["hybrid", "dense", "sparse"])
