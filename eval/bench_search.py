@@ -1,8 +1,9 @@
 """Search benchmarks: the engines at 10k and 100k products, ingest throughput, the HTTP search endpoint.
 
 Engine level: real MiniLM embeddings of the demo products plus noisy copies (scale), one search thread,
-Qdrant's engine in process (qdrant-edge) against qdrant-client's local mode in the same run, recall@10 of
-HNSW against exact search. Figures are printed as measured; ratios compare variants of the same run.
+Qdrant's engine in process (qdrant-edge) against qdrant-client's local mode and Chroma (its own environment,
+``make venv-chroma``) in the same run, recall@10 of HNSW against exact search. Figures are printed as
+measured; ratios compare variants of the same run.
 """
 
 from __future__ import annotations
@@ -132,6 +133,44 @@ def _local_search(client: Any, query: Matrix, filtered: bool, k: int = 10) -> li
     return [int(p.id) for p in response.points]
 
 
+CHROMA_PYTHON = Path(__file__).resolve().parents[1] / ".venv-chroma" / "bin" / "python"
+
+
+def _chroma(work: Path, vectors: Matrix, payloads: list[dict[str, Any]], queries: Matrix,
+            exact: dict[str, list[list[int]]], m: int, ef_construction: int, ef: int) -> dict[str, float]:  # fmt: skip
+    """Chroma on the same points, queries and filter, in its own environment (``eval/chroma_engine.py``)."""
+    import os
+    import subprocess
+
+    if not CHROMA_PYTHON.is_file():
+        raise RuntimeError(f"{CHROMA_PYTHON} is missing: make venv-chroma")
+    source, target = work / "chroma-in.npz", work / "chroma-out.json"
+
+    def padded(rows: list[list[int]]) -> npt.NDArray[np.int64]:
+        return np.array([r + [-1] * (10 - len(r)) for r in rows], dtype=np.int64)
+
+    np.savez(
+        source,
+        vectors=vectors,
+        queries=queries,
+        tops=np.array([p["category_prefixes"][0] for p in payloads]),
+        prices=np.array([p["price"] for p in payloads], dtype=np.float64),
+        exact_unfiltered=padded(exact["unfiltered"]),
+        exact_filtered=padded(exact["filtered"]),
+        m=m,
+        ef_construction=ef_construction,
+        ef_search=ef,
+    )
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": str(root), "ANONYMIZED_TELEMETRY": "False"}
+    command = [str(CHROMA_PYTHON), "-m", "eval.chroma_engine", str(source), str(target)]
+    done = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, check=False)  # noqa: S603
+    if done.returncode != 0:
+        raise RuntimeError("chroma bench failed: " + " | ".join(done.stderr.strip().splitlines()[-3:]))
+    figures: dict[str, float] = json.loads(target.read_text())
+    return figures
+
+
 # (m, ef_construct, int8 scalar quantization, search beams): the defaults of app/config.py (m 32, ef_construct
 # 256, int8, ef 1024, full scan below 20,000 KB of filtered vectors) first, then full-precision vectors
 HNSW_CONFIGS = ((32, 256, True, (512, 1024, 1536)), (32, 256, False, (256, 512)))
@@ -165,6 +204,7 @@ def engines(scales: tuple[int, ...] = (10_000, 100_000), queries: int = 300, loc
                 )
             qvecs = scaled_vectors(query_base, queries, seed=2, noise=0.2)
             row: dict[str, Any] = {}
+            exact_ids: dict[str, list[list[int]]] = {}
             for m, ef_construct, int8, efs in HNSW_CONFIGS:
                 config = f"m{m}_efc{ef_construct}" + ("_int8" if int8 else "")
                 shard, upsert_s, build_s = _edge_engine(
@@ -175,6 +215,7 @@ def engines(scales: tuple[int, ...] = (10_000, 100_000), queries: int = 300, loc
                 for filtered in (False, True):
                     label = "filtered" if filtered else "unfiltered"
                     exact = [_edge_search(shard, q, filtered, None) for q in qvecs]
+                    exact_ids.setdefault(label, exact)
                     for ef in efs:
                         for _ in range(20):  # warm caches
                             _edge_search(shard, qvecs[rng.integers(len(qvecs))], filtered, ef, int8=int8)
@@ -214,6 +255,10 @@ def engines(scales: tuple[int, ...] = (10_000, 100_000), queries: int = 300, loc
                 edge_p50 = row[f"{DEFAULT_KEY}.{label}.p50_ms"]
                 row[f"local_over_edge_{label}_p50"] = row[f"local_{label}_p50_ms"] / edge_p50
             client.close()
+            chroma = _chroma(root, vectors, payloads, qvecs, exact_ids, m=32, ef_construction=256, ef=1024)
+            row.update({f"chroma.{k}": v for k, v in chroma.items()})
+            for label in ("unfiltered", "filtered"):
+                row[f"chroma_over_edge_{label}_p99"] = chroma[f"{label}_p99_ms"] / row[f"{DEFAULT_KEY}.{label}.p99_ms"]
             figures[f"{scale}"] = row
     return figures
 

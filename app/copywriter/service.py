@@ -1,6 +1,7 @@
 """Generate product copy: attributes → prompt (with an approved example of a similar product) → LLM → JSON parsed
-(one repair retry) → length limits → sanitized → faithfulness check → regenerated once naming the unsupported
-claims → stored as a draft. Approval writes the copy into the catalog and re-embeds the product."""
+(one repair retry, unless the reply was cut at the token cap) → length limits → sanitized → faithfulness check →
+regenerated once naming the unsupported claims → stored as a draft. Approval writes the copy into the catalog and
+re-embeds the product."""
 
 from __future__ import annotations
 
@@ -218,6 +219,8 @@ class Copywriter:
         try:
             return parse_copy(completion.text)
         except (ValueError, ValidationError) as exc:  # one repair retry with the error named
+            if completion.completion_tokens >= self.max_tokens:
+                return None  # cut off at the cap: a repair under the same cap would be cut again
             repair = [
                 *messages,
                 AIMessage(completion.text),

@@ -7,6 +7,8 @@ import re
 import time
 from typing import Any
 
+import pytest
+
 from tests.conftest import MERCHANT_KEY, customer_token
 from tests.live_server import LiveServer
 
@@ -35,6 +37,25 @@ def test_copy_for_a_product_is_checked_limited_and_stored(shop: LiveServer) -> N
     with shop.client() as client:
         stored = client.get(f"/v1/copy/drafts/{body['draft_id']}", headers=MERCHANT)
     assert stored.status_code == 200 and stored.json()["title"] == body["title"]
+
+
+def test_a_reply_cut_at_the_token_cap_is_not_repaired_but_replaced_by_the_attribute_template(
+    shop: LiveServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    services = shop.app.state.services
+    real, calls = services.llm.complete, []
+
+    async def counted(*args: Any, **kwargs: Any) -> Any:  # a spy: the real model answers every call
+        completion = await real(*args, **kwargs)
+        calls.append(completion)
+        return completion
+
+    monkeypatch.setattr(services.llm, "complete", counted)
+    monkeypatch.setattr(services.copywriter, "max_tokens", 32)  # too few for the copy JSON
+    response = generate(shop, product_id="P0005")
+    assert response.status_code == 200, response.text
+    assert len(calls) == 1 and calls[0].completion_tokens >= 32  # cut off, and no repair under the same cap
+    assert response.json()["checks"]["fallback"] is True and response.json()["checks"]["faithful"]
 
 
 def test_approval_writes_the_copy_and_makes_it_searchable(shop: LiveServer) -> None:
