@@ -44,6 +44,9 @@ def make_settings(data_dir: Path, **overrides: object) -> Settings:
         # SmolLM2 rarely finishes a long copy JSON; a lower cap keeps each copy test to a few seconds (the
         # copy machinery, not the prose, is what the suite tests; quality is measured by `shopassist eval`)
         "copywriter": {"max_tokens": 200},
+        # the same for chat replies: what the suite checks (grounding, cards, guards, memory) is decided before
+        # or around the model's prose, and SmolLM2 writes at the cap more often than not
+        "assistant": {"reply_max_tokens": 120, "staff_reply_max_tokens": 120},
         "log": {"level": "INFO", "format": "json"},
     }
     values.update(overrides)
