@@ -31,7 +31,7 @@ def dataset(shop: LiveServer, tmp_path_factory: pytest.TempPathFactory) -> Path:
         services.assistant,
         out,
         dialogs_path=ROOT / "eval" / "data" / "chat_dialogs.jsonl",
-        copy_limit=80,
+        copy_limit=30,
         catalog_questions_count=12,
         heldout_fraction=0.1,
         seed=0,

@@ -96,10 +96,11 @@ def ray_processes() -> list[str]:
     return found
 
 
-@pytest.mark.parametrize("epsilon", [None, "8"])
-def test_a_ci_sized_simulation_saves_a_model_and_leaves_no_process(
-    tmp_path: Path, demo_store: Path, fed_python: Path, epsilon: str | None
+def test_a_ci_sized_dp_simulation_saves_a_model_and_leaves_no_process(
+    tmp_path: Path, demo_store: Path, fed_python: Path
 ) -> None:
+    """DP-FedAvg at ε = 8 through the CLI; the same Flower apps without DP run end to end in the evaluation
+    report's test (tests/eval/test_report.py)."""
     data_dir = tmp_path / "data"
     env = cli_env(data_dir, SHOPASSIST_FEDERATED__PYTHON=str(fed_python), COLUMNS="200")
     subprocess.run([str(BIN), "load-events", str(demo_store / "events.jsonl")], env=env, check=True, timeout=120,
@@ -108,7 +109,7 @@ def test_a_ci_sized_simulation_saves_a_model_and_leaves_no_process(
     command = [str(BIN), "federated", "simulate", "--shops", "3", "--rounds", "3"]
     started = time.perf_counter()
     done = subprocess.run(
-        [*command, *(["--epsilon", epsilon] if epsilon else [])],
+        [*command, "--epsilon", "8"],
         env=env,
         capture_output=True,
         text=True,
@@ -125,10 +126,8 @@ def test_a_ci_sized_simulation_saves_a_model_and_leaves_no_process(
     assert model is not None and "-fed-" in model.version
     run = model.metadata["federated"]
     assert (run["shops"], run["rounds"]) == (3, 3) and model.item_factors.shape[1] == 64
-    if epsilon is None:
-        assert model.metadata["engine"] == "federated ALS (Flower, FedAvg)" and model.metadata["epsilon"] is None
-    else:
-        assert 7.5 < model.metadata["epsilon"] <= 8.0 and model.metadata["delta"] == 1e-5
+    assert model.metadata["engine"] == "federated ALS (Flower, DP-FedAvg)"
+    assert 7.5 < model.metadata["epsilon"] <= 8.0 and model.metadata["delta"] == 1e-5
     history = {model.item_ids[0]: 10.0, model.item_ids[1]: 4.0}
     assert len(model.recommend(history, 5)) == 5
     assert sys.executable  # the service side never imported Flower
