@@ -133,7 +133,8 @@ def _local_search(client: Any, query: Matrix, filtered: bool, k: int = 10) -> li
     return [int(p.id) for p in response.points]
 
 
-CHROMA_PYTHON = Path(__file__).resolve().parents[1] / ".venv-chroma" / "bin" / "python"
+ROOT = Path(__file__).resolve().parents[1]
+CHROMA_PYTHON = ROOT / ".venv-chroma" / "bin" / "python"
 
 
 def _chroma(work: Path, vectors: Matrix, payloads: list[dict[str, Any]], queries: Matrix,
@@ -161,10 +162,9 @@ def _chroma(work: Path, vectors: Matrix, payloads: list[dict[str, Any]], queries
         ef_construction=ef_construction,
         ef_search=ef,
     )
-    root = Path(__file__).resolve().parents[1]
-    env = {**os.environ, "PYTHONPATH": str(root), "ANONYMIZED_TELEMETRY": "False"}
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "ANONYMIZED_TELEMETRY": "False"}
     command = [str(CHROMA_PYTHON), "-m", "eval.chroma_engine", str(source), str(target)]
-    done = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, check=False)  # noqa: S603
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, check=False)  # noqa: S603
     if done.returncode != 0:
         raise RuntimeError("chroma bench failed: " + " | ".join(done.stderr.strip().splitlines()[-3:]))
     figures: dict[str, float] = json.loads(target.read_text())

@@ -179,12 +179,12 @@ def run_suite(rows: Sequence[Interaction], grid: Sequence[Candidate] = GRID) -> 
         scored.append((evaluate(validation, als(validation, candidate.params))["ndcg@10"], candidate))
     best = max(scored, key=lambda sc: sc[0])[1]
     test = leave_last_out(rows, drop_last=0, weights=best.weights)
-    plain = leave_last_out(rows, drop_last=0)  # popularity and item-kNN count interactions, not confidences
     results: dict[str, Any] = {
         "users": len(test.users),
         "items": len(test.items),
-        "popularity": evaluate(plain, popularity(plain)),
-        "item-kNN (cosine)": evaluate(plain, item_knn(plain)),
+        # popularity and plain item-kNN count interactions (train > 0), which the recency factor never changes
+        "popularity": evaluate(test, popularity(test)),
+        "item-kNN (cosine)": evaluate(test, item_knn(test)),
         "item-kNN (cosine, ALS's confidences)": evaluate(test, item_knn(test, weighted=True)),
         "ALS": evaluate(test, als(test, best.params)),
         "ALS params (chosen on validation)": best.describe(),

@@ -56,7 +56,7 @@ class CatalogIndexer:
         self.multilingual = multilingual
         self.sparse = sparse
         self.batch_size = batch_size
-        self.workers = workers if make_pipeline is not None else 1
+        self.workers = workers
         self.make_pipeline = make_pipeline
         self._pipelines: list[Pipeline] = []
         self._lock = threading.Lock()  # one ingest at a time; searches go on
