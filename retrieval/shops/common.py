@@ -1,0 +1,104 @@
+"""Pieces shared by the generated shops: seeded prices, customers, orders and events."""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+REFERENCE_TIME = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)  # the generated shops' "now": builds repeat
+
+
+def price(rng: random.Random, low: float, high: float) -> float:
+    value = math.exp(rng.uniform(math.log(low), math.log(high)))
+    return float(math.floor(value)) + 0.99 if value > 20 else round(value, 2)
+
+
+def customers(rng: random.Random, make_id: Callable[[int], str], names: list[str], count: int) -> list[dict[str, Any]]:
+    out = []
+    for n in range(1, count + 1):
+        name = rng.choice(names)
+        out.append({"id": make_id(n), "name": name, "email": f"{make_id(n)}@example.com"})
+    return out
+
+
+def orders(
+    rng: random.Random,
+    products: list[dict[str, Any]],
+    people: list[dict[str, Any]],
+    *,
+    make_id: Callable[[int], str],
+    tracking: Callable[[random.Random], str],
+    count: int,
+    free_shipping_over: float,
+    shipping_fee: float,
+) -> list[dict[str, Any]]:
+    rows = []
+    for n in range(count):
+        customer = people[n % len(people)] if n < len(people) else rng.choice(people)
+        age_days = rng.uniform(0, 120)
+        placed = (REFERENCE_TIME - timedelta(days=age_days)).replace(microsecond=0)
+        chosen = {p["id"]: p for p in rng.sample(products, rng.randint(1, 3))}
+        items = [
+            {"product_id": p["id"], "title": p["title"], "quantity": rng.choice([1, 1, 2]), "unit_price": p["price"]}
+            for p in chosen.values()
+        ]
+        subtotal = round(sum(i["unit_price"] * i["quantity"] for i in items), 2)
+        shipping = 0.0 if subtotal >= free_shipping_over else shipping_fee
+        status = "cancelled" if rng.random() < 0.04 else "processing" if age_days < 2 else "shipped" if age_days < 6 else "delivered"
+        order: dict[str, Any] = {
+            "id": make_id(n),
+            "customer_id": customer["id"],
+            "status": status,
+            "items": items,
+            "subtotal": subtotal,
+            "shipping": shipping,
+            "total": round(subtotal + shipping, 2),
+            "currency": "USD",
+            "placed_at": placed.isoformat(),
+            "tracking_number": None,
+            "shipped_at": None,
+            "delivered_at": None,
+        }
+        if status in {"shipped", "delivered"}:
+            order["tracking_number"] = tracking(rng)
+            order["shipped_at"] = (placed + timedelta(days=1)).isoformat()
+            order["estimated_delivery"] = (placed + timedelta(days=4)).date().isoformat()
+        if status == "delivered":
+            order["delivered_at"] = (placed + timedelta(days=rng.randint(2, 5))).isoformat()
+        rows.append(order)
+    rows.sort(key=lambda o: o["id"])
+    return rows
+
+
+def events(
+    rng: random.Random, products: list[dict[str, Any]], people: list[dict[str, Any]], orders: list[dict[str, Any]], prefix: str
+) -> list[dict[str, Any]]:
+    """Purchases from the orders and views mostly in the top categories a shopper bought from."""
+    by_top: dict[str, list[dict[str, Any]]] = {}
+    for p in products:
+        by_top.setdefault(str(p.get("category", "")).split(" > ")[0], []).append(p)
+    top_of = {p["id"]: str(p.get("category", "")).split(" > ")[0] for p in products}
+    rows: list[dict[str, Any]] = []
+    bought: dict[str, list[str]] = {}
+    for order in orders:
+        if order["status"] == "cancelled":
+            continue
+        for item in order["items"]:
+            rows.append({"user_id": order["customer_id"], "product_id": item["product_id"], "type": "purchase",
+                         "value": float(item["quantity"]), "ts": order["placed_at"]})  # fmt: skip
+            bought.setdefault(order["customer_id"], []).append(top_of[item["product_id"]])
+    tops = sorted(by_top)
+    for person in people:
+        liked = bought.get(person["id"]) or [rng.choice(tops)]
+        for _ in range(rng.randint(6, 14)):
+            top = rng.choice(liked) if rng.random() < 0.75 else rng.choice(tops)
+            seen = REFERENCE_TIME - timedelta(days=rng.uniform(0, 120))
+            rows.append({"user_id": person["id"], "product_id": rng.choice(by_top[top])["id"], "type": "view",
+                         "value": 1.0, "ts": seen.replace(microsecond=0).isoformat()})  # fmt: skip
+    rows.sort(key=lambda e: (e["ts"], e["user_id"], e["product_id"], e["type"]))
+    for n, row in enumerate(rows, start=1):
+        row["event_id"] = f"{prefix}-{n:06d}"
+    return rows
