@@ -193,8 +193,44 @@ class AuthSettings(BaseModel):
     )
 
 
+class RoutingSettings(BaseModel):
+    """How a turn is routed from the shop's own data; thresholds were set on the development cases in
+    tests/assistant (not on the frozen evaluation dialogs)."""
+
+    example_threshold: float = Field(
+        0.55, ge=0, le=1, description="cosine to the nearest intent example (USE) that decides a turn's kind"
+    )
+    example_floor: float = Field(
+        0.4, ge=0, le=1, description="when nothing else decides, a question this close to the policy examples is one"
+    )
+    policy_threshold: float = Field(
+        0.42, ge=0, le=1, description="cosine of the best policy passage (MiniLM/USE) for a turn to touch policy"
+    )
+    policy_threshold_multilingual: float = Field(
+        0.3, ge=0, le=1, description="the same for messages in other scripts (USE cosines run lower)"
+    )
+    name_threshold: float = Field(
+        0.34, ge=0, le=1, description="share of a product title's distinctive words that names that product"
+    )
+    sure_name: float = Field(
+        0.6, ge=0, le=1, description="a name this clear makes a question about that product even with search words"
+    )
+    catalog_threshold: float = Field(
+        0.5, ge=0, le=1, description="share of a message's content words the catalog uses for a product search"
+    )
+    order_id_pattern: str | None = Field(
+        None, description="regular expression of order numbers; unset = learnt from the stored orders' ids"
+    )
+    refresh_s: float = Field(60.0, gt=0, description="how often the learnt order-number shape is re-read")
+
+
 class AssistantSettings(BaseModel):
     """The customer-service assistant: how much it retrieves per turn and how much history it keeps."""
+
+    routing: RoutingSettings = Field(default_factory=RoutingSettings)
+    shop_description: str = Field(
+        "an online shop", description="what the shop is, in the assistant's and copywriter's prompts"
+    )
 
     products_per_turn: int = Field(3, ge=1, le=10, description="product cards shown to the LLM per turn")
     policy_passages: int = Field(2, ge=1, le=6, description="policy passages shown per policy question")

@@ -114,6 +114,12 @@ class Metrics:
             "Replies changed by the grounding check (unknown ids or amounts removed, or replaced)",
             registry=self.registry,
         )
+        self.chat_claims = Counter(
+            "shopassist_chat_claims_total",
+            "Product claims in chat replies: checked, and cut (withheld as the data does not support them)",
+            ["outcome"],
+            registry=self.registry,
+        )
         self.chat_degraded = Counter(
             "shopassist_chat_degraded_total",
             "Chat replies built from data because the LLM failed",

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from app import __version__
+from app.assistant.knowledge import ShopKnowledge
 from app.assistant.service import Assistant
 from app.assistant.tools import OrderTools
 from app.config import Settings
@@ -86,6 +87,7 @@ class Services:
             log.info("copy jobs: %d interrupted items will be written again", released)
         self.catalog.warm()
         self.policies.open()
+        self.assistant.warm()
         if self.personalization.model is None and self.personalization.events.count():
             self.personalization.train()
         self.personalization.start_schedule(self.settings.recs.retrain_interval_s)
@@ -185,6 +187,7 @@ def build_services(settings: Settings) -> Services:
     commerce = CommerceStore(database)
     conversations = ConversationStore(database)
     policies = build_policies(settings, catalog)
+    knowledge = ShopKnowledge(catalog, commerce, settings.assistant.routing)
     assistant = Assistant(
         settings.assistant,
         settings.shop_name,
@@ -195,13 +198,14 @@ def build_services(settings: Settings) -> Services:
         OrderTools(commerce, settings.assistant.return_window_days),
         conversations,
         metrics,
+        knowledge,
     )
     generation = GenerationGate(
         settings.limits.max_concurrent_generations,
         settings.limits.generation_queue,
         settings.limits.generation_wait_s,
     )
-    copywriter = build_copywriter(settings, llm, catalog, database)
+    copywriter = build_copywriter(settings, llm, catalog, database, knowledge)
     return Services(
         settings=settings,
         metrics=metrics,
@@ -221,10 +225,24 @@ def build_services(settings: Settings) -> Services:
     )
 
 
-def build_copywriter(settings: Settings, llm: LLMService, catalog: CatalogService, database: Database) -> Copywriter:
+def build_copywriter(
+    settings: Settings,
+    llm: LLMService,
+    catalog: CatalogService,
+    database: Database,
+    knowledge: ShopKnowledge | None = None,
+) -> Copywriter:
     c = settings.copywriter
     return Copywriter(
-        llm, catalog, DraftStore(database), settings.shop_name, c.banned_claims, c.max_tokens, c.avoid_words
+        llm,
+        catalog,
+        DraftStore(database),
+        settings.shop_name,
+        c.banned_claims,
+        c.max_tokens,
+        c.avoid_words,
+        shop_description=settings.assistant.shop_description,
+        vocabulary=knowledge.vocabulary if knowledge is not None else None,
     )
 
 

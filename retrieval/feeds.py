@@ -95,7 +95,31 @@ def _strip_html(text: str) -> str:
     return _SPACE.sub(" ", html.unescape(_TAG.sub(" ", text))).strip()
 
 
+def flatten_attributes(attributes: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Nested objects become dotted names (``nutrition.protein_g``), lists hold strings, nulls are dropped:
+    a feed's own schema ingests as it is, whatever its attribute names."""
+    flat: dict[str, Any] = {}
+    for key, value in attributes.items():
+        name = ATTRIBUTE_ALIASES.get(str(key), str(key)) if not prefix else f"{prefix}.{key}"
+        if isinstance(value, dict):
+            flat.update(flatten_attributes(value, name))
+        elif isinstance(value, list | tuple):
+            items = [_scalar_text(v) for v in value if v is not None and not isinstance(v, dict | list)]
+            flat[name] = [v for v in items if v]
+        elif value is not None:
+            flat[name] = value
+    return flat
+
+
+def _scalar_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value).strip()
+
+
 def _validate(line: int, data: dict[str, Any], result: FeedResult, seen: dict[str, int]) -> None:
+    if isinstance(data.get("attributes"), dict):
+        data = {**data, "attributes": flatten_attributes(data["attributes"])}
     try:
         product = Product.model_validate(data)
     except ValidationError as exc:
@@ -182,8 +206,6 @@ def read_jsonl(text: str) -> FeedResult:
         if not isinstance(data, dict):
             result.rejected.append(Rejection(line, "row", "expected a JSON object"))
             continue
-        if isinstance(data.get("attributes"), dict):
-            data["attributes"] = {ATTRIBUTE_ALIASES.get(k, k): v for k, v in data["attributes"].items()}
         _validate(line, data, result, seen)
     return result
 

@@ -33,6 +33,13 @@ class Passage:
     doc: str  # the policy's name: "returns"
     title: str  # the document's heading: "Returns and exchanges"
     text: str
+    section: str = ""  # the heading above it inside the document, if any ("Voltline Care extended warranty")
+
+    @property
+    def indexed_text(self) -> str:
+        """What is embedded: the headings carry the topic words a bullet may not repeat."""
+        heading = f"{self.title} - {self.section}" if self.section else self.title
+        return f"{heading}: {self.text}"
 
 
 @dataclass(frozen=True)
@@ -56,28 +63,34 @@ def read_policies(directory: Path | None) -> dict[str, str]:
 def split_passages(name: str, markdown: str) -> list[Passage]:
     """One passage per bullet or paragraph; Markdown emphasis removed."""
     title = name.replace("_", " ").title()
-    blocks: list[str] = []
+    section = ""
+    blocks: list[tuple[str, str]] = []
     current: list[str] = []
+
+    def close() -> None:
+        if current:
+            blocks.append((section, " ".join(current)))
+            current.clear()
+
     for line in markdown.splitlines():
         stripped = line.strip()
         if stripped.startswith("#"):
-            if not blocks and not current:
-                title = stripped.lstrip("#").strip()
-            if current:
-                blocks.append(" ".join(current))
-                current = []
+            heading = stripped.lstrip("#").strip()
+            close()
+            if not blocks and stripped.startswith("# "):
+                title = heading
+            else:
+                section = heading
             continue
         if not stripped or re.match(r"^[-*+] |^\d+\. ", stripped):
-            if current:
-                blocks.append(" ".join(current))
-                current = []
+            close()
             stripped = re.sub(r"^([-*+]|\d+\.) ", "", stripped)
         if stripped:
             current.append(stripped)
-    if current:
-        blocks.append(" ".join(current))
-    clean = [re.sub(r"\*\*|__|`", "", block).strip() for block in blocks]
-    return [Passage(f"{name}-{i + 1}", name, title, text) for i, text in enumerate(t for t in clean if t)]
+    close()
+    clean = [(sec, re.sub(r"\*\*|__|`", "", block).strip()) for sec, block in blocks]
+    kept = [(sec, text) for sec, text in clean if text]
+    return [Passage(f"{name}-{i + 1}", name, title, text, sec) for i, (sec, text) in enumerate(kept)]
 
 
 class PolicyIndex:
@@ -98,7 +111,7 @@ class PolicyIndex:
     def fingerprint(self) -> str:
         digest = hashlib.sha256(b"multilingual" if self.multilingual is not None else b"english")
         for p in self.passages:
-            digest.update(f"{p.id}\x00{p.text}\x00".encode())
+            digest.update(f"{p.id}\x00{p.indexed_text}\x00".encode())
         return digest.hexdigest()[:16]
 
     def open(self) -> None:
@@ -117,7 +130,7 @@ class PolicyIndex:
     def _build(self, path: Path) -> None:
         shutil.rmtree(path, ignore_errors=True)
         path.parent.mkdir(parents=True, exist_ok=True)
-        texts = [f"{p.title}: {p.text}" for p in self.passages]
+        texts = [p.indexed_text for p in self.passages]
         encoders = {"dense": self.encoder}
         if self.multilingual is not None:
             encoders["multilingual"] = self.multilingual

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from app.assistant.tools import OrderView
 from retrieval.catalog import Product
@@ -36,28 +37,49 @@ def _listed(values: object) -> str:
     return "" if values is None else str(values)
 
 
-def product_card(product: Product, detailed: bool = False) -> str:
-    """``[P0123] Title - $49.95; navy/black; XS-XL`` (+ material, rating and stock when ``detailed``).
+_UNIT_SUFFIXES = {"w": "W", "l": "L", "kg": "kg", "g": "g", "ml": "ml", "mm": "mm", "in": "in", "hz": "Hz",
+                  "gb": "GB", "c": "°C", "bar": "bar", "h": "h", "kcal": "kcal", "mah": "mAh"}  # fmt: skip
 
-    Qwen's tokenizer spends a token per digit, so a card is ~30 tokens compact, ~45 detailed.
+
+def _attribute(name: str, value: object) -> str:
+    """``wattage_w: 2200`` → ``wattage: 2200 W`` (the feed's unit suffix read back as a unit)."""
+    words = name.split(".")[-1].split("_")
+    unit = _UNIT_SUFFIXES.get(words[-1].lower()) if len(words) > 1 else None
+    label = " ".join(words[:-1] if unit else words)
+    if value is True:
+        return label
+    if value is False:
+        return f"no {label}"
+    shown = _sizes(value) if label == "size" else _listed(value)
+    return f"{label}: {shown} {unit}" if unit else f"{label}: {shown}"
+
+
+_COMPACT_ATTRIBUTES = 3  # short values shown on a compact card, those the question named first
+
+
+def product_card(product: Product, detailed: bool = False, matched: Sequence[str] = ()) -> str:
+    """``[P0123] Title - $49.95; colour: navy/black; size: XS-XL`` (every attribute and the description's start
+    when ``detailed``; else the attributes the question named, then the shortest others).
+
+    Qwen's tokenizer spends a token per digit, so a card is ~30 tokens compact, ~60-90 detailed.
     """
     a = product.attributes
     parts = [f"${product.price:.2f}" if product.currency == "USD" else f"{product.price:.2f} {product.currency}"]
-    colours = a.get("colour") or a.get("color")
-    if isinstance(colours, list) and not detailed:
-        colours = colours[:3]
-    for value in (_listed(colours), _sizes(a.get("size"))):
-        if value:
-            parts.append(value)
+    skip = {"bullets", "seo_title", "meta_description"}
     if detailed:
-        material = _listed(a.get("material"))
-        if material and material.lower() not in product.title.lower():
-            parts.append(material)
+        parts += [_attribute(k, v) for k, v in a.items() if k not in skip and v not in ("", None, [])]
         if product.rating is not None and product.review_count:
             parts.append(f"{product.rating:.1f} stars ({product.review_count} reviews)")
-    if not product.in_stock:
-        parts.append("OUT OF STOCK")
-    return fence(f"[{product.id}] {product.title} - " + "; ".join(parts), 220)
+    else:
+        named = [k for k in matched if k in a]
+        rest = sorted((k for k in a if k not in skip and k not in named and a[k] not in ("", None, [], False)),
+                      key=lambda k: len(_listed(a[k])))  # fmt: skip
+        parts += [_attribute(k, a[k]) for k in [*named, *rest][:_COMPACT_ATTRIBUTES]]
+    parts.append("in stock" if product.in_stock else "OUT OF STOCK")
+    card = f"[{product.id}] {product.title} - " + "; ".join(parts)
+    if detailed and product.description:
+        card += ". " + product.description
+    return fence(card, 600 if detailed else 220)
 
 
 def policy_line(passage: Passage) -> str:

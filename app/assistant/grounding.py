@@ -12,7 +12,9 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from app.guard.claims import Claim, ClaimChecker, ClaimReport, Record
 from retrieval.catalog import Product
+from retrieval.vocabulary import STOP_WORDS, tokens
 
 _BRACKET = re.compile(r"\[([^\[\]\n]{1,80})\]")
 # an id cited the way the assistant writes them, "[P0123]" (replies, history, fine-tuning data and checks)
@@ -39,6 +41,7 @@ class GroundingData:
     order_ids: set[str] = field(default_factory=set)
     tracking_numbers: set[str] = field(default_factory=set)
     policy_docs: set[str] = field(default_factory=set)
+    policy_texts: list[str] = field(default_factory=list)  # the passages shown: claims may rest on them
     amounts: set[float] = field(default_factory=set)
 
     def allow_amounts(self, values: Iterable[float]) -> None:
@@ -185,14 +188,51 @@ def _split_trailing_word(text: str) -> tuple[str, str]:
     return text[: match.start()], text[match.start() :]
 
 
-class SentenceGate:
-    """Releases a stream sentence by sentence, each only if it passes ``check``: for clients that cannot take
-    back streamed text (OpenAI-style streams), at the cost of a sentence of latency."""
+class ClaimScope:
+    """Checks each sentence's product claims against the products it is about: those it names (by id or by
+    most of a title's own words); else those the sentence before named; else every product shown."""
 
-    def __init__(self, data: GroundingData) -> None:
+    def __init__(self, data: GroundingData, checker: ClaimChecker) -> None:
         self.data = data
+        self.checker = checker
+        self.records = {pid: Record.of(p) for pid, p in data.products.items()}
+        self._names = {pid: _name_words(p.title) for pid, p in data.products.items()}
+        self._last: list[str] = []
+        self.report = ClaimReport()
+
+    def about(self, sentence: str) -> list[str]:
+        present = set(tokens(sentence))
+        named = [pid for pid in self.records if pid in sentence]
+        scored = [(len(words & present) / len(words), pid) for pid, words in self._names.items() if words]
+        best = max((score for score, _ in scored), default=0.0)
+        if best >= 0.5:
+            named += [pid for score, pid in scored if score == best and pid not in named]
+        if named:
+            self._last = named
+        return named or self._last or list(self.records)
+
+    def check(self, sentence: str) -> ClaimReport:
+        subjects = [self.records[pid] for pid in self.about(sentence)]
+        report = self.checker.check(sentence, subjects, self.data.policy_texts)
+        self.report.extend(report)
+        return report
+
+
+def _name_words(title: str) -> set[str]:
+    return {t for t in tokens(title) if len(t) > 2 and t not in STOP_WORDS}
+
+
+class SentenceGate:
+    """Releases a stream sentence by sentence, each only if it names nothing unknown and (with ``scope``) makes
+    no product claim the data does not support: nothing unsupported reaches the customer, at the cost of a
+    sentence of latency."""
+
+    def __init__(self, data: GroundingData, scope: ClaimScope | None = None) -> None:
+        self.data = data
+        self.scope = scope
         self._pending = ""
         self.dropped_sentences = 0
+        self.cut: list[Claim] = []
 
     def feed(self, piece: str) -> str:
         self._pending += piece
@@ -207,7 +247,13 @@ class SentenceGate:
         return self._pass(text) if text.strip() else text
 
     def _pass(self, sentence: str) -> str:
-        if check(sentence, self.data).ok:
+        ok = check(sentence, self.data).ok
+        if self.scope is not None and sentence.strip():
+            claims = self.scope.check(sentence)
+            if not claims.ok:
+                self.cut.extend(claims.unsupported)
+                ok = False
+        if ok:
             return sentence
         self.dropped_sentences += 1
         return ""

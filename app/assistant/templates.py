@@ -10,18 +10,36 @@ from retrieval.catalog import Product
 from retrieval.policies import Passage
 
 
-def greeting(shop_name: str) -> str:
+def _topics(topics: Sequence[str]) -> str:
+    names = [t.lower() for t in topics][:5]
+    if not names:
+        return "our store policies"
+    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    return f"our {listed} policies"
+
+
+def greeting(shop_name: str, topics: Sequence[str] = ()) -> str:
     return (
-        f"Hello! I'm the {shop_name} assistant. I can help you find clothes, check your orders, "
-        "and answer questions about returns, shipping, sizing and payment."
+        f"Hello! I'm the {shop_name} assistant. I can help you find products, check your orders, "
+        f"and answer questions about {_topics(topics)}."
     )
 
 
-def out_of_scope(shop_name: str) -> str:
+def out_of_scope(shop_name: str, topics: Sequence[str] = ()) -> str:
     return (
-        f"Sorry, I can only help with {shop_name}: our products, your orders, and our returns, shipping, sizing "
-        "and payment policies. What can I help you find?"
+        f"Sorry, I can only help with {shop_name}: our products, your orders, and {_topics(topics)}. "
+        "What can I help you find?"
     )
+
+
+def not_in_listing(items: Sequence[Product]) -> str:
+    """The honest answer when the data does not hold what was asked: say so, say what is known, offer a person."""
+    if not items:
+        return "I don't have that information. I can ask a colleague for you if you like."
+    p = items[0]
+    known = f"{p.title} [{p.id}] is ${p.price:.2f}" if p.currency == "USD" else f"{p.title} [{p.id}]"
+    stock = "in stock" if p.in_stock else "out of stock"
+    return f"The listing doesn't say. What it does say: {known}, {stock}. I can ask a colleague for you if you like."
 
 
 def catalog_unavailable() -> str:
@@ -34,7 +52,7 @@ def catalog_unavailable() -> str:
 def blocked() -> str:
     return (
         "Sorry, I can't help with that. I can help you find products, check your orders, or answer questions "
-        "about returns, shipping, sizing and payment."
+        "about our store policies."
     )
 
 

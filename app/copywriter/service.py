@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -21,6 +22,7 @@ from app.llm.service import LLMService
 from app.store.drafts import DraftStore, StoredDraft
 from retrieval.catalog import Product
 from retrieval.catalog_service import CatalogService
+from retrieval.vocabulary import ShopVocabulary
 
 log = logging.getLogger(__name__)
 
@@ -138,14 +140,17 @@ def _checks(report: FaithfulnessReport, *, regenerated: bool, removed: list[str]
 def template_copy(facts: dict[str, object]) -> CopyFields:
     """Copy built only from the attributes, when the model gives nothing usable twice."""
     title = str(facts.get("title") or "Product")
-    bullets = []
-    for name in ("material", "colour", "color", "size", "fit"):
-        value = facts.get(name)
-        if value:
-            shown = ", ".join(str(v) for v in value) if isinstance(value, list) else str(value)
-            bullets.append(f"{name.capitalize()}: {shown}")
+    bullets: list[str] = []
+    for name, value in facts.items():
+        if name in _NOT_BULLETS or value in ("", None, [], False) or len(bullets) == 5:
+            continue
+        shown = "yes" if value is True else ", ".join(str(v) for v in value) if isinstance(value, list) else str(value)
+        bullets.append(f"{name.split('.')[-1].replace('_', ' ').capitalize()}: {shown}")
     description = f"{title}." + (f" From {facts['brand']}." if facts.get("brand") else "")
     return CopyFields(title=title, bullets=bullets or [title], description=description)
+
+
+_NOT_BULLETS = {"id", "title", "brand", "category", "price", "currency", "description", "in_stock", "stock"}
 
 
 class Copywriter:
@@ -158,7 +163,11 @@ class Copywriter:
         banned_claims: list[str],
         max_tokens: int,
         avoid_words: list[str] | None = None,
+        *,
+        shop_description: str = "an online shop",
+        vocabulary: Callable[[], ShopVocabulary] | None = None,
     ) -> None:
+        self.vocabulary = vocabulary
         self.llm = llm
         self.catalog = catalog
         self.drafts = drafts
@@ -167,7 +176,7 @@ class Copywriter:
         self.avoid_words = list(avoid_words or [])
         self.system = load_prompt("copy_system")
         self.user = load_prompt("copy_user")
-        self.system_text = self.system.render(shop_name=shop_name)
+        self.system_text = self.system.render(shop_name=shop_name, shop_description=shop_description)
 
     def facts_for(
         self, product_id: str | None, attributes: dict[str, object] | None
@@ -299,7 +308,7 @@ class Copywriter:
 
     def _check(self, fields: CopyFields, facts: dict[str, object]) -> FaithfulnessReport:
         texts = [fields.title, *fields.bullets, fields.description, fields.seo_title, fields.meta_description]
-        return check_copy(texts, facts, self.banned_claims)
+        return check_copy(texts, facts, self.banned_claims, self.vocabulary() if self.vocabulary else None)
 
     def revise(self, draft_id: str, fields: CopyFields, author: str) -> Draft:
         """A merchant's edit of a draft: stored as a new draft, limits applied and the claims checked again."""

@@ -23,6 +23,7 @@ class LLMBackend(Protocol):
     """An OpenAI-compatible chat-completions endpoint that this process can use."""
 
     name: str
+    sends_text_out: bool  # prompts leave this process (a remote server): personal data is redacted first
 
     @property
     def base_url(self) -> str: ...
@@ -50,6 +51,7 @@ class EmbeddedBackend:
     """llama.cpp's server in-process: parallel slots, continuous batching, prompt-prefix cache."""
 
     name = "embedded"
+    sends_text_out = False
 
     def __init__(self, settings: LLMSettings) -> None:
         self._settings = settings
@@ -141,6 +143,7 @@ class OpenAIBackend:
     """Any OpenAI-compatible server: vLLM (production), another llama.cpp server, a hosted API."""
 
     name = "openai"
+    sends_text_out = True
 
     def __init__(self, settings: LLMSettings) -> None:
         if not settings.base_url:

@@ -151,6 +151,12 @@ class CommerceStore:
             ).all()
         return [Order.model_validate(row.data) for row in rows]
 
+    def order_ids(self, limit: int = 2000) -> list[str]:
+        """The newest order ids (what the assistant learns the shop's order-number shape from)."""
+        with self.database.session() as session:
+            rows = session.scalars(select(OrderRow.id).order_by(OrderRow.placed_at.desc()).limit(limit)).all()
+        return list(rows)
+
     def counts(self) -> tuple[int, int]:
         with self.database.session() as session:
             customers = session.scalar(select(func.count()).select_from(CustomerRow)) or 0

@@ -47,7 +47,15 @@ def orders(
         ]
         subtotal = round(sum(i["unit_price"] * i["quantity"] for i in items), 2)
         shipping = 0.0 if subtotal >= free_shipping_over else shipping_fee
-        status = "cancelled" if rng.random() < 0.04 else "processing" if age_days < 2 else "shipped" if age_days < 6 else "delivered"
+        status = (
+            "cancelled"
+            if rng.random() < 0.04
+            else "processing"
+            if age_days < 2
+            else "shipped"
+            if age_days < 6
+            else "delivered"
+        )
         order: dict[str, Any] = {
             "id": make_id(n),
             "customer_id": customer["id"],
@@ -74,7 +82,11 @@ def orders(
 
 
 def events(
-    rng: random.Random, products: list[dict[str, Any]], people: list[dict[str, Any]], orders: list[dict[str, Any]], prefix: str
+    rng: random.Random,
+    products: list[dict[str, Any]],
+    people: list[dict[str, Any]],
+    orders: list[dict[str, Any]],
+    prefix: str,
 ) -> list[dict[str, Any]]:
     """Purchases from the orders and views mostly in the top categories a shopper bought from."""
     by_top: dict[str, list[dict[str, Any]]] = {}

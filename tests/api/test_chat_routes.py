@@ -50,6 +50,8 @@ def assistant_like(
         OrderTools(services.commerce, services.settings.assistant.return_window_days),
         services.conversations,
         Metrics(),
+        services.assistant.knowledge,
+        services.assistant.examples,
     )
 
 

@@ -254,7 +254,6 @@ async def chat_completions(body: ChatCompletionsBody, services: ServicesDep, pri
         message,
         history=history,
         persist=False,
-        by_sentence=body.stream,
         max_tokens=body.max_completion_tokens or body.max_tokens,
     )
     completion_id, created, model = _completion_id(), int(time.time()), body.model

@@ -1,0 +1,72 @@
+"""What the assistant knows of the shop it serves, read from the shop's own data and re-read as it changes:
+the catalog's vocabulary (per index version), the shape of its order numbers (learnt from the stored orders,
+or a setting), and which tokens of a message are real product ids."""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+
+from app.config import RoutingSettings
+from app.store.commerce import CommerceStore
+from retrieval.catalog_service import CatalogService, IndexUnavailableError
+from retrieval.vocabulary import IdShape, ShopVocabulary
+
+_ID_LIKE = re.compile(r"(?<![\w-])[A-Za-z0-9][A-Za-z0-9._:/-]{1,127}(?<![.:/-])")
+
+
+class ShopKnowledge:
+    def __init__(self, catalog: CatalogService, commerce: CommerceStore, settings: RoutingSettings) -> None:
+        self.catalog = catalog
+        self.commerce = commerce
+        self.settings = settings
+        self._lock = threading.Lock()
+        self._version: str | None = None
+        self._vocabulary = ShopVocabulary()
+        self.available = True
+        self._orders_read = 0.0
+        self._order_shape: IdShape | None = None
+        if settings.order_id_pattern:
+            self._order_shape = IdShape(re.compile(settings.order_id_pattern, re.IGNORECASE), upper=False)
+
+    def vocabulary(self) -> ShopVocabulary:
+        """The catalog's words, names and values (built again when the index version changes)."""
+        with self._lock:
+            try:
+                version = self.catalog.index.version
+                if version != self._version:
+                    products = self.catalog.get_many(self.catalog.ids())
+                    self._vocabulary, self._version = ShopVocabulary.build(products.values()), version
+            except (IndexUnavailableError, RuntimeError, OSError):
+                self.available = False  # the last vocabulary read serves until the index is back
+            else:
+                self.available = True
+            return self._vocabulary
+
+    def order_shape(self) -> IdShape | None:
+        if self.settings.order_id_pattern:
+            return self._order_shape
+        now = time.monotonic()
+        with self._lock:
+            if self._order_shape is None or now - self._orders_read > self.settings.refresh_s:
+                self._order_shape, self._orders_read = IdShape.learn(self.commerce.order_ids()), now
+            return self._order_shape
+
+    def order_ids_in(self, text: str) -> list[str]:
+        shape = self.order_shape()
+        return shape.find(text) if shape is not None else []
+
+    def product_ids_in(self, text: str, exclude: set[str]) -> list[str]:
+        """Tokens of the message that are ids of products in the catalog (as typed, or upper-cased)."""
+        candidates: list[str] = []
+        for token in _ID_LIKE.findall(text):
+            if any(ch.isdigit() for ch in token) and token.upper() not in exclude:
+                candidates += [token, token.upper()]
+        if not candidates:
+            return []
+        try:
+            found = self.catalog.get_many(list(dict.fromkeys(candidates)))
+        except IndexUnavailableError:
+            return []
+        return list(dict.fromkeys(c for c in candidates if c in found))

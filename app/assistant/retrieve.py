@@ -1,0 +1,144 @@
+"""What a turn may use, fetched for it: products (searched with the budget, price order and attribute values
+the message names, or the products it names), policy passages, and the caller's own orders; then the
+grounding data the reply is checked against."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from app.assistant.filters import parse_filters
+from app.assistant.grounding import GroundingData, amounts_in
+from app.assistant.intents import Intent, TurnIntent
+from app.assistant.tools import Caller, OrderTools, OrderView
+from app.config import AssistantSettings
+from app.personalization import PersonalizationService
+from retrieval.catalog import Product
+from retrieval.catalog_service import CatalogService, IndexUnavailableError
+from retrieval.index.base import SearchFilters
+from retrieval.policies import Passage, PolicyIndex
+from retrieval.vocabulary import ValueMatch
+
+_POOL = 8  # candidates searched per product shown, re-ranked by the attribute values the message names
+
+
+@dataclass
+class Retrieved:
+    products: list[Product] = field(default_factory=list)
+    passages: list[Passage] = field(default_factory=list)
+    orders: list[OrderView] = field(default_factory=list)
+    hidden_orders: list[str] = field(default_factory=list)
+    needs_login: bool = False
+    filters_note: str = ""
+    matched: dict[str, list[str]] = field(default_factory=dict)  # product id → attribute names it matched
+
+
+def holds(product: Product, match: ValueMatch) -> bool:
+    value = product.attributes.get(match.attribute)
+    if match.value == "true":
+        return value is True
+    values = value if isinstance(value, list) else [value]
+    return any(str(v).lower() == match.value.lower() for v in values if v is not None)
+
+
+def rank_by_values(
+    products: Sequence[Product], values: Sequence[ValueMatch]
+) -> tuple[list[Product], dict[str, list[str]]]:
+    """Products holding more of the named attributes first (one attribute counts once, whichever of its named
+    values it holds); the search order breaks ties."""
+    by_attribute: dict[str, list[ValueMatch]] = {}
+    for match in values:
+        by_attribute.setdefault(match.attribute, []).append(match)
+    matched: dict[str, list[str]] = {}
+    for p in products:
+        matched[p.id] = [a for a, group in by_attribute.items() if any(holds(p, m) for m in group)]
+    order = sorted(range(len(products)), key=lambda i: (-len(matched[products[i].id]), i))
+    return [products[i] for i in order], matched
+
+
+class Retriever:
+    def __init__(
+        self,
+        settings: AssistantSettings,
+        catalog: CatalogService,
+        personalization: PersonalizationService,
+        policies: PolicyIndex,
+        orders: OrderTools,
+    ) -> None:
+        self.settings = settings
+        self.catalog = catalog
+        self.personalization = personalization
+        self.policies = policies
+        self.orders = orders
+
+    def retrieve(self, caller: Caller, message: str, intent: TurnIntent, previous: Sequence[str]) -> Retrieved:
+        r = Retrieved()
+        limit = self.settings.products_per_turn
+        kind = intent.intent
+        if kind in (Intent.FIND, Intent.RECOMMEND):
+            if kind == Intent.RECOMMEND and caller.customer_id and not intent.values and intent.catalog < 0.5:
+                recs = self.personalization.recommend(caller.customer_id, limit=limit)
+                r.products = [item.product for item in recs.items]
+            if not r.products:
+                r.products = self._find(message, intent, limit, caller.customer_id, r)
+        elif kind in (Intent.PRODUCT_QUESTION, Intent.COMPARE):
+            wanted = list(dict.fromkeys([*intent.product_ids, *([] if intent.product_ids else previous)]))[:limit]
+            found = self.catalog.get_many(wanted)
+            r.products = [found[i] for i in wanted if i in found]
+            if len(r.products) < (2 if kind == Intent.COMPARE else 1):
+                seen = {p.id for p in r.products}
+                more = self._search(message, SearchFilters(), limit, caller.customer_id)
+                r.products += [p for p in more if p.id not in seen][: limit - len(r.products)]
+            r.passages = [h.passage for h in intent.policy_hits[:1]]
+        elif kind == Intent.ORDER_STATUS:
+            r.needs_login = caller.customer_id is None and not (caller.staff and intent.order_ids)
+            if not r.needs_login:
+                r.orders, r.hidden_orders = self.orders.lookup(caller, intent.order_ids, self.settings.orders_per_turn)
+            r.passages = [h.passage for h in intent.policy_hits[:1]]
+        elif kind == Intent.POLICY:
+            hits = list(intent.policy_hits) or self.policies.search(message, self.settings.policy_passages)
+            r.passages = [h.passage for h in hits[: self.settings.policy_passages]]
+        return r
+
+    def _find(self, message: str, intent: TurnIntent, limit: int, user: str | None, r: Retrieved) -> list[Product]:
+        parsed = parse_filters(message)
+        r.filters_note = parsed.description
+        pool = self._search(message, parsed.filters, max(limit * _POOL, 24), user)
+        ranked, r.matched = rank_by_values(pool, intent.values)
+        if parsed.sort:
+            best = ranked[: max(limit * 3, 8)]  # the cheapest of the relevant ones, not of the whole shop
+            best.sort(key=lambda p: p.price, reverse=parsed.sort == "price_desc")
+            ranked = best
+        return ranked[:limit]
+
+    def _search(self, text: str, filters: SearchFilters, limit: int, user_id: str | None) -> list[Product]:
+        if user_id:
+            result, _ = self.personalization.search(text, filters, limit, None, user_id)
+        else:
+            result = self.catalog.search(text, filters, limit)
+        return [hit.product for hit in result.hits]
+
+    def grounding_data(self, r: Retrieved, message: str) -> GroundingData:
+        data = GroundingData(products={p.id: p for p in r.products})
+        data.allow_amounts(p.price for p in r.products)
+        for view in r.orders:
+            order = view.order
+            data.order_ids.add(order.id)
+            if order.tracking_number:
+                data.tracking_numbers.add(order.tracking_number)
+            data.allow_amounts([order.total, *(x for x in (order.subtotal, order.shipping) if x is not None)])
+            for item in order.items:
+                data.allow_amounts([item.unit_price, item.unit_price * item.quantity])
+        item_ids = [i.product_id for v in r.orders for i in v.order.items]
+        if item_ids:
+            try:
+                items = self.catalog.get_many(item_ids)
+            except IndexUnavailableError:
+                items = {}  # order answers come from the order record; the catalogue only adds product names
+            data.products.update({k: v for k, v in items.items() if k not in data.products})
+        for passage in r.passages:
+            data.policy_docs.add(passage.doc)
+            data.policy_texts.append(passage.text)
+            data.allow_amounts(amounts_in(passage.text))
+        data.allow_amounts(amounts_in(message))
+        return data

@@ -1,0 +1,248 @@
+"""The shop's own vocabulary, read from its catalog: what words its products use, which attribute values they
+have, what their names are and what shape their ids take. Routing and query understanding ask this instead of
+word lists about one trade, so a shop of any kind is understood from its feed alone.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from retrieval.catalog import Product
+
+_TOKEN = re.compile(r"[A-Za-z0-9]+(?:[.'][A-Za-z0-9]+)*|[\u3400-\u9fff]+")
+_HAN = re.compile(r"[\u3400-\u9fff]")
+# function words of English questions; none of them names a product in any trade
+_STOP_TEXT = """a an the and or but of for to in on at by with from into about as is are was were be been being do
+does did have has had i me my we our you your it its this that these those there here what which who whom whose
+when where why how can could would should will shall may might must not no yes any some something anything
+please thanks thank hi hello hey want wanted need needs looking look find show tell give get got buy like love
+also very really just one ones more most less much many lot lots under over below above than around up down out
+off only own same so too s t don doesn isn aren im i'm it's what's whats sell carry stock available offer
+suggest recommend best good nice great cheap cheapest price cost costs dollars usd budget all"""
+STOP_WORDS = frozenset(_STOP_TEXT.split())
+
+
+_NAME_WORDS = 4  # a name is matched by its most distinctive words: a long title is not harder to name
+
+
+def stem(word: str) -> str:
+    """A light English plural stem: ``headphones`` → ``headphone``, ``dresses`` → ``dress``, ``batteries`` →
+    ``battery``; enough to match a shopper's word against the catalog's in either number."""
+    w = word.lower()
+    if len(w) > 4 and w.endswith("ies"):
+        return w[:-3] + "y"
+    if len(w) > 4 and w.endswith(("sses", "shes", "ches", "xes")):
+        return w[:-2]
+    if len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is")):
+        return w[:-1]
+    return w
+
+
+def tokens(text: str) -> list[str]:
+    """Lower-cased words and numbers (``1.7l`` stays one token); each run of Han characters is one token."""
+    return [t.lower() for t in _TOKEN.findall(text)]
+
+
+def content_words(text: str) -> list[str]:
+    """The stems of a message's words that could name something (stop words and bare numbers removed)."""
+    return [stem(t) for t in tokens(text) if t not in STOP_WORDS and not t.isdigit() and not _HAN.match(t)]
+
+
+def han_bigrams(text: str) -> set[str]:
+    runs = _HAN.findall(text)
+    joined = "".join(runs)
+    grams = {joined[i : i + 2] for i in range(len(joined) - 1)}
+    return {g for g in grams if len(g) == 2 and all(_HAN.match(ch) for ch in g)}
+
+
+def attribute_phrase(name: str) -> str:
+    """``noise_cancelling`` → ``noise cancelling``; ``nutrition.protein_g`` → ``protein``: how a shopper says it."""
+    last = name.split(".")[-1]
+    words = [w for w in re.split(r"[_\-\s]+", last) if w and w not in {"g", "kg", "ml", "l", "w", "in", "mm", "c"}]
+    return " ".join(words).lower()
+
+
+@dataclass(frozen=True)
+class ValueMatch:
+    attribute: str  # the attribute's name in the feed
+    value: str  # the value as the catalog writes it ("navy", "Alexa", "true" for a yes/no attribute)
+    phrase: str  # the words of the message that matched
+
+
+@dataclass
+class ShopVocabulary:
+    """Built once per catalog version from every product."""
+
+    strong: dict[str, int] = field(default_factory=dict)  # stem → products whose title/category/brand use it
+    medium: set[str] = field(default_factory=set)  # stems of attribute names and values only
+    weak: set[str] = field(default_factory=set)  # stems seen only in descriptions
+    han: set[str] = field(default_factory=set)  # Han-character bigrams of titles, categories, values
+    values: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # phrase → [(attribute, value)]
+    flags: dict[str, str] = field(default_factory=dict)  # phrase of a yes/no attribute → its name
+    name_tokens: dict[str, set[str]] = field(default_factory=dict)  # title/brand stem → product ids
+    titles: dict[str, list[str]] = field(default_factory=dict)  # product id → title stems
+    products: int = 0
+
+    @classmethod
+    def build(cls, products: Iterable[Product]) -> ShopVocabulary:
+        v = cls()
+        strong: Counter[str] = Counter()
+        for p in products:
+            v.products += 1
+            seen: set[str] = set()
+            leaf = p.category_path[-1] if p.category_path else ""
+            # a title in another script still has a name shoppers type: its Han bigrams, its category's leaf
+            # and its short values (``jasmine`` rice whose title is 泰国香米)
+            extra = [str(x) for x in p.attributes.values() if isinstance(x, str) and len(x) <= 20]
+            other_script = f" {leaf} {' '.join(extra)} {p.description}" if _HAN.search(p.title) else ""
+            name_text = f"{p.title} {p.brand}{other_script}"
+            title_stems = [stem(t) for t in tokens(name_text) if t not in STOP_WORDS and not _HAN.match(t)]
+            title_stems += sorted(han_bigrams(p.title))
+            v.titles[p.id] = title_stems
+            for s in set(title_stems):
+                v.name_tokens.setdefault(s, set()).add(p.id)
+            texts = [p.title, p.brand, p.category]
+            attribute_texts: list[str] = []
+            for name, value in p.attributes.items():
+                phrase = attribute_phrase(name)
+                attribute_texts.append(phrase)
+                if isinstance(value, bool):
+                    if value:
+                        v.flags.setdefault(phrase, name)
+                    continue
+                for item in value if isinstance(value, list) else [value]:
+                    text = str(item).strip()
+                    if text and not _is_number(text):
+                        attribute_texts.append(text)
+                        v.values.setdefault(text.lower(), [])
+                        if (name, text) not in v.values[text.lower()]:
+                            v.values[text.lower()].append((name, text))
+            for text in texts:
+                seen.update(content_words(text))
+                v.han |= han_bigrams(text)
+            for text in attribute_texts:
+                v.medium.update(content_words(text))
+                v.han |= han_bigrams(text)
+            strong.update(seen)
+            v.weak.update(content_words(p.description))
+        v.strong = dict(strong)
+        v.medium -= set(v.strong)
+        v.weak -= set(v.strong) | v.medium
+        return v
+
+    # ---- what a message says about the catalog ---------------------------------------------------------------
+    def coverage(self, words: Sequence[str]) -> float:
+        """Share of the message's content words the catalog uses: a title, category or brand word counts 1, an
+        attribute's word 0.75, a word seen only in descriptions 0.5."""
+        if not words:
+            return 0.0
+        score = sum(
+            1.0 if w in self.strong else 0.75 if w in self.medium else 0.5 if w in self.weak else 0.0 for w in words
+        )
+        return score / len(words)
+
+    def strong_words(self, words: Sequence[str]) -> int:
+        """How many of the words are title, category or brand words of the catalog."""
+        return sum(1 for w in words if w in self.strong)
+
+    def han_overlap(self, text: str) -> float:
+        grams = han_bigrams(text)
+        return len(grams & self.han) / len(grams) if grams else 0.0
+
+    def named(self, text: str, limit: int = 3) -> list[tuple[str, float]]:
+        """Products the message names by their own words, best first: the idf-weighted share of a title's
+        distinctive words present in the message (``the Trailhead dome tent`` → the 4-person dome tent)."""
+        present = {stem(t) for t in tokens(text)} | han_bigrams(text)
+        cap = max(5, self.products // 5)  # a word many titles share names no product
+        candidates: set[str] = set()
+        for word in present:
+            ids = self.name_tokens.get(word)
+            if ids and len(ids) <= cap:
+                candidates |= ids
+        ranked = []
+        for pid in candidates:
+            # each script scored on its own: a Chinese title's bigrams do not dilute its English words
+            shares = []
+            for part in (
+                [w for w in set(self.titles[pid]) if not _HAN.match(w)],
+                [w for w in set(self.titles[pid]) if _HAN.match(w)],
+            ):
+                weights = {w: math.log(1 + self.products / len(self.name_tokens[w])) for w in part}
+                total = sum(sorted(weights.values(), reverse=True)[:_NAME_WORDS])
+                if total:
+                    hit = sum(
+                        weight for w, weight in weights.items() if w in present and len(self.name_tokens[w]) <= cap
+                    )
+                    shares.append(min(1.0, hit / total))
+            ranked.append((pid, max(shares, default=0.0)))
+        ranked.sort(key=lambda kv: (-kv[1], kv[0]))
+        return ranked[:limit]
+
+    def value_matches(self, text: str) -> list[ValueMatch]:
+        """Attribute values of the catalog that the message names (``navy``, ``Alexa``, ``noise cancelling``),
+        longest phrase first, each message word used once."""
+        lowered = " " + " ".join(tokens(text)) + " "
+        found: list[ValueMatch] = []
+        candidates = [(phrase, pairs) for phrase, pairs in self.values.items() if len(phrase) > 2]
+        candidates += [(phrase, [(name, "true")]) for phrase, name in self.flags.items() if len(phrase) > 2]
+        for phrase, pairs in sorted(candidates, key=lambda kv: -len(kv[0])):
+            needle = " " + " ".join(tokens(phrase)) + " "
+            if needle.strip() and needle in lowered:
+                lowered = lowered.replace(needle, " ")
+                found.extend(ValueMatch(name, value, phrase) for name, value in pairs)
+        return found
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class IdShape:
+    """The shape of a set of ids (``VL-HP-0101`` → ``VL-[A-Z]{2}-\\d{4}``), learnt from the ids themselves."""
+
+    pattern: re.Pattern[str]
+    upper: bool = True  # every known id is upper-case: ids typed in lower case are read as upper case
+
+    @classmethod
+    def learn(cls, ids: Sequence[str], min_share: float = 0.05) -> IdShape | None:
+        """A pattern matching the common shapes among ``ids`` (each shape held by ≥ ``min_share`` of them);
+        literal letter runs are kept where every id of the shape shares them."""
+        if not ids:
+            return None
+        shapes: dict[tuple[tuple[str, int], ...], list[list[str]]] = {}
+        for raw in ids:
+            runs = re.findall(r"[A-Za-z]+|\d+|[^A-Za-z\d]+", raw)
+            key = tuple(("a" if r.isalpha() else "9" if r.isdigit() else r, len(r)) for r in runs)
+            shapes.setdefault(key, []).append(runs)
+        alternatives = []
+        for key, members in shapes.items():
+            if len(members) < max(1, min_share * len(ids)):
+                continue
+            parts = []
+            for position, (kind, length) in enumerate(key):
+                values = {m[position].upper() for m in members}
+                if kind == "a":
+                    parts.append(re.escape(next(iter(values))) if len(values) == 1 else f"[A-Za-z]{{{length}}}")
+                elif kind == "9":
+                    parts.append(f"\\d{{{length}}}" if length < 3 else f"\\d{{{length - 1},{length + 1}}}")
+                else:
+                    parts.append(re.escape(kind))
+            alternatives.append("".join(parts))
+        if not alternatives:
+            return None
+        body = "|".join(sorted(alternatives, key=len, reverse=True))
+        pattern = re.compile(rf"(?<![\w-])(?:{body})(?![\w-])", re.IGNORECASE)
+        return cls(pattern, all(i == i.upper() for i in ids))
+
+    def find(self, text: str) -> list[str]:
+        found = (m.group(0) for m in self.pattern.finditer(text))
+        return list(dict.fromkeys(f.upper() if self.upper else f for f in found))

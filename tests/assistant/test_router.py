@@ -1,0 +1,147 @@
+"""Routing from the shop's own data, over three shops of different trades, id shapes and languages, with the
+real encoders and engines and no LLM. These are the development cases the thresholds were set on; the frozen
+evaluation dialogs (eval/data/shops) are scored by ``shopassist eval --suite shops``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from app.assistant.intents import Intent
+from app.assistant.plan import Answer, choose
+from app.assistant.router import Router
+from app.wiring import Services
+from eval.shops import shop_services
+
+CASES: dict[str, list[tuple[str, str]]] = {
+    "voltline": [
+        ("do you have any bluetooth speakers?", "find"), ("I want a gaming keyboard", "find"),
+        ("cheapest coffee grinder", "find"), ("something for camping in the rain", "find"),
+        ("a monitor for my home office", "find"), ("recommend me a kettle", "find"), ("any tents under $250", "find"),
+        ("a speaker for parties at home", "find"), ("有蓝牙音箱吗", "find"),
+        ("what's the weight of the Trailhead Solo tent?", "product_question"),
+        ("does the QuietPro 900 have a headphone jack?", "product_question"),
+        ("how many grind settings does the Crema Burr grinder have?", "product_question"),
+        ("What's the screen size of the Arcbook 16 Pro?", "product_question"),
+        ("Does the Raptor Strike keyboard have RGB?", "product_question"),
+        ("what's your returns policy?", "policy"), ("is delivery free?", "policy"),
+        ("how do I claim under warranty?", "policy"), ("do you match lower prices from other stores?", "policy"),
+        ("can I trade in my old laptop?", "policy"), ("What time does the warehouse ship same-day orders?", "policy"),
+        ("where's my parcel?", "order_status"), ("is VLO-58290 on its way?", "order_status"),
+        ("I want to complain", "handoff"), ("who won the world cup?", "out_of_scope"), ("good evening", "greeting"),
+        ("suggest something for me", "recommend"),
+    ],
+    "greenleaf": [
+        ("do you sell honey?", "find"), ("I'm looking for soy sauce", "find"), ("有绿茶吗", "find"), ("lip balm", "find"),
+        ("something spicy for noodles", "find"), ("face wash for oily skin", "find"), ("moisturiser under $20", "find"),
+        ("how much sugar is in the Crispy Chili Oil?", "product_question"),
+        ("what skin type is the Ceramide Barrier Cream for?", "product_question"),
+        ("Is the pu-erh tea cake from Yunnan?", "product_question"),
+        ("is 208112 still fresh for two weeks?", "product_question"),
+        ("will you replace missing items with something else?", "policy"), ("what time slots can I book?", "policy"),
+        ("do your products contain allergens?", "policy"), ("can I return an opened shampoo?", "policy"),
+        ("do you offer gift wrapping?", "policy"), ("我的包裹到哪了", "order_status"), ("你好", "greeting"),
+        ("what's the population of China?", "out_of_scope"), ("this is the worst service ever", "handoff"),
+        ("有什么推荐的吗", "recommend"),
+    ],
+    "boutique": [
+        ("hi", "greeting"), ("I'm looking for a linen dress under $150", "find"), ("do you have black jeans?", "find"),
+        ("我想买一条连衣裙", "find"), ("jeans under $120 for a night out", "find"), ("suggest a warm coat", "find"),
+        ("a bikini for the pool under $70", "find"), ("can you recommend something for me?", "recommend"),
+        ("compare P0001 and P0002", "compare"), ("what is P0123 made of?", "product_question"),
+        ("where is my order O100001?", "order_status"), ("has my package shipped yet", "order_status"),
+        ("我的订单到哪了", "order_status"), ("How long do I have to return something?", "policy"),
+        ("do you ship to Canada?", "policy"), ("can I pay with PayPal?", "policy"),
+        ("what size should I take if I'm between sizes?", "policy"), ("可以退货吗？", "policy"),
+        ("This is unacceptable, I want to speak to a manager", "handoff"), ("我要投诉", "handoff"),
+        ("what's the weather in Paris?", "out_of_scope"), ("write me a poem about the sea", "out_of_scope"),
+        ("asdfgh", "out_of_scope"),
+    ],
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module", params=sorted(CASES))
+def shop(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, demo_store: Path
+) -> Iterator[tuple[str, Services]]:
+    root = tmp_path_factory.mktemp(request.param)
+    if request.param == "boutique":  # the session's demo store, not a second build
+        (root / "store").symlink_to(demo_store)
+    with shop_services(request.param, root) as services:
+        yield request.param, services
+
+
+def router(services: Services) -> Router:
+    return services.assistant.router
+
+
+def test_each_kind_of_turn_is_routed_from_the_shops_own_data(shop: tuple[str, Services]) -> None:
+    name, services = shop
+    wrong = []
+    for message, expected in CASES[name]:
+        turn = router(services).route(message)
+        if turn.intent.value != expected:
+            wrong.append((message, expected, turn.intent.value, turn.reasons))
+        assert turn.reasons, message  # every decision says why
+    assert not wrong, wrong
+
+
+def test_order_numbers_are_read_in_the_shape_the_shop_uses(shop: tuple[str, Services]) -> None:
+    name, services = shop
+    order = services.commerce.order_ids(1)[0]
+    turn = router(services).route(f"what's happening with {order.lower()}?")
+    assert turn.intent == Intent.ORDER_STATUS and turn.order_ids == (order,), turn.reasons
+    other = {"voltline": "O100001", "greenleaf": "VLO-58213", "boutique": "GL26-004402"}[name]
+    assert router(services).route(f"what about {other}?").order_ids == ()  # another shop's shape is no order
+
+
+def test_a_product_named_by_its_own_words_is_the_one_asked_about(shop: tuple[str, Services]) -> None:
+    name, services = shop
+    question = {
+        "voltline": ("How many watts is the Hearth 1.7L kettle?", "VL-KT-0101"),
+        "greenleaf": ("How much protein is in the Greek Yogurt?", "208112"),
+        "boutique": ("What fit is the Northwind Weekend Cashmere Pullover Sweater?", "P0932"),
+    }[name]
+    turn = router(services).route(question[0])
+    assert turn.intent == Intent.PRODUCT_QUESTION and turn.product_ids[0] == question[1], turn.reasons
+
+
+def test_a_question_can_touch_a_policy_and_a_product_at_once(shop: tuple[str, Services]) -> None:
+    name, services = shop
+    if name != "voltline":
+        pytest.skip("one shop has a warranty policy")
+    turn = router(services).route("what's the warranty on the QuietPro 700?")
+    assert turn.intent == Intent.PRODUCT_QUESTION and turn.product_ids == ("VL-HP-0101",)
+    assert "warranty" in turn.policy_docs, turn.reasons
+
+
+def test_catalog_values_named_in_a_message_are_found(shop: tuple[str, Services]) -> None:
+    name, services = shop
+    message, attribute, value = {
+        "voltline": ("a smart plug that works with Alexa", "works_with", "Alexa"),
+        "greenleaf": ("a moisturiser for dry skin", "skin_type", "dry"),
+        "boutique": ("a warm sweater in navy", "colour", "navy"),
+    }[name]
+    values = {(v.attribute, v.value) for v in router(services).route(message).values}
+    assert (attribute, value) in values
+
+
+@pytest.mark.parametrize(
+    ("intent", "catalog_down", "llm_ready", "answer"),
+    [
+        (Intent.BLOCKED, True, True, Answer.BLOCKED),
+        (Intent.FIND, True, True, Answer.CATALOG_DOWN),
+        (Intent.ORDER_STATUS, False, True, Answer.ORDERS),
+        (Intent.ORDER_STATUS, False, False, Answer.ORDERS),
+        (Intent.HANDOFF, False, True, Answer.HANDOFF),
+        (Intent.GREETING, False, True, Answer.GREETING),
+        (Intent.OUT_OF_SCOPE, False, True, Answer.OUT_OF_SCOPE),
+        (Intent.FIND, False, True, Answer.GENERATE),
+        (Intent.POLICY, False, False, Answer.FROM_DATA),
+        (Intent.PRODUCT_QUESTION, False, True, Answer.GENERATE),
+    ],
+)
+def test_the_kind_of_answer_for_each_turn(intent: Intent, catalog_down: bool, llm_ready: bool, answer: Answer) -> None:
+    assert choose(intent, catalog_down=catalog_down, llm_ready=llm_ready) == answer

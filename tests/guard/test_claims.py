@@ -1,0 +1,85 @@
+"""The claim checker against real records of two shops of different trades (no model involved): each claim the
+issue found invented is caught, what the record states passes, and a sentence that denies something is read as
+denying it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from app.copywriter.validate import check_copy
+from app.guard.claims import ClaimChecker, Record
+from retrieval.catalog import Product
+from retrieval.feeds import read_feed
+from retrieval.shops.voltline import write_voltline
+from retrieval.vocabulary import ShopVocabulary
+
+
+@pytest.fixture(scope="module")
+def voltline(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Product]:
+    store = tmp_path_factory.mktemp("voltline")
+    write_voltline(store)
+    return {p.id: p for p in read_feed((store / "products.jsonl").read_bytes(), "jsonl").products}
+
+
+@pytest.fixture(scope="module")
+def checker(voltline: dict[str, Product]) -> ClaimChecker:
+    return ClaimChecker(ShopVocabulary.build(voltline.values()))
+
+
+@pytest.mark.parametrize(
+    ("product_id", "sentence", "unsupported"),
+    [
+        ("VL-TN-0101", "The Trailhead dome tent is designed for 1 person.", {"1 person"}),
+        ("VL-EM-0101", "The Crema Duo comes in black and white.", {"black", "white"}),
+        ("VL-KT-0101", "The kettle is 65W.", {"65W"}),
+        ("VL-EB-0101", "They are great for swimming.", {"for swimming"}),
+        ("VL-HP-0103", "It has active noise cancelling.", {"noise cancelling"}),
+        ("VL-KT-0101", "The Heart kettle boils fast.", {"Heart"}),
+        ("VL-KT-0101", "It is gentle on the skin and helps reduce inflammation.", {"health claim"}),
+        ("VL-MN-0101", "It is in stock now.", {"in stock"}),
+    ],
+)
+def test_invented_facts_are_caught(
+    checker: ClaimChecker, voltline: dict[str, Product], product_id: str, sentence: str, unsupported: set[str]
+) -> None:
+    report = checker.check(sentence, [Record.of(voltline[product_id])])
+    assert {c.text for c in report.unsupported} == unsupported, report.claims
+
+
+@pytest.mark.parametrize(
+    ("product_id", "sentence"),
+    [
+        ("VL-TN-0101", "The Trailhead 4-Person Dome Tent sleeps four people."),
+        ("VL-KT-0101", "It draws 2200 W, or 2.2 kW, and holds 1.7 litres."),
+        ("VL-HP-0101", "The QuietPro 700 has noise cancelling and 30 hours of battery."),
+        ("VL-HP-0103", "It is not noise cancelling."),
+        ("VL-EB-0101", "They are splash resistant (IPX4) but not for swimming."),
+        ("VL-EM-0101", "The listing doesn't say whether it comes in black."),
+        ("VL-SP-0102", "It is waterproof."),
+        ("VL-MN-0101", "It is out of stock at the moment."),
+    ],
+)
+def test_what_the_record_states_passes(
+    checker: ClaimChecker, voltline: dict[str, Product], product_id: str, sentence: str
+) -> None:
+    report = checker.check(sentence, [Record.of(voltline[product_id])])
+    assert report.ok and report.claims, report.claims
+
+
+def test_a_policy_passage_shown_supports_its_numbers(checker: ClaimChecker, voltline: dict[str, Product]) -> None:
+    record = Record.of(voltline["VL-HP-0101"])
+    sentence = "It comes with a 1-year warranty."
+    assert not checker.check(sentence, [record]).ok
+    passage = "Every electronic and home product comes with a 1-year manufacturer warranty against defects."
+    assert checker.check(sentence, [record], [passage]).ok
+
+
+def test_copy_checks_use_the_same_claims(voltline: dict[str, Product], tmp_path: Path) -> None:
+    vocabulary = ShopVocabulary.build(voltline.values())
+    earbuds = voltline["VL-EB-0101"]
+    facts = {"title": earbuds.title, "brand": earbuds.brand, "price": earbuds.price, **earbuds.attributes}
+    report = check_copy(["Ideal for outdoor activities and swimming."], facts, vocabulary=vocabulary)
+    assert report.unsupported == ["for swimming"] and report.unsupported_benefits == ["for swimming"]
+    assert check_copy(["Splash resistant to IPX4, with 8 hours of battery."], facts, vocabulary=vocabulary).faithful
