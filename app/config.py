@@ -218,6 +218,10 @@ class RoutingSettings(BaseModel):
     catalog_threshold: float = Field(
         0.5, ge=0, le=1, description="share of a message's content words the catalog uses for a product search"
     )
+    category_similarity: float = Field(
+        0.4, ge=0, le=1, description="cosine to a category's products for a message that names no category"
+    )
+    category_margin: float = Field(0.05, ge=0, le=1, description="lead over the next category that picks one")
     order_id_pattern: str | None = Field(
         None, description="regular expression of order numbers; unset = learnt from the stored orders' ids"
     )

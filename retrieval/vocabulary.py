@@ -85,6 +85,7 @@ class ShopVocabulary:
     flags: dict[str, str] = field(default_factory=dict)  # phrase of a yes/no attribute → its name
     name_tokens: dict[str, set[str]] = field(default_factory=dict)  # title/brand stem → product ids
     titles: dict[str, list[str]] = field(default_factory=dict)  # product id → title stems
+    categories: dict[str, int] = field(default_factory=dict)  # full category path → products in it
     products: int = 0
 
     @classmethod
@@ -95,6 +96,8 @@ class ShopVocabulary:
             v.products += 1
             seen: set[str] = set()
             leaf = p.category_path[-1] if p.category_path else ""
+            if p.category:
+                v.categories[p.category] = v.categories.get(p.category, 0) + 1
             # a title in another script still has a name shoppers type: its Han bigrams, its category's leaf
             # and its short values (``jasmine`` rice whose title is 泰国香米)
             extra = [str(x) for x in p.attributes.values() if isinstance(x, str) and len(x) <= 20]
@@ -181,6 +184,37 @@ class ShopVocabulary:
             ranked.append((pid, max(shares, default=0.0)))
         ranked.sort(key=lambda kv: (-kv[1], kv[0]))
         return ranked[:limit]
+
+    def category_for(self, words: Sequence[str]) -> tuple[str, int] | None:
+        """The category a message asks for by the catalog's own category words (``headphones`` → ``Electronics >
+        Audio > Headphones``): the paths whose segments hold most of its words, a leaf word counting double; when
+        several paths tie, their common prefix (``gaming`` → ``Electronics > Gaming``). A word of the top level
+        alone ("home", "general") names no category. Returns the prefix and its score (2 or more: a leaf word, or
+        two words)."""
+        wanted = set(words)
+        if not wanted or not self.categories:
+            return None
+        scores: dict[str, int] = {}
+        for path in self.categories:
+            segments = path.split(" > ")
+            score = 0
+            for depth, segment in enumerate(segments):
+                if depth == 0 and len(segments) > 1:
+                    continue
+                hit = wanted & set(content_words(segment))
+                score += len(hit) * (2 if depth == len(segments) - 1 else 1)
+            if score:
+                scores[path] = score
+        if not scores:
+            return None
+        best = max(scores.values())
+        top = [path.split(" > ") for path, score in scores.items() if score == best]
+        prefix: list[str] = []
+        for parts in zip(*top, strict=False):
+            if len(set(parts)) != 1:
+                break
+            prefix.append(parts[0])
+        return (" > ".join(prefix), best) if prefix else None
 
     def value_matches(self, text: str) -> list[ValueMatch]:
         """Attribute values of the catalog that the message names (``navy``, ``Alexa``, ``noise cancelling``),

@@ -81,6 +81,7 @@ class TurnIntent:
     policy_hits: tuple[PolicyHit, ...] = ()  # passages above the policy threshold: the turn touches policy
     values: tuple[ValueMatch, ...] = ()  # catalog attribute values the message names
     catalog: float = 0.0  # share of the message's words the catalog uses
+    category: str | None = None  # the category path (prefix) the message names by the catalog's own words
     reasons: list[str] = field(default_factory=list, compare=False)
 
     @property

@@ -8,11 +8,16 @@ import re
 import threading
 import time
 
+import numpy as np
+
 from app.config import RoutingSettings
 from app.store.commerce import CommerceStore
+from retrieval.catalog import Product
 from retrieval.catalog_service import CatalogService, IndexUnavailableError
+from retrieval.embed import product_text
 from retrieval.vocabulary import IdShape, ShopVocabulary
 
+_PER_CATEGORY = 16
 _ID_LIKE = re.compile(r"(?<![\w-])[A-Za-z0-9][A-Za-z0-9._:/-]{1,127}(?<![.:/-])")
 
 
@@ -24,6 +29,7 @@ class ShopKnowledge:
         self._lock = threading.Lock()
         self._version: str | None = None
         self._vocabulary = ShopVocabulary()
+        self._centroids: tuple[list[str], np.ndarray] | None = None
         self.available = True
         self._orders_read = 0.0
         self._order_shape: IdShape | None = None
@@ -38,11 +44,40 @@ class ShopKnowledge:
                 if version != self._version:
                     products = self.catalog.get_many(self.catalog.ids())
                     self._vocabulary, self._version = ShopVocabulary.build(products.values()), version
+                    self._centroids = self._category_centroids(list(products.values()))
             except (IndexUnavailableError, RuntimeError, OSError):
                 self.available = False  # the last vocabulary read serves until the index is back
             else:
                 self.available = True
             return self._vocabulary
+
+    def _category_centroids(self, products: list[Product]) -> tuple[list[str], np.ndarray] | None:
+        by_category: dict[str, list[Product]] = {}
+        for p in products:
+            if p.category:
+                by_category.setdefault(p.category, []).append(p)
+        if not by_category:
+            return None
+        names = sorted(by_category)
+        rows = []
+        for name in names:  # a few products stand for their category: the mean of their dense vectors
+            vectors = self.catalog.searcher.dense.encode([product_text(p) for p in by_category[name][:_PER_CATEGORY]])
+            mean = np.asarray(vectors, dtype=np.float32).mean(axis=0)
+            rows.append(mean / (np.linalg.norm(mean) or 1.0))
+        return names, np.vstack(rows)
+
+    def nearest_category(self, text: str) -> tuple[str, float, float] | None:
+        """The category whose products a message is most like (MiniLM), its cosine and the margin over the
+        runner-up: for use-case phrasings that name no category ("something to wear to a garden wedding")."""
+        self.vocabulary()
+        centroids = self._centroids
+        if centroids is None or len(centroids[0]) < 2:
+            return None
+        names, matrix = centroids
+        query = np.asarray(self.catalog.searcher.dense.encode([text])[0], dtype=np.float32)
+        scores = matrix @ query
+        order = np.argsort(-scores)
+        return names[order[0]], float(scores[order[0]]), float(scores[order[0]] - scores[order[1]])
 
     def order_shape(self) -> IdShape | None:
         if self.settings.order_id_pattern:

@@ -5,7 +5,7 @@ grounding data the reply is checked against."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from app.assistant.filters import parse_filters
 from app.assistant.grounding import GroundingData, amounts_in
@@ -56,6 +56,14 @@ def rank_by_values(
     return [products[i] for i in order], matched
 
 
+def _fits(product: Product, filters: SearchFilters) -> bool:
+    return (
+        (filters.in_stock is None or product.in_stock == filters.in_stock)
+        and (filters.max_price is None or product.price <= filters.max_price)
+        and (filters.min_price is None or product.price >= filters.min_price)
+    )
+
+
 class Retriever:
     def __init__(
         self,
@@ -101,13 +109,27 @@ class Retriever:
         return r
 
     def _find(self, message: str, intent: TurnIntent, limit: int, user: str | None, r: Retrieved) -> list[Product]:
+        """Search, then order by what the message asked for: the attribute values it names, the products it
+        names, the category it names; search rank last. "Cheapest" sorts the best of them by price."""
         parsed = parse_filters(message)
         r.filters_note = parsed.description
-        pool = self._search(message, parsed.filters, max(limit * _POOL, 24), user)
+        size = max(limit * _POOL, 24)
+        pool: list[Product] = []
+        if intent.category:  # the category the message names first, then the rest of the shop
+            pool = self._search(message, replace(parsed.filters, category=intent.category), size, user)
+        seen = {p.id for p in pool}
+        if len(pool) < size:
+            pool += [p for p in self._search(message, parsed.filters, size, user) if p.id not in seen]
+        named = [p for p in self.catalog.get_many(list(intent.product_ids)).values() if _fits(p, parsed.filters)]
+        pool = named + [p for p in pool if p.id not in {n.id for n in named}]
         ranked, r.matched = rank_by_values(pool, intent.values)
+        in_category = {p.id for p in pool if intent.category and p.category.startswith(intent.category)}
+        names = {p.id for p in named}
+        position = {p.id: i for i, p in enumerate(ranked)}
+        ranked.sort(key=lambda p: (-len(r.matched[p.id]), p.id not in names, p.id not in in_category, position[p.id]))
         if parsed.sort:
-            best = ranked[: max(limit * 3, 8)]  # the cheapest of the relevant ones, not of the whole shop
-            best.sort(key=lambda p: p.price, reverse=parsed.sort == "price_desc")
+            best = [p for p in ranked if p.id in in_category] or ranked[: max(limit * 3, 8)]
+            best.sort(key=lambda p: p.price, reverse=parsed.sort == "price_desc")  # the cheapest relevant one
             ranked = best
         return ranked[:limit]
 

@@ -33,6 +33,7 @@ from app.config import RoutingSettings
 from retrieval.embed import Encoder
 from retrieval.policies import PolicyHit, PolicyIndex
 from retrieval.search import query_route
+from retrieval.translate import QueryTranslator
 from retrieval.vocabulary import ShopVocabulary, content_words
 
 
@@ -69,12 +70,18 @@ class ExampleIndex:
 
 class Router:
     def __init__(
-        self, knowledge: ShopKnowledge, examples: ExampleIndex, policies: PolicyIndex, settings: RoutingSettings
+        self,
+        knowledge: ShopKnowledge,
+        examples: ExampleIndex,
+        policies: PolicyIndex,
+        settings: RoutingSettings,
+        translator: QueryTranslator | None = None,
     ) -> None:
         self.knowledge = knowledge
         self.examples = examples
         self.policies = policies
         self.settings = settings
+        self.translator = translator
 
     def route(self, message: str, previous_products: Sequence[str] = ()) -> TurnIntent:
         s = self.settings
@@ -100,11 +107,13 @@ class Router:
         words = content_words(text)
         catalog = max(vocabulary.coverage(words), vocabulary.han_overlap(text))
         budget = bool(parse_filters(text).description)  # a price bound or price order: a product search
+        category = self._category(text, words, vocabulary, reasons)
 
         def result(intent: Intent, why: str, hits: Sequence[PolicyHit] = policy_hits) -> TurnIntent:
             return TurnIntent(
-                intent, order_ids, tuple(product_ids), refers_back, tuple(hits), values, catalog, [why, *reasons]
-            )
+                intent, order_ids, tuple(product_ids), refers_back, tuple(hits), values, catalog, category,
+                [why, *reasons],
+            )  # fmt: skip
 
         if HANDOFF_CUE.search(text) or example == "handoff":
             return result(Intent.HANDOFF, "asks for a person or complains")
@@ -155,6 +164,31 @@ class Router:
         if hits:
             reasons.append(f"best policy passage {hits[0].passage.id} {hits[0].score:.2f}")
         return tuple(h for h in hits if h.score >= threshold)
+
+    def _category(self, text: str, words: list[str], vocabulary: ShopVocabulary, reasons: list[str]) -> str | None:
+        """The category a message asks for: by the catalog's category words when a leaf word (or two) says it,
+        else the category whose products the message is most like when one clearly leads, else a weaker word."""
+        lexical = vocabulary.category_for(words + self._translated(text))
+        if lexical is not None and lexical[1] >= 2:
+            reasons.append(f"category {lexical[0]} (its words)")
+            return lexical[0]
+        s = self.settings
+        if query_route(text) == "english" and words:
+            like = self.knowledge.nearest_category(text)
+            if like is not None and like[1] >= s.category_similarity and like[2] >= s.category_margin:
+                reasons.append(f"category {like[0]} (like its products {like[1]:.2f}, margin {like[2]:.2f})")
+                return like[0]
+        if lexical is not None:
+            reasons.append(f"category {lexical[0]} (a word of it)")
+            return lexical[0]
+        return None
+
+    def _translated(self, text: str) -> list[str]:
+        """The catalog words of a non-English message's dictionary translation (Chinese: CC-CEDICT)."""
+        if self.translator is None or query_route(text) != "multilingual":
+            return []
+        translation = self.translator.translate(text)
+        return content_words(" ".join(translation.words)) if translation is not None else []
 
     def vocabulary(self) -> ShopVocabulary:
         return self.knowledge.vocabulary()

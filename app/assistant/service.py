@@ -151,7 +151,7 @@ class Assistant:
         self.metrics = metrics
         self.knowledge = knowledge
         self.examples = examples or ExampleIndex(catalog.searcher.multilingual)
-        self.router = Router(knowledge, self.examples, policies, settings.routing)
+        self.router = Router(knowledge, self.examples, policies, settings.routing, catalog.searcher.translator)
         self.retriever = Retriever(settings, catalog, personalization, policies, orders)
         self.planner = Planner(self.router, self.retriever, metrics)
         self.system_prompt = load_prompt("assistant_system").render(

@@ -32,7 +32,7 @@ def test_copy_for_a_product_is_checked_limited_and_stored(shop: LiveServer) -> N
         texts = [draft["title"], *draft["bullets"], draft["description"], *draft["seo"].values()]
         assert not any(TAG.search(t) for t in texts)
         assert draft["checks"]["faithful"] and draft["checks"]["unsupported_claims"] == []
-        assert draft["prompt"] == "copy_system@1+copy_user@2"
+        assert draft["prompt"] == "copy_system@2+copy_user@2"
         assert draft["model"] == shop.app.state.services.llm.backend.model_name  # smollm2-135m, or vLLM's adapter
     with shop.client() as client:
         stored = client.get(f"/v1/copy/drafts/{body['draft_id']}", headers=MERCHANT)

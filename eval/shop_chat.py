@@ -1,0 +1,223 @@
+"""The chat on every shop: the frozen dialogs of ``eval/data/shops/<shop>.jsonl`` through the shop's own service.
+
+Two levels:
+- ``plan_figures``: the turn plan alone (no LLM, milliseconds a turn): intent accuracy, product-finding
+  precision (relevant products among the first min(3, relevant in the catalog) shown), policy documents found;
+- ``chat_figures``: whole turns through ``/v1/chat`` with the LLM: fact questions answered correctly, "not in
+  the data" questions answered honestly, policy facts, the customer's latest order, hand-offs, claims checked
+  and cut, unsupported claims left in the replies the customer saw, TTFT, and the claim check's own time.
+
+Dialog fields are described in ``eval/data/shops/README.md``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import statistics
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from app.assistant.grounding import ClaimScope, GroundingData
+from app.assistant.intents import Intent
+from app.assistant.retrieve import holds
+from app.assistant.tools import Caller
+from app.config import LLMSettings
+from app.guard.claims import ClaimChecker
+from app.wiring import Services
+from eval.chat import _stream_turn, _support_key
+from eval.serving import serve_in_thread
+from eval.shops import shop_services
+from retrieval.catalog import Product
+from retrieval.vocabulary import ValueMatch
+
+SHOPS = ("boutique", "voltline", "greenleaf")
+HONEST = re.compile(
+    r"doesn'?t say|does not say|not (?:listed|stated|mentioned|specified)|doesn'?t (?:mention|list|state|specify)|"
+    r"does not (?:mention|list|state|specify)|no information|don'?t have (?:that|this|any) information|"
+    r"don'?t have a policy|not sure|can(?:not|'t) confirm|ask a colleague|connect you with a colleague|没有说明|不清楚",
+    re.IGNORECASE,
+)
+
+
+def load_dialogs(shop: str) -> list[dict[str, Any]]:
+    text = files("eval").joinpath("data", "shops", f"{shop}.jsonl").read_text(encoding="utf-8")
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def relevant(product: Product, expect: dict[str, Any]) -> bool:
+    if "category" in expect and not product.category.startswith(expect["category"]):
+        return False
+    if "max_price" in expect and product.price > expect["max_price"]:
+        return False
+    if "text" in expect:
+        text = f"{product.title} {product.category} {product.description} {product.attributes}".lower()
+        if expect["text"].lower() not in text:
+            return False
+    for name, value in (expect.get("attributes") or {}).items():
+        match = ValueMatch(name, "true" if value is True else str(value), str(value))
+        if not holds(product, match):
+            return False
+    return product.in_stock
+
+
+def precision(shown: Sequence[Product], catalog: Sequence[Product], expect: dict[str, Any]) -> float:
+    """Relevant among the first min(3, relevant in the catalog) shown; 1.0 when nothing is relevant and nothing
+    was shown."""
+    k = min(3, sum(relevant(p, expect) for p in catalog))
+    if k == 0:
+        return 1.0 if not shown else 0.0
+    return sum(relevant(p, expect) for p in shown[:k]) / k
+
+
+def _product_by_title(services: Services, title: str) -> Product | None:
+    for product in services.catalog.get_many(services.catalog.ids()).values():
+        if product.title == title:
+            return product
+    return None
+
+
+def plan_figures(services: Services, shop: str) -> dict[str, Any]:
+    catalog = list(services.catalog.get_many(services.catalog.ids()).values())
+    intents, precisions, docs, named = [], [], [], []
+    rows = []
+    for dialog in load_dialogs(shop):
+        caller = Caller(dialog["customer"], dialog["customer"], False)
+        previous: list[str] = []
+        for spec in dialog["turns"]:
+            plan = services.assistant.planner.plan(caller, spec["user"], previous, llm_ready=True)
+            got = plan.intent.intent.value
+            intents.append(got == spec["intent"])
+            row: dict[str, Any] = {"user": spec["user"], "expected": spec["intent"], "intent": got}
+            if "expect" in spec:
+                row["precision"] = precision(plan.retrieved.products, catalog, spec["expect"])
+                precisions.append(row["precision"])
+            if "doc" in spec:
+                docs.append(spec["doc"] in {p.doc for p in plan.retrieved.passages})
+            if "product" in spec:
+                target = _product_by_title(services, spec["product"])
+                named.append(target is not None and target.id in {p.id for p in plan.retrieved.products})
+            rows.append(row)
+            previous = [p.id for p in plan.retrieved.products[:3]]
+    return {
+        "turns": len(intents),
+        "intent_accuracy": sum(intents) / len(intents),
+        "product_precision_at_3": statistics.mean(precisions) if precisions else float("nan"),
+        "policy_doc_found": sum(docs) / len(docs) if docs else float("nan"),
+        "asked_product_retrieved": sum(named) / len(named) if named else float("nan"),
+        "rows": rows,
+    }
+
+
+def _claims_left(
+    services: Services, reply: str, products: Sequence[Product], passages: Sequence[str]
+) -> tuple[int, float]:
+    """Unsupported claims in the reply the customer saw (re-read as a whole), and the check's time in ms."""
+    data = GroundingData(products={p.id: p for p in products}, policy_texts=list(passages))
+    started = time.perf_counter()
+    scope = ClaimScope(data, ClaimChecker(services.assistant.knowledge.vocabulary()))
+    for sentence in re.split(r"(?<=[.!?\u3002])\s+|\n+", reply):
+        if sentence.strip():
+            scope.check(sentence)
+    return len(scope.report.unsupported), (time.perf_counter() - started) * 1000
+
+
+def chat_figures(base: str, services: Services, shop: str) -> dict[str, Any]:
+    support = _support_key(services)
+    facts, honest, policy, orders, handoffs, ttfts, check_ms = [], [], [], [], [], [], []
+    left = cut = checked = 0
+    rows = []
+    with httpx.Client(base_url=base, timeout=300) as client:
+        for dialog in load_dialogs(shop):
+            token = client.post(
+                "/v1/auth/customer-token",
+                headers={"Authorization": f"Bearer {support}"},
+                json={"customer_id": dialog["customer"]},
+            ).json()["token"]
+            headers = {"Authorization": f"Bearer {token}"}
+            conversation = None
+            for spec in dialog["turns"]:
+                done, ttft, _ = _stream_turn(
+                    client, headers, {"message": spec["user"], "conversation_id": conversation}
+                )
+                conversation = done["conversation_id"]
+                reply = done["reply"]
+                claims = done["grounding"]["claims"]
+                checked += claims["checked"]
+                cut += len(claims["cut"])
+                shown = list(services.catalog.get_many(done["products"]).values())
+                if "product" in spec:
+                    target = _product_by_title(services, spec["product"])
+                    shown += [target] if target is not None and target.id not in done["products"] else []
+                passages = [p.text for p in services.policies.passages if p.doc in {c["id"] for c in done["citations"]}]
+                unsupported, ms = _claims_left(services, reply, shown, passages)
+                left += unsupported
+                check_ms.append(ms)
+                if ttft is not None and done["intent"] in {
+                    i.value
+                    for i in (Intent.FIND, Intent.PRODUCT_QUESTION, Intent.COMPARE, Intent.POLICY, Intent.RECOMMEND)
+                }:
+                    ttfts.append(ttft)
+                lowered = reply.lower()
+                row = {"user": spec["user"], "intent": done["intent"], "reply": reply, "cut": claims["cut"]}
+                if "answer" in spec:
+                    row["ok"] = all(any(a.lower() in lowered for a in group) for group in spec["answer"])
+                    facts.append(row["ok"])
+                if spec.get("honest"):
+                    row["ok"] = bool(HONEST.search(reply)) and unsupported == 0
+                    honest.append(row["ok"])
+                if "facts" in spec:
+                    cited = spec.get("doc") in {c["id"] for c in done["citations"]}
+                    row["ok"] = cited and all(any(a.lower() in lowered for a in group) for group in spec["facts"])
+                    policy.append(row["ok"])
+                if spec.get("order") == "latest":
+                    latest = services.commerce.orders_of(dialog["customer"], limit=1)
+                    orders.append(bool(latest) and latest[0].id in reply)
+                if spec.get("handoff"):
+                    handoffs.append(bool(done["handoff"]))
+                rows.append(row)
+    return {
+        "fact_correct": sum(facts) / len(facts) if facts else float("nan"),
+        "fact_questions": len(facts),
+        "honest_not_in_data": sum(honest) / len(honest) if honest else float("nan"),
+        "not_in_data_questions": len(honest),
+        "policy_correct": sum(policy) / len(policy) if policy else float("nan"),
+        "order_correct": sum(orders) / len(orders) if orders else float("nan"),
+        "handoff_recall": sum(handoffs) / len(handoffs) if handoffs else float("nan"),
+        "claims_checked": checked,
+        "claims_cut": cut,
+        "unsupported_claims_reaching_customer": left,
+        "ttft_p50_s": statistics.median(ttfts) if ttfts else float("nan"),
+        "claim_check_ms_p50": statistics.median(check_ms) if check_ms else float("nan"),
+        "rows": rows,
+    }
+
+
+@contextmanager
+def serving_shop(shop: str, root: Path, llm: LLMSettings, **extra: Any) -> Iterator[tuple[str, Services]]:
+    from app.main import create_app
+
+    with shop_services(shop, root, llm, **extra) as services:
+        services.start(wait_for_llm=True)
+        if services.llm.state != "ready":
+            raise RuntimeError(f"LLM unavailable: {services.llm.error}")
+        with serve_in_thread(create_app(services.settings, services)) as base:
+            yield base, services
+
+
+def run(llm: LLMSettings, root: Path, shops: Sequence[str] = SHOPS, with_llm: bool = True) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for shop in shops:
+        if with_llm:
+            with serving_shop(shop, root / shop, llm) as (base, services):
+                out[shop] = {"plan": plan_figures(services, shop), "chat": chat_figures(base, services, shop)}
+        else:
+            with shop_services(shop, root / shop, llm) as services:
+                out[shop] = {"plan": plan_figures(services, shop)}
+    return out
