@@ -99,6 +99,11 @@ class SearchSettings(BaseModel):
     mode: Literal["hybrid", "dense", "sparse"] = Field("hybrid", description="default retrieval mode")
     prefetch_limit: int = Field(50, ge=1, description="candidates per retriever before RRF fusion")
     rrf_k: int = Field(60, ge=1, description="reciprocal-rank-fusion constant")
+    fusion_weights: dict[str, float] = Field(
+        default_factory=lambda: {"bm25": 5.0, "dense": 1.0, "multilingual": 1.0},
+        description="influence of each retriever in the fusion (bm25, dense, multilingual), JSON object; chosen "
+        "on the validation half of the labelled demo queries",
+    )
     translate_queries: bool = Field(
         True, description="Chinese queries also search with their CC-CEDICT dictionary translation (MiniLM + BM25)"
     )

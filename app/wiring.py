@@ -159,6 +159,7 @@ def build_catalog(settings: Settings, index: ProductIndex | None = None) -> Cata
         prefetch_limit=settings.search.prefetch_limit,
         rrf_k=settings.search.rrf_k,
         hnsw_ef=settings.qdrant.hnsw_ef,
+        weights=settings.search.fusion_weights,
         translator=DictionaryTranslator(CatalogVocabulary(index, product_text))
         if settings.search.translate_queries
         else None,

@@ -79,7 +79,9 @@ def run(model: str = "qwen2.5-1.5b", threads: int = 2, parallel: int = 2) -> dic
     if service.state != "ready":
         raise RuntimeError(f"LLM did not start: {service.error}")
     load_s = time.perf_counter() - started
-    system = load_prompt("assistant_system").render(shop_name="Demo Boutique")
+    system = load_prompt("assistant_system").render(
+        shop_name="Demo Boutique", shop_description="an online clothing shop"
+    )
     try:
         figures = asyncio.run(_run(service, system, concurrency=parallel))
     finally:

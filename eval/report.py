@@ -239,6 +239,11 @@ def run_llm_suites(
                 )
             figures["ttft_s"] = [t["ttft_s"] for t in figures["turns"] if t["ttft_s"] is not None]
             out["chat"] = figures
+    if "chat" in wanted:  # every shop with its own service: its frozen dialogs, plan and whole turns
+        from eval import shop_chat
+
+        with timed("chat (shops)"), tempfile.TemporaryDirectory(prefix="shopassist-shops-") as tmp:
+            out["chat"]["shops"] = shop_chat.run(llm, Path(tmp), max_tokens=profile.chat_max_tokens)
         if "copy" in wanted:
             with timed("copy"):
                 out["copy"] = copy.run_on(services, profile.copy_products, profile.copy_zh_products)
@@ -325,6 +330,20 @@ def _table(header: list[str], rows: list[list[Any]]) -> str:
     return "\n".join(lines)
 
 
+def shop_table(shops: dict[str, Any]) -> str:
+    names = list(shops)
+    figures = [
+        (level, key)
+        for level in ("plan", "chat")
+        for key, value in next(iter(shops.values())).get(level, {}).items()
+        if isinstance(value, int | float)
+    ]
+    rows = [
+        [f"{level}: {key}", *(shops[n].get(level, {}).get(key, float("nan")) for n in names)] for level, key in figures
+    ]
+    return _table(["figure", *names], rows)
+
+
 def summary_tables(figures: dict[str, Any]) -> dict[str, str]:
     """One Markdown block per suite that ran (what report.md and docs/benchmarks.md show)."""
     suites = figures["suites"]
@@ -358,6 +377,8 @@ def summary_tables(figures: dict[str, Any]) -> dict[str, str]:
         c = suites["chat"]
         rows = [[k, v] for k, v in {**c["summary"], **c["single_request"], **c["llm_rates"]}.items()]
         blocks["chat"] = f"Model: {c.get('model')} ({c.get('backend')}).\n\n" + _table(["figure", "value"], rows)
+        if c.get("shops"):
+            blocks["chat"] += "\n\nPer shop (frozen dialogs, eval/data/shops):\n\n" + shop_table(c["shops"])
     if "copy" in suites:
         c = suites["copy"]
         groups = {"all (en)": {k: v for k, v in c.items() if isinstance(v, float)}, **c["per_category"]}

@@ -46,9 +46,10 @@ HONEST = re.compile(
 )
 
 
-def load_dialogs(shop: str) -> list[dict[str, Any]]:
+def load_dialogs(shop: str, ids: Sequence[str] | None = None) -> list[dict[str, Any]]:
     text = files("eval").joinpath("data", "shops", f"{shop}.jsonl").read_text(encoding="utf-8")
-    return [json.loads(line) for line in text.splitlines() if line.strip()]
+    dialogs = [json.loads(line) for line in text.splitlines() if line.strip()]
+    return [d for d in dialogs if ids is None or d["id"] in ids]
 
 
 def relevant(product: Product, expect: dict[str, Any]) -> bool:
@@ -128,13 +129,13 @@ def _claims_left(
     return len(scope.report.unsupported), (time.perf_counter() - started) * 1000
 
 
-def chat_figures(base: str, services: Services, shop: str) -> dict[str, Any]:
+def chat_figures(base: str, services: Services, shop: str, ids: Sequence[str] | None = None) -> dict[str, Any]:
     support = _support_key(services)
     facts, honest, policy, orders, handoffs, ttfts, check_ms = [], [], [], [], [], [], []
     left = cut = checked = 0
     rows = []
     with httpx.Client(base_url=base, timeout=300) as client:
-        for dialog in load_dialogs(shop):
+        for dialog in load_dialogs(shop, ids):
             token = client.post(
                 "/v1/auth/customer-token",
                 headers={"Authorization": f"Bearer {support}"},
@@ -211,13 +212,41 @@ def serving_shop(shop: str, root: Path, llm: LLMSettings, **extra: Any) -> Itera
             yield base, services
 
 
-def run(llm: LLMSettings, root: Path, shops: Sequence[str] = SHOPS, with_llm: bool = True) -> dict[str, Any]:
+def run(
+    llm: LLMSettings,
+    root: Path,
+    shops: Sequence[str] = SHOPS,
+    with_llm: bool = True,
+    max_tokens: int | None = None,
+) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for shop in shops:
         if with_llm:
             with serving_shop(shop, root / shop, llm) as (base, services):
+                if max_tokens is not None:
+                    services.assistant.settings.reply_max_tokens = max_tokens
+                    services.assistant.settings.staff_reply_max_tokens = max_tokens
                 out[shop] = {"plan": plan_figures(services, shop), "chat": chat_figures(base, services, shop)}
         else:
             with shop_services(shop, root / shop, llm) as services:
                 out[shop] = {"plan": plan_figures(services, shop)}
     return out
+
+
+def main() -> None:
+    """``python -m eval.shop_chat [out.json] [shop ...]``: every shop with the default (1.5B) embedded model."""
+    import sys
+    import tempfile
+
+    out = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("shop_chat.json")
+    shops = sys.argv[2:] or list(SHOPS)
+    with tempfile.TemporaryDirectory(prefix="shopassist-shops-") as tmp:
+        figures = run(LLMSettings(), Path(tmp), shops)
+    out.write_text(json.dumps(figures, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    for shop, f in figures.items():
+        summary = {level: {k: v for k, v in f[level].items() if k != "rows"} for level in f}
+        print(shop, json.dumps(summary, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()

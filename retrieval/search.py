@@ -70,7 +70,9 @@ class ProductSearch:
         rrf_k: int = 60,
         hnsw_ef: int | None = None,
         translator: QueryTranslator | None = None,
+        weights: dict[str, float] | None = None,
     ) -> None:
+        self.weights = dict(weights or {})
         self.index = index
         self.dense = dense
         self.multilingual = multilingual
@@ -111,6 +113,7 @@ class ProductSearch:
             prefetch_limit=max(self.prefetch_limit, limit),
             rrf_k=self.rrf_k,
             hnsw_ef=self.hnsw_ef,
+            weights=self.weights,
         )
         return query, route, mode
 

@@ -102,6 +102,15 @@ class IndexQuery:
     rrf_k: int = 60
     exact: bool = False
     hnsw_ef: int | None = None
+    weights: dict[str, float] = field(default_factory=dict)  # influence of each source in the fusion (missing: 1)
+
+    def fusion_weights(self) -> list[float] | None:
+        """The engine's RRF weights in ``sources()`` order, or None when every influence is 1 (plain RRF).
+
+        Qdrant's engine (qdrant-edge 0.9 and qdrant-client's local mode alike, measured) gives a source *less*
+        say the larger its weight, so an influence ``w`` is passed as ``1 / w``."""
+        influence = [float(self.weights.get(name, 1.0)) for name, _ in self.sources()]
+        return None if all(w == 1.0 for w in influence) else [1.0 / max(w, 1e-6) for w in influence]
 
     def sources(self) -> list[tuple[str, list[float] | SparseVec]]:
         """The named vectors to search with: dense ones, then the sparse one if it has terms."""

@@ -247,7 +247,7 @@ class EdgeIndex:
                     )
                     for u, v in sources
                 ],
-                query=qe.Fusion.Rrf(k=query.rrf_k),  # type: ignore[arg-type]  # the .pyi omits Rrf from the union
+                query=qe.Fusion.Rrf(k=query.rrf_k, weights=query.fusion_weights()),  # type: ignore[arg-type]  # the .pyi omits Rrf from the union
                 filter=flt,
                 with_payload=True,
             )

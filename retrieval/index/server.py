@@ -193,7 +193,7 @@ class ServerIndex:
                     qm.Prefetch(query=v, using=u, filter=flt, params=params, limit=query.prefetch_limit)
                     for u, v in sources
                 ],
-                query=qm.RrfQuery(rrf=qm.Rrf(k=query.rrf_k)),
+                query=qm.RrfQuery(rrf=qm.Rrf(k=query.rrf_k, weights=query.fusion_weights())),
                 query_filter=flt,
                 limit=query.limit,
                 with_payload=True,

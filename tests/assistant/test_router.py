@@ -145,3 +145,15 @@ def test_catalog_values_named_in_a_message_are_found(shop: tuple[str, Services])
 )
 def test_the_kind_of_answer_for_each_turn(intent: Intent, catalog_down: bool, llm_ready: bool, answer: Answer) -> None:
     assert choose(intent, catalog_down=catalog_down, llm_ready=llm_ready) == answer
+
+
+def test_the_frozen_dialogs_plan_at_the_target(shop: tuple[str, Services]) -> None:
+    """The evaluation dialogs (written before the routing code, never edited to fit it) through the plan alone:
+    a regression guard on the figures `shopassist eval --suite chat` reports per shop."""
+    from eval.shop_chat import plan_figures
+
+    name, services = shop
+    figures = plan_figures(services, name)
+    assert figures["intent_accuracy"] >= 0.9, [r for r in figures["rows"] if r["intent"] != r["expected"]]
+    assert figures["product_precision_at_3"] >= 0.9, [r for r in figures["rows"] if r.get("precision", 1) < 1]
+    assert figures["policy_doc_found"] >= 0.9

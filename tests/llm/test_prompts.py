@@ -17,8 +17,8 @@ def test_every_prompt_file_parses_and_names_itself() -> None:
 
 def test_assistant_prompt_renders_the_shop_name() -> None:
     prompt = load_prompt("assistant_system")
-    text = prompt.render(shop_name="Acme Outfitters")
-    assert "Acme Outfitters" in text
+    text = prompt.render(shop_name="Acme Outfitters", shop_description="an online hardware store")
+    assert "Acme Outfitters, an online hardware store" in text and "clothing" not in text
     assert prompt.ref == f"assistant_system@{prompt.version}"
 
 

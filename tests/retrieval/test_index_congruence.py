@@ -214,3 +214,19 @@ def test_ids_by_category_prefix(index: ProductIndex) -> None:
         expected = sorted(p.product.id for p in POINTS if p.product.category.startswith(prefix))
         assert index.ids(SearchFilters(category=prefix)) == expected
     assert index.ids(SearchFilters(category="No such category")) == []
+
+
+def test_fusion_influence_means_the_same_in_both_engines(index: ProductIndex) -> None:
+    """A source given more influence pulls its own best product to the top, in Qdrant's embedded engine and in
+    qdrant-client's local mode alike (both take RRF weights the other way round; ``IndexQuery`` inverts them)."""
+    dense = POINTS[17].dense[DENSE]
+    sparse = SPARSE.query("cashmere")
+    dense_best = brute_force(dense, DENSE, k=1)[0]
+    sparse_best = index.search(IndexQuery(sparse=sparse, limit=1))[0].id
+    assert dense_best != sparse_best
+
+    def top(weights: dict[str, float]) -> str:
+        return index.search(IndexQuery(dense={DENSE: dense}, sparse=sparse, limit=5, weights=weights))[0].id
+
+    assert top({"bm25": 20.0}) == sparse_best
+    assert top({DENSE: 20.0}) == dense_best
