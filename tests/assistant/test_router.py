@@ -34,7 +34,8 @@ CASES: dict[str, list[tuple[str, str]]] = {
         ("suggest something for me", "recommend"),
     ],
     "greenleaf": [
-        ("do you sell honey?", "find"), ("I'm looking for soy sauce", "find"), ("有绿茶吗", "find"), ("lip balm", "find"),
+        ("do you sell honey?", "find"), ("I'm looking for soy sauce", "find"), ("有绿茶吗", "find"),
+        ("lip balm", "find"),
         ("something spicy for noodles", "find"), ("face wash for oily skin", "find"), ("moisturiser under $20", "find"),
         ("how much sugar is in the Crispy Chili Oil?", "product_question"),
         ("what skin type is the Ceramide Barrier Cream for?", "product_question"),
