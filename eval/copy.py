@@ -44,7 +44,8 @@ async def _one(services: Any, product_id: str, tone: str, language: str = "en") 
     joined = " ".join(texts)
     facts = data["attributes"]
     key = {k: facts[k] for k in ("colour", "material") if k in facts}
-    final = check_copy(texts, facts, services.copywriter.banned_claims)
+    vocabulary = services.assistant.knowledge.vocabulary()
+    final = check_copy(texts, facts, services.copywriter.banned_claims, vocabulary)
     first = data["checks"]["first_attempt"]
     after = data["checks"]["after_regenerate"]
     return {
@@ -62,6 +63,7 @@ async def _one(services: Any, product_id: str, tone: str, language: str = "en") 
         "after_regenerate_unsupported": len(after["unsupported"]),
         "final_claims": len(final.claims),
         "final_unsupported": len(final.unsupported),
+        "final_unsupported_benefits": len(final.unsupported_benefits),
         "coverage": sum(mentions(v, joined) for v in key.values()) / max(len(key), 1),
         "within_limits": len(fields["seo_title"]) <= SEO_TITLE_MAX
         and len(fields["meta_description"]) <= META_MAX
@@ -86,6 +88,7 @@ def summarize(rows: list[dict[str, Any]]) -> dict[str, float]:
         "unfaithful_drafts_first_attempt": sum(r["first_unsupported"] > 0 for r in rows) / len(rows),
         "unfaithful_drafts_after_regenerate": sum(r["after_regenerate_unsupported"] > 0 for r in rows) / len(rows),
         "unfaithful_drafts_final": sum(r["final_unsupported"] > 0 for r in rows) / len(rows),
+        "benefit_claims_without_attribute_final": float(sum(r["final_unsupported_benefits"] for r in rows)),
         "attribute_coverage": statistics.mean(r["coverage"] for r in rows),
         "length_limit_compliance": sum(r["within_limits"] for r in rows) / len(rows),
         "drafts_with_html": float(sum(r["html"] for r in rows)),

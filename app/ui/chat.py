@@ -12,8 +12,9 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from app.assistant.service import Done, Products, Token
+from app.assistant.service import Done, Products, Token, TurnEvent
 from app.assistant.tools import Caller
+from app.llm.gate import GenerationBusyError
 from app.security import CUSTOMER_ID_PATTERN
 from app.ui.markdown import escape
 from app.wiring import Services
@@ -32,6 +33,26 @@ def _history(messages: list[dict[str, Any]]) -> list[tuple[str, str]]:
     return turns[-8:]
 
 
+async def _rendered(events: AsyncIterator[TurnEvent]) -> AsyncIterator[str]:
+    """The reply as it streams, then the final text with the ticket and product cards."""
+    text = ""
+    cards = ""
+    async for event in events:
+        if isinstance(event, Token):
+            text += event.text
+            yield text
+        elif isinstance(event, Products):
+            cards = "\n".join(
+                f"- **{escape(p.title)}** `{p.id}` ${p.price:.2f}" + ("" if p.in_stock else " (out of stock)")
+                for p in event.items
+            )
+        elif isinstance(event, Done):
+            text = event.result.reply
+            if event.result.handoff and event.result.ticket_id:
+                text += f"\n\n(ticket {event.result.ticket_id} opened)"
+            yield text + (f"\n\n---\n{cards}" if cards else "")
+
+
 def build_chat_ui(services: Services) -> Any:
     import gradio as gr
 
@@ -44,23 +65,14 @@ def build_chat_ui(services: Services) -> Any:
             yield "Please type a question."
             return
         caller = Caller(owner="ui:support", customer_id=customer, staff=True)
-        text = ""
-        cards = ""
         limit = services.settings.assistant.max_message_chars
-        async for event in services.assistant.turn(caller, message[:limit], history=_history(history), persist=False):
-            if isinstance(event, Token):
-                text += event.text
-                yield text
-            elif isinstance(event, Products):
-                cards = "\n".join(
-                    f"- **{escape(p.title)}** `{p.id}` ${p.price:.2f}" + ("" if p.in_stock else " (out of stock)")
-                    for p in event.items
-                )
-            elif isinstance(event, Done):
-                text = event.result.reply
-                if event.result.handoff and event.result.ticket_id:
-                    text += f"\n\n(ticket {event.result.ticket_id} opened)"
-                yield text + (f"\n\n---\n{cards}" if cards else "")
+        events = services.assistant.turn(caller, message[:limit], history=_history(history), persist=False)
+        try:
+            async with services.generation.slot():  # the same admission gate as /v1/chat and the OpenAI route
+                async for shown in _rendered(events):
+                    yield shown
+        except GenerationBusyError as exc:
+            yield str(exc)
 
     with gr.Blocks(title=f"{services.settings.shop_name} assistant") as blocks:
         gr.Markdown(f"### {services.settings.shop_name}: customer-service assistant")
@@ -70,9 +82,9 @@ def build_chat_ui(services: Services) -> Any:
             additional_inputs=[customer],
             additional_inputs_accordion=gr.Accordion("Customer", open=True),
             examples=[
-                ["Show me a linen dress under $150", ""],
+                ["What do you have under $50?", ""],
                 ["Where is my last order?", "c0001"],
-                ["How long do I have to return something?", ""],
+                ["What is your returns policy?", ""],
             ],
             cache_examples=False,
             api_visibility="private",
