@@ -54,6 +54,7 @@ def _attribute(name: str, value: object) -> str:
     return f"{label}: {shown} {unit}" if unit else f"{label}: {shown}"
 
 
+_DESCRIPTION_CHARS = 160  # the description's start on a detailed card: facts it adds, at ~10 ms a token
 _COMPACT_ATTRIBUTES = 3  # short values shown on a compact card, those the question named first
 
 
@@ -78,8 +79,8 @@ def product_card(product: Product, detailed: bool = False, matched: Sequence[str
     parts.append("in stock" if product.in_stock else "OUT OF STOCK")
     card = f"[{product.id}] {product.title} - " + "; ".join(parts)
     if detailed and product.description:
-        card += ". " + product.description
-    return fence(card, 600 if detailed else 220)
+        card += ". " + fence(product.description, _DESCRIPTION_CHARS)
+    return fence(card, 480 if detailed else 220)
 
 
 def policy_line(passage: Passage) -> str:

@@ -223,9 +223,9 @@ def _name_words(title: str) -> set[str]:
 
 
 class SentenceGate:
-    """Releases a stream sentence by sentence, each only if it names nothing unknown and (with ``scope``) makes
-    no product claim the data does not support: nothing unsupported reaches the customer, at the cost of a
-    sentence of latency."""
+    """Releases a stream clause by clause, each only if it names nothing unknown and (with ``scope``) makes no
+    product claim the data does not support: nothing unsupported reaches the customer, at the cost of a clause
+    of latency."""
 
     def __init__(self, data: GroundingData, scope: ClaimScope | None = None) -> None:
         self.data = data
@@ -259,4 +259,6 @@ class SentenceGate:
         return ""
 
 
-_SENTENCE_END = re.compile(r"(?<=[.!?。\uff01\uff1f\n])(?=\s)")
+# a sentence end, or a clause end (comma, semicolon) after which a checked clause can already go out: claims and
+# their negations are read clause by clause, so releasing clauses shows nothing a whole sentence would not
+_SENTENCE_END = re.compile(r"(?<=[.!?。\uff01\uff1f\n;])(?=\s)|(?<=[,\uff0c\uff1b])(?=\s)")

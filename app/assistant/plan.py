@@ -33,15 +33,18 @@ class Answer(StrEnum):
     HANDOFF = "handoff"  # a ticket for a person
     ORDERS = "orders"  # from the order records, never from the model
     FROM_DATA = "from_data"  # the LLM is not ready: a reply built from the retrieved data, degraded
+    NO_POLICY = "no_policy"  # a policy question no passage of the shop's policies answers: say so, offer a person
     GENERATE = "generate"  # the LLM writes it from the retrieved data; every sentence is checked
 
 
-def choose(intent: Intent, *, catalog_down: bool, llm_ready: bool) -> Answer:
+def choose(intent: Intent, *, catalog_down: bool, llm_ready: bool, passages: int = 1) -> Answer:
     """The kind of answer for a routed turn (a table; tested without any model)."""
     if intent == Intent.BLOCKED:
         return Answer.BLOCKED
     if catalog_down:
         return Answer.CATALOG_DOWN
+    if intent == Intent.POLICY and passages == 0:  # nothing to answer from: the model would make a policy up
+        return Answer.NO_POLICY
     fixed = {
         Intent.GREETING: Answer.GREETING,
         Intent.OUT_OF_SCOPE: Answer.OUT_OF_SCOPE,
@@ -92,4 +95,5 @@ class Planner:
         except IndexUnavailableError as exc:  # answer without the catalogue rather than fail the turn
             log.warning("product index unavailable during a chat turn", extra={"reason": str(exc)})
             retrieved, data, catalog_down = Retrieved(), GroundingData(), True
-        return Plan(intent, retrieved, data, choose(intent.intent, catalog_down=catalog_down, llm_ready=llm_ready))
+        answer = choose(intent.intent, catalog_down=catalog_down, llm_ready=llm_ready, passages=len(retrieved.passages))
+        return Plan(intent, retrieved, data, answer)

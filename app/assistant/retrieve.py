@@ -103,9 +103,8 @@ class Retriever:
             if not r.needs_login:
                 r.orders, r.hidden_orders = self.orders.lookup(caller, intent.order_ids, self.settings.orders_per_turn)
             r.passages = [h.passage for h in intent.policy_hits[:1]]
-        elif kind == Intent.POLICY:
-            hits = list(intent.policy_hits) or self.policies.search(message, self.settings.policy_passages)
-            r.passages = [h.passage for h in hits[: self.settings.policy_passages]]
+        elif kind == Intent.POLICY:  # only passages that answer it: none, and the shop has no policy on that
+            r.passages = [h.passage for h in intent.policy_hits[: self.settings.policy_passages]]
         return r
 
     def _find(self, message: str, intent: TurnIntent, limit: int, user: str | None, r: Retrieved) -> list[Product]:

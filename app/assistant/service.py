@@ -298,6 +298,8 @@ class Assistant:
             return templates.handoff(ticket)
         if answer == Answer.ORDERS:  # order facts come from the record, never from the model
             return templates.orders(r.orders, r.hidden_orders, r.needs_login)
+        if answer == Answer.NO_POLICY:
+            return templates.policy([])
         result.degraded = result.fallback = True  # FROM_DATA: the LLM is not ready
         return self._fallback(plan.intent, r)
 
@@ -333,9 +335,10 @@ class Assistant:
             reply = self._fallback(plan.intent, plan.retrieved)
             yield ("\n" if out.pieces_sent else "") + reply
         elif out.cut and plan.intent.intent in (Intent.PRODUCT_QUESTION, Intent.COMPARE):
-            note = templates.not_in_listing(plan.retrieved.products)  # say what the data does not hold
+            # what was cut is not in the data: say so once, with what the data does hold
+            note = templates.not_in_listing(plan.retrieved.products, said=templates.says_not_in_listing(reply))
             reply = f"{reply} {note}".strip() if reply else note
-            yield ("\n" if out.pieces_sent else "") + note
+            yield (" " if out.pieces_sent else "") + note
         elif not any(ch.isalnum() for ch in reply):  # nothing useful left: a safe answer from the data
             reply = self._fallback(plan.intent, plan.retrieved)
             result.repaired = result.fallback = True

@@ -3,6 +3,7 @@ when a generated reply fails the grounding check and cannot be repaired."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from app.assistant.tools import OrderView
@@ -32,14 +33,23 @@ def out_of_scope(shop_name: str, topics: Sequence[str] = ()) -> str:
     )
 
 
-def not_in_listing(items: Sequence[Product]) -> str:
-    """The honest answer when the data does not hold what was asked: say so, say what is known, offer a person."""
+_NOT_IN_LISTING = re.compile(r"doesn'?t say|does not say|not (?:listed|stated|mentioned)", re.IGNORECASE)
+
+
+def says_not_in_listing(text: str) -> bool:
+    return bool(_NOT_IN_LISTING.search(text))
+
+
+def not_in_listing(items: Sequence[Product], said: bool = False) -> str:
+    """The honest answer when the data does not hold what was asked: say so (unless ``said`` already), say what
+    is known, offer a person."""
     if not items:
         return "I don't have that information. I can ask a colleague for you if you like."
     p = items[0]
     known = f"{p.title} [{p.id}] is ${p.price:.2f}" if p.currency == "USD" else f"{p.title} [{p.id}]"
     stock = "in stock" if p.in_stock else "out of stock"
-    return f"The listing doesn't say. What it does say: {known}, {stock}. I can ask a colleague for you if you like."
+    opening = "" if said else "The listing doesn't say more than that. "
+    return f"{opening}What it does say: {known}, {stock}. I can ask a colleague for you if you like."
 
 
 def catalog_unavailable() -> str:

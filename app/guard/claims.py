@@ -9,8 +9,9 @@ Claims extracted (English; Chinese terms through ``app.guard.claims_zh``):
   the record must state them;
 - stock ("in stock", "sold out") against the record; names written a letter off a product's own ("Heart" for
   "Hearth").
-A negated sentence ("it is not waterproof", "the listing doesn't mention black") claims the opposite: it is
-supported unless the record states the thing. Which products a sentence is about is the caller's to say.
+A negated claim ("it is not waterproof", "the listing doesn't mention black": a "not" a few words before it
+in the same clause) claims the opposite: it is supported unless the record states the thing. Which products a
+sentence is about is the caller's to say.
 """
 
 from __future__ import annotations
@@ -42,9 +43,13 @@ _WORD_NUMBER_UNIT = re.compile(
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 NEGATION = re.compile(
     r"\b(not|no|never|without|doesn'?t|does not|isn'?t|is not|aren'?t|are not|don'?t|do not|can'?t|cannot|"
-    r"won'?t|neither|nor|lacks?|unfortunately|only)\b|不|没有|无",
+    r"won'?t|neither|nor|lacks?)\b|不|没有|无",
     re.IGNORECASE,
 )
+_CLAUSE_START = re.compile(
+    r"[,;:()\u2014\uff0c\u3001]|\b(?:but|and|while|whereas|although|though|however)\b", re.IGNORECASE
+)
+_NEGATION_REACH = 6  # words before a claim that a "not" can still be about it
 # claim → what a record must say to support it (benefit, health, care, fit, safety, certification)
 BENEFITS: list[tuple[str, str, str]] = [
     ("waterproof", r"\bwater ?proof\b", r"waterproof|ip6[78]|ipx[78]"),
@@ -191,7 +196,10 @@ class ClaimChecker:
         """The claims of one sentence; each is supported when any of ``records`` (or ``context``, the policy
         passages shown) states it."""
         report = ClaimReport()
-        negated = bool(NEGATION.search(sentence))
+
+        def negated(at: str) -> bool:
+            return _negated_before(sentence, at)
+
         context_text = "\n".join(context).lower()
         context_numbers = {_as_number(n) for n in _NUMBER.findall(context_text)}
         seen: set[str] = set()
@@ -209,24 +217,29 @@ class ClaimChecker:
             add(match.group(0), "number", _number_supported(float(match.group(2)), "", records, context_numbers))
         for match in _WORD_NUMBER_UNIT.finditer(sentence):
             value = float(_WORD_NUMBERS[match.group(1).lower()])
-            add(match.group(0), "number", negated or _number_supported(value, "", records, context_numbers))
+            add(
+                match.group(0),
+                "number",
+                negated(match.group(0)) or _number_supported(value, "", records, context_numbers),
+            )
         lowered = sentence.lower()
         for phrase in self._values_in(sentence):
             held = any(_holds(r, phrase) for r in records)
-            add(phrase, "value", (not held) if negated else held)
+            add(phrase, "value", (not held) if negated(phrase) else held)
         for phrase in self._features_in(sentence):
             flag = [r.flags.get(phrase) for r in records]
             stated = any(f is True for f in flag) or any(_has_phrase(r.text, phrase) for r in records if phrase
                                                          not in r.flags)  # fmt: skip
-            add(phrase, "feature", (True not in flag) if negated else stated)
+            add(phrase, "feature", (True not in flag) if negated(phrase) else stated)
         for label, claim, evidence in _BENEFITS:
-            if claim.search(sentence):
+            found = claim.search(sentence)
+            if found:
                 stated = any(_states(r.text, evidence) for r in records) or _states(context_text, evidence)
-                add(label, "benefit", (not stated or negated) if negated else stated)
+                add(label, "benefit", (not stated) if negated(found.group(0)) else stated)
         in_stock = [r.in_stock for r in records if r.in_stock is not None]
         if in_stock and _OUT_OF_STOCK.search(lowered):
             add("out of stock", "stock", not all(in_stock))
-        elif in_stock and _IN_STOCK.search(lowered) and not negated:
+        elif in_stock and (found := _IN_STOCK.search(lowered)) and not negated(found.group(0)):
             add("in stock", "stock", any(in_stock))
         names = set().union(*(r.names for r in records)) if records else set()
         for word in _CAPITALISED.findall(sentence):
@@ -257,6 +270,18 @@ _SPELLINGS = {"gray": "grey", "color": "colour", "aluminum": "aluminium", "favor
 def _norm(word: str) -> str:
     w = stem(word)
     return _SPELLINGS.get(w, w)
+
+
+def _negated_before(sentence: str, phrase: str) -> bool:
+    """A negation in the same clause, at most a few words before the claim's first mention."""
+    at = sentence.lower().find(phrase.lower())
+    if at < 0:
+        return bool(NEGATION.search(sentence))
+    before = sentence[:at]
+    starts = [m.end() for m in _CLAUSE_START.finditer(before)]
+    clause = before[starts[-1] :] if starts else before
+    words = clause.split()[-_NEGATION_REACH:]
+    return bool(NEGATION.search(" ".join(words)))
 
 
 def _has_phrase(text: str, phrase: str) -> bool:

@@ -39,6 +39,8 @@ def checker(voltline: dict[str, Product]) -> ClaimChecker:
         ("VL-KT-0101", "The Heart kettle boils fast.", {"Heart"}),
         ("VL-KT-0101", "It is gentle on the skin and helps reduce inflammation.", {"health claim"}),
         ("VL-MN-0101", "It is in stock now.", {"in stock"}),
+        ("VL-SP-0102", "It is not waterproof.", {"waterproof"}),
+        ("VL-HP-0101", "It doesn't have noise cancelling.", {"noise cancelling"}),
     ],
 )
 def test_invented_facts_are_caught(
@@ -59,6 +61,8 @@ def test_invented_facts_are_caught(
         ("VL-EM-0101", "The listing doesn't say whether it comes in black."),
         ("VL-SP-0102", "It is waterproof."),
         ("VL-MN-0101", "It is out of stock at the moment."),
+        ("VL-HP-0101", "The listing doesn't say how much it weighs, but it has noise cancelling."),
+        ("VL-KT-0101", "It works only with 1.7 litres and 2200 W."),
     ],
 )
 def test_what_the_record_states_passes(
