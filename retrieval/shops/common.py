@@ -5,8 +5,12 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
+
+from retrieval.shops.files import write_shop
 
 REFERENCE_TIME = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)  # the generated shops' "now": builds repeat
 
@@ -14,6 +18,57 @@ REFERENCE_TIME = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)  # the generated shops
 def price(rng: random.Random, low: float, high: float) -> float:
     value = math.exp(rng.uniform(math.log(low), math.log(high)))
     return float(math.floor(value)) + 0.99 if value > 20 else round(value, 2)
+
+
+@dataclass(frozen=True)
+class ShopSpec:
+    """What makes one generated shop's people and orders its own: id shapes, names, sizes, shipping terms."""
+
+    name: str
+    customer_id: Callable[[int], str]
+    names: list[str]
+    customers: int
+    order_id: Callable[[int], str]
+    tracking: Callable[[random.Random], str]
+    orders: int
+    free_shipping_over: float
+    shipping_fee: float
+    event_prefix: str
+
+
+def write_generated(
+    target: Path,
+    spec: ShopSpec,
+    rng: random.Random,
+    products: list[dict[str, Any]],
+    policies: dict[str, str],
+    readme: str,
+    seed: int,
+) -> dict[str, Any]:
+    """Customers, orders and events for ``products``, all written with the policies as one shop directory."""
+    people = customers(rng, spec.customer_id, spec.names, spec.customers)
+    placed = orders(
+        rng,
+        products,
+        people,
+        make_id=spec.order_id,
+        tracking=spec.tracking,
+        count=spec.orders,
+        free_shipping_over=spec.free_shipping_over,
+        shipping_fee=spec.shipping_fee,
+    )
+    return write_shop(
+        target,
+        products=products,
+        tables={
+            "customers": people,
+            "orders": placed,
+            "events": events(rng, products, people, placed, spec.event_prefix),
+        },
+        policies=policies,
+        manifest={"seed": seed, "shop": spec.name},
+        readme=readme,
+    )
 
 
 def customers(rng: random.Random, make_id: Callable[[int], str], names: list[str], count: int) -> list[dict[str, Any]]:

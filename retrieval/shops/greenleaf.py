@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 from retrieval.shops import common
-from retrieval.shops.files import write_shop
 
 SEED = 11
 NAME = "Greenleaf Market"
@@ -143,26 +142,20 @@ def build_products(rng: random.Random) -> list[dict[str, Any]]:
     return rows
 
 
+SPEC = common.ShopSpec(
+    name=NAME,
+    customer_id=lambda n: f"u{n:05d}",
+    names=["Li Wei", "Zhang Min", "Emma Brown", "Chen Jie"],
+    customers=30,
+    order_id=lambda n: f"GL26-{4401 + n:06d}",
+    tracking=lambda r: f"SF{r.randrange(10**12):012d}",
+    orders=90,
+    free_shipping_over=40,
+    shipping_fee=4.99,
+    event_prefix="gl",
+)
+
+
 def write_greenleaf(target: Path, seed: int = SEED) -> dict[str, Any]:
     rng = random.Random(seed)
-    products = build_products(rng)
-    people = common.customers(rng, lambda n: f"u{n:05d}", ["Li Wei", "Zhang Min", "Emma Brown", "Chen Jie"], 30)
-    orders = common.orders(
-        rng,
-        products,
-        people,
-        make_id=lambda n: f"GL26-{4401 + n:06d}",
-        tracking=lambda r: f"SF{r.randrange(10**12):012d}",
-        count=90,
-        free_shipping_over=40,
-        shipping_fee=4.99,
-    )
-    events = common.events(rng, products, people, orders, "gl")
-    return write_shop(
-        target,
-        products=products,
-        tables={"customers": people, "orders": orders, "events": events},
-        policies=POLICIES,
-        manifest={"seed": seed, "shop": NAME},
-        readme=README,
-    )
+    return common.write_generated(target, SPEC, rng, build_products(rng), POLICIES, README, seed)

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 from retrieval.shops import common
-from retrieval.shops.files import write_shop
 
 SEED = 7
 NAME = "Voltline"
@@ -178,28 +177,20 @@ def build_products(rng: random.Random) -> list[dict[str, Any]]:
     return rows
 
 
+SPEC = common.ShopSpec(
+    name=NAME,
+    customer_id=lambda n: f"vl-cust-{n:03d}",
+    names=["Alex Chen", "Sam Rivera", "Jordan Lee", "Priya Shah", "Marco Bianchi"],
+    customers=40,
+    order_id=lambda n: f"VLO-{58210 + n}",
+    tracking=lambda r: f"9400{r.randrange(10**18):018d}",
+    orders=160,
+    free_shipping_over=49,
+    shipping_fee=6.99,
+    event_prefix="vl",
+)
+
+
 def write_voltline(target: Path, seed: int = SEED) -> dict[str, Any]:
     rng = random.Random(seed)
-    products = build_products(rng)
-    people = common.customers(
-        rng, lambda n: f"vl-cust-{n:03d}", ["Alex Chen", "Sam Rivera", "Jordan Lee", "Priya Shah", "Marco Bianchi"], 40
-    )
-    orders = common.orders(
-        rng,
-        products,
-        people,
-        make_id=lambda n: f"VLO-{58210 + n}",
-        tracking=lambda r: f"9400{r.randrange(10**18):018d}",
-        count=160,
-        free_shipping_over=49,
-        shipping_fee=6.99,
-    )
-    events = common.events(rng, products, people, orders, "vl")
-    return write_shop(
-        target,
-        products=products,
-        tables={"customers": people, "orders": orders, "events": events},
-        policies=POLICIES,
-        manifest={"seed": seed, "shop": NAME},
-        readme=README,
-    )
+    return common.write_generated(target, SPEC, rng, build_products(rng), POLICIES, README, seed)
