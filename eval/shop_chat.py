@@ -31,7 +31,7 @@ from app.assistant.tools import Caller
 from app.config import LLMSettings
 from app.guard.claims import ClaimChecker
 from app.wiring import Services
-from eval.chat import _stream_turn, _support_key
+from eval.chat import _stream_turn, _support_key, measure_ttft
 from eval.serving import serve_in_thread
 from eval.shops import shop_services
 from retrieval.catalog import Product
@@ -227,6 +227,8 @@ def run(
                     services.assistant.settings.reply_max_tokens = max_tokens
                     services.assistant.settings.staff_reply_max_tokens = max_tokens
                 out[shop] = {"plan": plan_figures(services, shop), "chat": chat_figures(base, services, shop)}
+                if shop == "boutique":  # the single-request TTFT figure of earlier reports, same questions
+                    out[shop]["single_request"] = measure_ttft(base, services)
         else:
             with shop_services(shop, root / shop, llm) as services:
                 out[shop] = {"plan": plan_figures(services, shop)}

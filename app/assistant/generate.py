@@ -69,10 +69,11 @@ class Generator:
         out: Generated,
         started: float,
         max_tokens: int,
+        question: str = "",
     ) -> AsyncIterator[str]:
         """Yields the checked text as it is released; ``out`` holds the outcome when the stream ends."""
         guard = IdStreamGuard(data)
-        scope = ClaimScope(data, checker)
+        scope = ClaimScope(data, checker, question)
         gate = SentenceGate(data, scope)
         pieces: list[str] = []
         try:

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from app.guard.claims import Claim, ClaimChecker, ClaimReport, Record
+from app.guard.claims import Claim, ClaimChecker, ClaimReport, Record, unknown_terms
 from retrieval.catalog import Product
 from retrieval.vocabulary import STOP_WORDS, tokens
 
@@ -192,13 +192,15 @@ class ClaimScope:
     """Checks each sentence's product claims against the products it is about: those it names (by id or by
     most of a title's own words); else those the sentence before named; else every product shown."""
 
-    def __init__(self, data: GroundingData, checker: ClaimChecker) -> None:
+    def __init__(self, data: GroundingData, checker: ClaimChecker, question: str = "") -> None:
         self.data = data
         self.checker = checker
         self.records = {pid: Record.of(p) for pid, p in data.products.items()}
         self._names = {pid: _name_words(p.title) for pid, p in data.products.items()}
         self._last: list[str] = []
         self.report = ClaimReport()
+        records = list(self.records.values())
+        self.asked = unknown_terms(question, records, data.policy_texts) if question and records else []
 
     def about(self, sentence: str) -> list[str]:
         present = set(tokens(sentence))
@@ -213,7 +215,7 @@ class ClaimScope:
 
     def check(self, sentence: str) -> ClaimReport:
         subjects = [self.records[pid] for pid in self.about(sentence)]
-        report = self.checker.check(sentence, subjects, self.data.policy_texts)
+        report = self.checker.check(sentence, subjects, self.data.policy_texts, self.asked)
         self.report.extend(report)
         return report
 
@@ -240,7 +242,16 @@ class SentenceGate:
         if len(parts) == 1:
             return ""
         *complete, self._pending = parts
-        return "".join(self._pass(sentence) for sentence in complete)
+        out = []
+        held = ""
+        for part in complete:
+            held += part
+            if len(held.split()) <= _HOLD_WORDS and not _ENDS_SENTENCE.search(held):
+                continue  # "Yes," goes out with the clause it answers, or not at all
+            out.append(self._pass(held))
+            held = ""
+        self._pending = held + self._pending
+        return "".join(out)
 
     def finish(self) -> str:
         text, self._pending = self._pending, ""
@@ -259,6 +270,8 @@ class SentenceGate:
         return ""
 
 
+_HOLD_WORDS = 3
+_ENDS_SENTENCE = re.compile(r"[.!?\u3002\uff01\uff1f\n]\s*$")
 # a sentence end, or a clause end (comma, semicolon) after which a checked clause can already go out: claims and
 # their negations are read clause by clause, so releasing clauses shows nothing a whole sentence would not
 _SENTENCE_END = re.compile(r"(?<=[.!?。\uff01\uff1f\n;])(?=\s)|(?<=[,\uff0c\uff1b])(?=\s)")

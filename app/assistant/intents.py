@@ -57,6 +57,12 @@ FIND_CUE = re.compile(
     r"|我想要?|有没有|找|想买|有.{0,8}吗",
     re.IGNORECASE,
 )
+# asking to be shown things (not "is it available?", which asks about one product)
+SEARCH_CUE = re.compile(
+    r"\b(looking for|look for|show me|do you (have|sell|carry|stock)|find me|search|need (a|an|some)|want (a|an|some)|"
+    r"any \w+|something (to|for)|recommend|suggest)\b|我想要?|有没有|想买|有.{0,8}吗",
+    re.IGNORECASE,
+)
 REFERENCE_CUE = re.compile(
     r"\b(it|its|this|that|these|those|them|they|the (first|second|third|last|other|cheaper|one)|one of them|"
     r"either|both)\b|这件|那件|这款|那款|它|第一|第二",

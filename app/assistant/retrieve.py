@@ -57,11 +57,9 @@ def rank_by_values(
 
 
 def _fits(product: Product, filters: SearchFilters) -> bool:
-    return (
-        (filters.in_stock is None or product.in_stock == filters.in_stock)
-        and (filters.max_price is None or product.price <= filters.max_price)
-        and (filters.min_price is None or product.price >= filters.min_price)
-    )
+    low, high = filters.min_price, filters.max_price
+    stock = filters.in_stock is None or product.in_stock == filters.in_stock  # a search never offers sold-out ones
+    return stock and (high is None or product.price <= high) and (low is None or product.price >= low)
 
 
 class Retriever:
@@ -97,7 +95,7 @@ class Retriever:
                 seen = {p.id for p in r.products}
                 more = self._search(message, SearchFilters(), limit, caller.customer_id)
                 r.products += [p for p in more if p.id not in seen][: limit - len(r.products)]
-            r.passages = [h.passage for h in intent.policy_hits[:1]]
+            r.passages = [h.passage for h in intent.policy_hits[: self.settings.policy_passages]]
         elif kind == Intent.ORDER_STATUS:
             r.needs_login = caller.customer_id is None and not (caller.staff and intent.order_ids)
             if not r.needs_login:

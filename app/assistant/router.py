@@ -25,6 +25,7 @@ from app.assistant.intents import (
     QUESTION_CUE,
     RECOMMEND_CUE,
     REFERENCE_CUE,
+    SEARCH_CUE,
     Intent,
     TurnIntent,
 )
@@ -128,7 +129,7 @@ class Router:
             return result(Intent.COMPARE, "compares products")
         asks = bool(QUESTION_CUE.search(text))
         by_id = bool(product_ids) and not named
-        if product_ids and (by_id or (asks and (not FIND_CUE.search(text) or named[0][1] >= s.sure_name))):
+        if product_ids and (by_id or (asks and (not SEARCH_CUE.search(text) or named[0][1] >= s.sure_name))):
             return result(Intent.PRODUCT_QUESTION, "asks about products it names")
         if refers_back:
             return result(Intent.PRODUCT_QUESTION, "refers to the products shown before")

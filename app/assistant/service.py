@@ -320,7 +320,8 @@ class Assistant:
         result.prompt_tokens_estimate = len(str(messages[-1].content)) // 4
         checker = ClaimChecker(self.knowledge.vocabulary())
         out = Generated()
-        async for text in self.generator.stream(messages, plan.data, checker, out, started, max_tokens):
+        question = message if plan.intent.intent in (Intent.PRODUCT_QUESTION, Intent.COMPARE) else ""
+        async for text in self.generator.stream(messages, plan.data, checker, out, started, max_tokens, question):
             yield text
         result.ttft_s = out.ttft_s
         result.claims_checked = len(out.claims)
@@ -414,6 +415,8 @@ class Assistant:
             return templates.orders(r.orders, r.hidden_orders, r.needs_login)
         if intent.intent == Intent.POLICY:
             return templates.policy(r.passages)
+        if intent.intent == Intent.PRODUCT_QUESTION and r.products:
+            return templates.not_in_listing(r.products)
         return templates.products(r.products, r.filters_note)
 
     def _ids_in_history(self, past: Sequence[tuple[str, str]]) -> list[str]:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from app.guard.claims_zh import zh_claims
 from retrieval.catalog import Product
-from retrieval.vocabulary import ShopVocabulary, attribute_phrase, stem, tokens
+from retrieval.vocabulary import STOP_WORDS, ShopVocabulary, attribute_phrase, content_words, stem, tokens
 
 _UNITS = (
     r"w|watts?|kw|kilowatts?|l|litres?|liters?|ml|millilitres?|milliliters?|mah|wh|v|volts?|hours?|hrs?|h|"
@@ -137,7 +137,7 @@ class Record:
             values.update(str(v).lower() for v in items)
             parts.append(f"{name.replace('_', ' ')}: {rendered}")
         text = "\n".join(parts).lower()
-        numbers = {_as_number(n) for n in _NUMBER.findall(text)}
+        numbers = numbers_in(text)
         names = set(re.findall(r"[A-Za-z]{4,}", f"{facts.get('title', '')} {facts.get('brand', '')}"))
         return cls(record_id, text, numbers, values, flags, names, in_stock)
 
@@ -163,6 +163,13 @@ class ClaimReport:
 
     def extend(self, other: ClaimReport) -> None:
         self.claims.extend(other.claims)
+
+
+def numbers_in(text: str) -> set[float]:
+    """Every number a text states, in digits or as a word ("one-hour slot", "seven days a week")."""
+    found = {_as_number(n) for n in _NUMBER.findall(text)}
+    found |= {float(v) for w, v in _WORD_NUMBERS.items() if re.search(rf"\b{w}\b", text, re.IGNORECASE)}
+    return found
 
 
 def _as_number(text: str) -> float:
@@ -192,16 +199,19 @@ class ClaimChecker:
         self.vocabulary = vocabulary
         self.common_values = {v.lower() for v in common_values}
 
-    def check(self, sentence: str, records: Sequence[Record], context: Sequence[str] = ()) -> ClaimReport:
+    def check(
+        self, sentence: str, records: Sequence[Record], context: Sequence[str] = (), asked: Sequence[str] = ()
+    ) -> ClaimReport:
         """The claims of one sentence; each is supported when any of ``records`` (or ``context``, the policy
-        passages shown) states it."""
+        passages shown) states it. ``asked``: words of the customer's question that no record or passage holds
+        ("touchscreen"): a sentence that affirms one answers what the data cannot."""
         report = ClaimReport()
 
         def negated(at: str) -> bool:
             return _negated_before(sentence, at)
 
         context_text = "\n".join(context).lower()
-        context_numbers = {_as_number(n) for n in _NUMBER.findall(context_text)}
+        context_numbers = numbers_in(context_text)
         seen: set[str] = set()
 
         def add(text: str, kind: str, supported: bool) -> None:
@@ -248,6 +258,10 @@ class ClaimChecker:
                 add(word, "name", False)
         for term, supported in zh_claims(sentence, [r.text for r in records] + [context_text]):
             add(term, "term", supported)
+        words = {stem(t) for t in tokens(sentence)}
+        for term in asked:
+            if stem(term) in words and not negated(term):
+                add(term, "unknown", False)
         return report
 
     def _values_in(self, sentence: str) -> list[str]:
@@ -256,7 +270,7 @@ class ClaimChecker:
             found = [m.phrase for m in self.vocabulary.value_matches(sentence) if m.value != "true"]
         words = set(tokens(sentence))
         found += [v for v in self.common_values if v in words and v not in found]
-        return [f for f in found if len(f) > 2]
+        return [f for f in found if len(f) > 2 and f not in STOP_WORDS]
 
     def _features_in(self, sentence: str) -> list[str]:
         if self.vocabulary is None:
@@ -270,6 +284,58 @@ _SPELLINGS = {"gray": "grey", "color": "colour", "aluminum": "aluminium", "favor
 def _norm(word: str) -> str:
     w = stem(word)
     return _SPELLINGS.get(w, w)
+
+
+# verbs and fillers of product questions: echoing them answers nothing ("does it *work* with Alexa?")
+_QUESTION_VERBS = frozenset(
+    [
+        "work",
+        "come",
+        "take",
+        "make",
+        "use",
+        "keep",
+        "hold",
+        "last",
+        "suit",
+        "wear",
+        "need",
+        "fit",
+        "good",
+        "well",
+        "long",
+        "many",
+        "much",
+        "tell",
+        "know",
+        "able",
+        "allow",
+        "include",
+        "contain",
+        "offer",
+        "happen",
+        "mean",
+        "help",
+        "enough",
+        "still",
+        "ever",
+        "also",
+        "really",
+        "exactly",
+    ]
+)
+
+
+def unknown_terms(question: str, records: Sequence[Record], context: Sequence[str] = ()) -> list[str]:
+    """The question's own words that no record or passage shown holds (names aside): what the data cannot
+    answer ("Does the Arcbook 14 have a *touchscreen*?")."""
+    have = {stem(t) for r in records for t in tokens(r.text)} | {stem(t) for c in context for t in tokens(c)}
+    names = {n.lower() for r in records for n in r.names}
+    return [
+        w
+        for w in dict.fromkeys(content_words(question))
+        if w not in have and w not in names and w not in _QUESTION_VERBS and len(w) > 3
+    ]
 
 
 def _negated_before(sentence: str, phrase: str) -> bool:

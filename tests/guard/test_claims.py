@@ -87,3 +87,20 @@ def test_copy_checks_use_the_same_claims(voltline: dict[str, Product], tmp_path:
     report = check_copy(["Ideal for outdoor activities and swimming."], facts, vocabulary=vocabulary)
     assert report.unsupported == ["for swimming"] and report.unsupported_benefits == ["for swimming"]
     assert check_copy(["Splash resistant to IPX4, with 8 hours of battery."], facts, vocabulary=vocabulary).faithful
+
+
+def test_an_answer_to_what_the_data_does_not_hold_is_a_claim(
+    checker: ClaimChecker, voltline: dict[str, Product]
+) -> None:
+    """The question's own words that no record holds ("touchscreen") may be said only to say the listing does
+    not have them."""
+    from app.guard.claims import unknown_terms
+
+    record = Record.of(voltline["VL-LT-0101"])
+    asked = unknown_terms("Does the Arcbook 14 Student Laptop have a touchscreen?", [record])
+    assert asked == ["touchscreen"]
+    assert not checker.check("Yes, it has a touchscreen.", [record], (), asked).ok
+    assert checker.check("The listing doesn't say whether it has a touchscreen.", [record], (), asked).ok
+    speaker = Record.of(voltline["VL-SP-0101"])
+    asked = unknown_terms("Does the Sonara Home Mini work with Google Assistant?", [speaker])
+    assert checker.check("It works with Alexa.", [speaker], (), asked).ok
