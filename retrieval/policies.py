@@ -182,6 +182,20 @@ class PolicyIndex:
                 hits.append(PolicyHit(passage, float(point.score)))
         return hits
 
+    def with_section(self, hits: Sequence[PolicyHit], limit: int) -> list[Passage]:
+        """The passages of the best hit's section (a heading and its bullets belong together: "Voltline Care
+        extended warranty" and what it costs), then the other hits, at most ``limit``, in document order."""
+        if not hits:
+            return []
+        best = hits[0].passage
+        chosen = [p for p in self.passages if best.section and p.doc == best.doc and p.section == best.section]
+        for hit in hits:
+            if hit.passage not in chosen:
+                chosen.append(hit.passage)
+        chosen = chosen[:limit] if best in chosen[:limit] else [best, *chosen[: limit - 1]]
+        order = {p.id: i for i, p in enumerate(self.passages)}
+        return sorted(dict.fromkeys(chosen), key=lambda p: order[p.id])
+
     def close(self) -> None:
         with self._lock:
             if self._shard is not None:

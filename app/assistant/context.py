@@ -55,7 +55,7 @@ def _attribute(name: str, value: object) -> str:
 
 
 _DESCRIPTION_CHARS = 160  # the description's start on a detailed card: facts it adds, at ~10 ms a token
-_COMPACT_ATTRIBUTES = 3  # short values shown on a compact card, those the question named first
+_COMPACT_ATTRIBUTES = 2  # short values shown on a compact card, those the question named first
 
 
 def product_card(product: Product, detailed: bool = False, matched: Sequence[str] = ()) -> str:
@@ -76,7 +76,8 @@ def product_card(product: Product, detailed: bool = False, matched: Sequence[str
         rest = sorted((k for k in a if k not in skip and k not in named and a[k] not in ("", None, [], False)),
                       key=lambda k: len(_listed(a[k])))  # fmt: skip
         parts += [_attribute(k, a[k]) for k in [*named, *rest][:_COMPACT_ATTRIBUTES]]
-    parts.append("in stock" if product.in_stock else "OUT OF STOCK")
+    if detailed or not product.in_stock:  # a search shows only products in stock: said where it is asked
+        parts.append("in stock" if product.in_stock else "OUT OF STOCK")
     card = f"[{product.id}] {product.title} - " + "; ".join(parts)
     if detailed and product.description:
         card += ". " + fence(product.description, _DESCRIPTION_CHARS)

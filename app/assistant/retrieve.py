@@ -95,14 +95,14 @@ class Retriever:
                 seen = {p.id for p in r.products}
                 more = self._search(message, SearchFilters(), limit, caller.customer_id)
                 r.products += [p for p in more if p.id not in seen][: limit - len(r.products)]
-            r.passages = [h.passage for h in intent.policy_hits[: self.settings.policy_passages]]
+            r.passages = self.policies.with_section(intent.policy_hits, self.settings.policy_passages)
         elif kind == Intent.ORDER_STATUS:
             r.needs_login = caller.customer_id is None and not (caller.staff and intent.order_ids)
             if not r.needs_login:
                 r.orders, r.hidden_orders = self.orders.lookup(caller, intent.order_ids, self.settings.orders_per_turn)
             r.passages = [h.passage for h in intent.policy_hits[:1]]
         elif kind == Intent.POLICY:  # only passages that answer it: none, and the shop has no policy on that
-            r.passages = [h.passage for h in intent.policy_hits[: self.settings.policy_passages]]
+            r.passages = self.policies.with_section(intent.policy_hits, self.settings.policy_passages + 1)
         return r
 
     def _find(self, message: str, intent: TurnIntent, limit: int, user: str | None, r: Retrieved) -> list[Product]:

@@ -45,7 +45,10 @@ from retrieval.policies import PolicyIndex
 log = logging.getLogger(__name__)
 
 # per-turn instructions only where the system prompt's general rules are not enough (each token costs prefill)
-_TASKS = {Intent.COMPARE: "compare these products, naming each by [id]."}
+_TASKS = {
+    Intent.COMPARE: "compare these products, naming each by [id].",
+    Intent.POLICY: "answer from the store policy shown.",
+}
 _DETAILED = {Intent.PRODUCT_QUESTION, Intent.COMPARE}
 
 

@@ -135,7 +135,7 @@ class Record:
             items = value if isinstance(value, list | tuple) else [value]
             rendered = ", ".join(str(v) for v in items)
             values.update(str(v).lower() for v in items)
-            parts.append(f"{name.replace('_', ' ')}: {rendered}")
+            parts.append(f"{re.sub(r'[._]+', ' ', name)}: {rendered}")
         text = "\n".join(parts).lower()
         numbers = numbers_in(text)
         names = set(re.findall(r"[A-Za-z]{4,}", f"{facts.get('title', '')} {facts.get('brand', '')}"))
@@ -258,9 +258,9 @@ class ClaimChecker:
                 add(word, "name", False)
         for term, supported in zh_claims(sentence, [r.text for r in records] + [context_text]):
             add(term, "term", supported)
-        words = {stem(t) for t in tokens(sentence)}
+        words = {_root(t) for t in tokens(sentence)}
         for term in asked:
-            if stem(term) in words and not negated(term):
+            if _root(term) in words and not negated(term):
                 add(term, "unknown", False)
         return report
 
@@ -326,16 +326,31 @@ _QUESTION_VERBS = frozenset(
 )
 
 
+_POLAR = re.compile(r"^\s*(is|are|does|do|did|can|could|will|would|has|have|was|were)\b|吗", re.IGNORECASE)
+
+
 def unknown_terms(question: str, records: Sequence[Record], context: Sequence[str] = ()) -> list[str]:
-    """The question's own words that no record or passage shown holds (names aside): what the data cannot
-    answer ("Does the Arcbook 14 have a *touchscreen*?")."""
-    have = {stem(t) for r in records for t in tokens(r.text)} | {stem(t) for c in context for t in tokens(c)}
+    """For a yes/no question, its own words that no record or passage shown holds (names aside): what the data
+    cannot answer ("Does the Arcbook 14 have a *touchscreen*?"). A wh-question's answer is a value, and values
+    are checked as such."""
+    if not _POLAR.search(question):
+        return []
+    have = {_root(t) for r in records for t in tokens(r.text)} | {_root(t) for c in context for t in tokens(c)}
     names = {n.lower() for r in records for n in r.names}
     return [
         w
         for w in dict.fromkeys(content_words(question))
-        if w not in have and w not in names and w not in _QUESTION_VERBS and len(w) > 3
+        if _root(w) not in have and w not in names and w not in _QUESTION_VERBS and len(w) > 3
     ]
+
+
+def _root(word: str) -> str:
+    """A plural and past/progressive stem, for matching a question's word to a record's ("filled" ~ "fill")."""
+    w = stem(word)
+    for suffix in ("ing", "ed"):
+        if len(w) > len(suffix) + 3 and w.endswith(suffix):
+            return w[: -len(suffix)]
+    return w
 
 
 def _negated_before(sentence: str, phrase: str) -> bool:
