@@ -272,6 +272,7 @@ class SentenceGate:
 
 _HOLD_WORDS = 3
 _ENDS_SENTENCE = re.compile(r"[.!?\u3002\uff01\uff1f\n]\s*$")
-# a sentence end, or a clause end (comma, semicolon) after which a checked clause can already go out: claims and
-# their negations are read clause by clause, so releasing clauses shows nothing a whole sentence would not
-_SENTENCE_END = re.compile(r"(?<=[.!?。\uff01\uff1f\n;])(?=\s)|(?<=[,\uff0c\uff1b])(?=\s)")
+# a sentence end, a clause end (comma, semicolon) or a line end (a list of products: one a line) after which a
+# checked clause can already go out: claims and their negations are read clause by clause, so releasing clauses
+# shows nothing a whole sentence would not
+_SENTENCE_END = re.compile(r"(?<=[.!?。\uff01\uff1f;])(?=\s)|(?<=[,\uff0c\uff1b])(?=\s)|(?<=\n)")

@@ -46,6 +46,12 @@ NEGATION = re.compile(
     r"won'?t|neither|nor|lacks?)\b|不|没有|无",
     re.IGNORECASE,
 )
+EPISTEMIC = re.compile(
+    r"\b(?:doesn'?t|does not|don'?t|do not|isn'?t|is not|not|never)\s+(?:say|mention|list|state|specify|show|include "
+    r"(?:any )?(?:information|details))|\bnot (?:listed|mentioned|stated|specified|shown)|\bno (?:information|mention|"
+    r"details?)|\b(?:can'?t|cannot|unable to) (?:confirm|tell|say)|没有说明|没有提到",
+    re.IGNORECASE,
+)
 _CLAUSE_START = re.compile(
     r"[,;:()\u2014\uff0c\u3001]|\b(?:but|and|while|whereas|although|though|however)\b", re.IGNORECASE
 )
@@ -259,9 +265,13 @@ class ClaimChecker:
         for term, supported in zh_claims(sentence, [r.text for r in records] + [context_text]):
             add(term, "term", supported)
         words = {_root(t) for t in tokens(sentence)}
+        contrast = any(c.kind == "value" and c.supported for c in report.claims)
         for term in asked:
-            if _root(term) in words and not negated(term):
-                add(term, "unknown", False)
+            if _root(term) not in words or EPISTEMIC.search(sentence):
+                continue  # "the listing doesn't say whether it has a touchscreen" is the honest answer
+            if negated(term) and contrast:
+                continue  # "it works with Alexa, not Google Assistant": what it has, against what was asked
+            add(term, "unknown", False)  # affirmed or denied, the data holds neither
         return report
 
     def _values_in(self, sentence: str) -> list[str]:

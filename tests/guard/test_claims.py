@@ -101,6 +101,10 @@ def test_an_answer_to_what_the_data_does_not_hold_is_a_claim(
     assert asked == ["touchscreen"]
     assert not checker.check("Yes, it has a touchscreen.", [record], (), asked).ok
     assert checker.check("The listing doesn't say whether it has a touchscreen.", [record], (), asked).ok
+    dryer = Record.of(voltline["VL-HD-0101"])
+    asked = unknown_terms("Does the Lumi Ionic Hair Dryer come with a diffuser?", [dryer])
+    assert not checker.check("No, it does not come with a diffuser.", [dryer], (), asked).ok  # absence: not stated
+    assert checker.check("The listing doesn't mention a diffuser.", [dryer], (), asked).ok
     speaker = Record.of(voltline["VL-SP-0101"])
     asked = unknown_terms("Does the Sonara Home Mini work with Google Assistant?", [speaker])
     assert checker.check("It works with Alexa.", [speaker], (), asked).ok
