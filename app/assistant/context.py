@@ -41,7 +41,7 @@ _UNIT_SUFFIXES = {"w": "W", "l": "L", "kg": "kg", "g": "g", "ml": "ml", "mm": "m
                   "gb": "GB", "c": "°C", "bar": "bar", "h": "h", "kcal": "kcal", "mah": "mAh"}  # fmt: skip
 
 
-def _attribute(name: str, value: object) -> str:
+def attribute_line(name: str, value: object) -> str:
     """``wattage_w: 2200`` → ``wattage: 2200 W`` (the feed's unit suffix read back as a unit)."""
     words = name.split(".")[-1].split("_")
     unit = _UNIT_SUFFIXES.get(words[-1].lower()) if len(words) > 1 else None
@@ -68,14 +68,14 @@ def product_card(product: Product, detailed: bool = False, matched: Sequence[str
     parts = [f"${product.price:.2f}" if product.currency == "USD" else f"{product.price:.2f} {product.currency}"]
     skip = {"bullets", "seo_title", "meta_description"}
     if detailed:
-        parts += [_attribute(k, v) for k, v in a.items() if k not in skip and v not in ("", None, [])]
+        parts += [attribute_line(k, v) for k, v in a.items() if k not in skip and v not in ("", None, [])]
         if product.rating is not None and product.review_count:
             parts.append(f"{product.rating:.1f} stars ({product.review_count} reviews)")
     else:
         named = [k for k in matched if k in a]
         rest = sorted((k for k in a if k not in skip and k not in named and a[k] not in ("", None, [], False)),
                       key=lambda k: len(_listed(a[k])))  # fmt: skip
-        parts += [_attribute(k, a[k]) for k in [*named, *rest][:_COMPACT_ATTRIBUTES]]
+        parts += [attribute_line(k, a[k]) for k in [*named, *rest][:_COMPACT_ATTRIBUTES]]
     if detailed or not product.in_stock:  # a search shows only products in stock: said where it is asked
         parts.append("in stock" if product.in_stock else "OUT OF STOCK")
     card = f"[{product.id}] {product.title} - " + "; ".join(parts)

@@ -340,11 +340,12 @@ class Assistant:
             yield ("\n" if out.pieces_sent else "") + reply
         elif out.cut and plan.intent.intent in (Intent.PRODUCT_QUESTION, Intent.COMPARE):
             # what was cut is not in the data: say so once, with what the data does hold
-            note = templates.not_in_listing(plan.retrieved.products, said=templates.says_not_in_listing(reply))
+            said = templates.says_not_in_listing(reply)
+            note = templates.not_in_listing(plan.retrieved.products, said=said, question=message)
             reply = f"{reply} {note}".strip() if reply else note
             yield (" " if out.pieces_sent else "") + note
         elif not any(ch.isalnum() for ch in reply):  # nothing useful left: a safe answer from the data
-            reply = self._fallback(plan.intent, plan.retrieved)
+            reply = self._fallback(plan.intent, plan.retrieved, message)
             result.repaired = result.fallback = True
             yield ("\n" if out.pieces_sent else "") + reply
         result.reply = reply
@@ -413,13 +414,13 @@ class Assistant:
             result.repaired = True  # markup was removed: the final text differs from what was streamed
         result.reply = clean
 
-    def _fallback(self, intent: TurnIntent, r: Retrieved) -> str:
+    def _fallback(self, intent: TurnIntent, r: Retrieved, message: str = "") -> str:
         if intent.intent == Intent.ORDER_STATUS:
             return templates.orders(r.orders, r.hidden_orders, r.needs_login)
         if intent.intent == Intent.POLICY:
             return templates.policy(r.passages)
         if intent.intent == Intent.PRODUCT_QUESTION and r.products:
-            return templates.not_in_listing(r.products)
+            return templates.not_in_listing(r.products, question=message)
         return templates.products(r.products, r.filters_note)
 
     def _ids_in_history(self, past: Sequence[tuple[str, str]]) -> list[str]:

@@ -112,6 +112,8 @@ class Record:
     flags: dict[str, bool]
     names: set[str]  # title and brand words as written
     in_stock: bool | None = None
+    attributes: set[str] = field(default_factory=set)  # the attribute names it has
+    units: dict[float, set[str | None]] = field(default_factory=dict)  # number → the unit families it has
 
     @classmethod
     def of(cls, product: Product) -> Record:
@@ -145,7 +147,7 @@ class Record:
         text = "\n".join(parts).lower()
         numbers = numbers_in(text)
         names = set(re.findall(r"[A-Za-z]{4,}", f"{facts.get('title', '')} {facts.get('brand', '')}"))
-        return cls(record_id, text, numbers, values, flags, names, in_stock)
+        return cls(record_id, text, numbers, values, flags, names, in_stock, set(facts), _units_of(text))
 
 
 @dataclass(frozen=True)
@@ -171,6 +173,41 @@ class ClaimReport:
         self.claims.extend(other.claims)
 
 
+_FAMILIES: dict[str, set[str]] = {
+    "time": {"h", "hr", "hrs", "hour", "hours", "minute", "minutes", "min", "mins", "second", "seconds", "day",
+             "days", "week", "weeks", "month", "months", "year", "years", "yr", "yrs"},
+    "mass": {"g", "gram", "grams", "kg", "kilo", "kilos", "kilogram", "kilograms", "lb", "lbs", "pound", "pounds",
+             "oz", "mg"},
+    "volume": {"l", "litre", "litres", "liter", "liters", "ml", "millilitre", "millilitres", "milliliter",
+               "milliliters"},
+    "length": {"cm", "mm", "m", "metre", "metres", "meter", "meters", "inch", "inches", "in", '"', "ft", "feet"},
+    "power": {"w", "watt", "watts", "kw", "kilowatt", "kilowatts"},
+    "people": {"people", "person", "persons", "seat", "seats"},
+    "temperature": {"°c", "°f", "c", "f", "degree", "degrees"},
+    "data": {"gb", "tb", "mb"},
+    "frequency": {"hz", "khz", "ghz"},
+}  # fmt: skip
+_FAMILY_OF = {unit: family for family, units in _FAMILIES.items() for unit in units}
+
+
+def unit_family(unit: str) -> str | None:
+    return _FAMILY_OF.get(unit.lower().strip())
+
+
+def _units_of(text: str) -> dict[float, set[str | None]]:
+    """Each number of a record with the unit families it appears with: the unit written after it, else a unit
+    word of its line's label ("battery hours: 30", "persons: 4"), else none."""
+    found: dict[float, set[str | None]] = {}
+    for line in text.splitlines():
+        label, _, rest = line.partition(": ") if ": " in line else ("", "", line)
+        label_family = next((f for w in re.split(r"[\s._]+", label) if (f := unit_family(w))), None)
+        explicit = {m.start(1): unit_family(m.group(2)) for m in _NUMBER_UNIT.finditer(rest)}
+        for match in _NUMBER.finditer(rest):
+            family = explicit.get(match.start()) or label_family
+            found.setdefault(_as_number(match.group(0)), set()).add(family)
+    return found
+
+
 def numbers_in(text: str) -> set[float]:
     """Every number a text states, in digits or as a word ("one-hour slot", "seven days a week")."""
     found = {_as_number(n) for n in _NUMBER.findall(text)}
@@ -187,14 +224,22 @@ def _as_number(text: str) -> float:
 
 
 def _number_supported(value: float, unit: str, records: Sequence[Record], context: set[float]) -> bool:
+    """The number is in a record with a unit of the same kind (or none written), or in a passage shown."""
     unit = unit.lower()
     candidates = {value}
     if unit in {"kw", "kilowatt", "kilowatts", "l", "litre", "litres", "liter", "liters", "kg", "kilo", "kilos"}:
         candidates.add(round(value * 1000, 3))
     if unit in {"ml", "millilitre", "millilitres", "milliliter", "milliliters", "g", "grams", "gram", "w"}:
         candidates.add(round(value / 1000, 3))
-    pool = set(context).union(*(r.numbers for r in records)) if records else set(context)
-    return any(abs(c - n) < 1e-6 for c in candidates for n in pool)
+    if any(abs(c - n) < 1e-6 for c in candidates for n in context):
+        return True
+    family = unit_family(unit)
+    for record in records:
+        for number, families in record.units.items():
+            same = family is None or family in families or None in families
+            if same and any(abs(c - number) < 1e-6 for c in candidates):
+                return True
+    return False
 
 
 class ClaimChecker:
@@ -239,19 +284,34 @@ class ClaimChecker:
                 negated(match.group(0)) or _number_supported(value, "", records, context_numbers),
             )
         lowered = sentence.lower()
+        epistemic = bool(EPISTEMIC.search(sentence))  # "the listing doesn't say …": the honest answer
+        contrast = False
         for phrase in self._values_in(sentence):
             held = any(_holds(r, phrase) for r in records)
-            add(phrase, "value", (not held) if negated(phrase) else held)
+            if negated(phrase):  # "doesn't come in black": only where the record lists that attribute's values
+                listed = any(a in r.attributes for r in records for a in self._attributes_of(phrase))
+                add(phrase, "value", epistemic or (not held and listed))
+            else:
+                contrast = contrast or held
+                add(phrase, "value", held)
         for phrase in self._features_in(sentence):
             flag = [r.flags.get(phrase) for r in records]
             stated = any(f is True for f in flag) or any(_has_phrase(r.text, phrase) for r in records if phrase
                                                          not in r.flags)  # fmt: skip
-            add(phrase, "feature", (True not in flag) if negated(phrase) else stated)
+            if negated(phrase):  # "no noise cancelling": the record must say no
+                add(phrase, "feature", epistemic or (False in flag and True not in flag))
+            else:
+                contrast = contrast or stated
+                add(phrase, "feature", stated)
         for label, claim, evidence in _BENEFITS:
             found = claim.search(sentence)
             if found:
                 stated = any(_states(r.text, evidence) for r in records) or _states(context_text, evidence)
-                add(label, "benefit", (not stated) if negated(found.group(0)) else stated)
+                if negated(found.group(0)):  # "not for swimming": the record must deny it
+                    denied = any(_denies(r.text, claim) for r in records) or _denies(context_text, claim)
+                    add(label, "benefit", epistemic or (denied and not stated))
+                else:
+                    add(label, "benefit", stated)
         in_stock = [r.in_stock for r in records if r.in_stock is not None]
         if in_stock and _OUT_OF_STOCK.search(lowered):
             add("out of stock", "stock", not all(in_stock))
@@ -265,9 +325,8 @@ class ClaimChecker:
         for term, supported in zh_claims(sentence, [r.text for r in records] + [context_text]):
             add(term, "term", supported)
         words = {_root(t) for t in tokens(sentence)}
-        contrast = any(c.kind == "value" and c.supported for c in report.claims)
         for term in asked:
-            if _root(term) not in words or EPISTEMIC.search(sentence):
+            if _root(term) not in words or epistemic:
                 continue  # "the listing doesn't say whether it has a touchscreen" is the honest answer
             if negated(term) and contrast:
                 continue  # "it works with Alexa, not Google Assistant": what it has, against what was asked
@@ -281,6 +340,11 @@ class ClaimChecker:
         words = set(tokens(sentence))
         found += [v for v in self.common_values if v in words and v not in found]
         return [f for f in found if len(f) > 2 and f not in STOP_WORDS]
+
+    def _attributes_of(self, phrase: str) -> set[str]:
+        if self.vocabulary is None:
+            return set()
+        return {name for name, _ in self.vocabulary.values.get(phrase, [])}
 
     def _features_in(self, sentence: str) -> list[str]:
         if self.vocabulary is None:
@@ -394,6 +458,14 @@ def _states(text: str, evidence: re.Pattern[str]) -> bool:
         if evidence.search(clause) and not re.search(r"\bnot\b|\bno\b|\bnon-(?!toxic)", clause):
             return True
     return False
+
+
+def _denies(text: str, evidence: re.Pattern[str]) -> bool:
+    """The record says it is not so ("IPX4 splash resistant, not for swimming")."""
+    return any(
+        evidence.search(clause) and re.search(r"\bnot\b|\bno\b", clause)
+        for clause in re.split(r"[.;\n]|, (?=but|not)", text)
+    )
 
 
 def _one_edit(a: str, b: str) -> bool:
