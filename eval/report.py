@@ -66,6 +66,7 @@ class Profile:
     copy_max_tokens: int | None = None  # None: the setting's default
     ttft_questions: int | None = None  # single-request questions asked per repeat (None: all)
     chat_max_tokens: int | None = None  # cap on a chat reply's tokens (None: the setting's default)
+    shop_dialogs: int | None = None  # frozen dialogs per shop run through the LLM (None: all; the plan sees all)
 
 
 PROFILES = {
@@ -88,6 +89,7 @@ PROFILES = {
         copy_max_tokens=64,
         ttft_questions=4,
         chat_max_tokens=64,
+        shop_dialogs=1,
     ),
 }
 
@@ -239,17 +241,21 @@ def run_llm_suites(
                 )
             figures["ttft_s"] = [t["ttft_s"] for t in figures["turns"] if t["ttft_s"] is not None]
             out["chat"] = figures
-    if "chat" in wanted:  # every shop with its own service: its frozen dialogs, plan and whole turns
-        from eval import shop_chat
-
-        with timed("chat (shops)"), tempfile.TemporaryDirectory(prefix="shopassist-shops-") as tmp:
-            out["chat"]["shops"] = shop_chat.run(llm, Path(tmp), max_tokens=profile.chat_max_tokens)
         if "copy" in wanted:
             with timed("copy"):
                 out["copy"] = copy.run_on(services, profile.copy_products, profile.copy_zh_products)
         if "security" in wanted:
             with timed("security"):
                 out["security"] = redteam.run_on(base, services, profile.security_probes)
+    if "chat" in wanted:  # every shop with its own service: its frozen dialogs, plan and whole turns
+        from eval import shop_chat
+
+        started = time.perf_counter()
+        with tempfile.TemporaryDirectory(prefix="shopassist-shops-") as tmp:
+            out["chat"]["shops"] = shop_chat.run(
+                llm, Path(tmp), max_tokens=profile.chat_max_tokens, dialogs=profile.shop_dialogs
+            )
+        out["chat"]["shops_seconds"] = round(time.perf_counter() - started, 1)
     return out
 
 

@@ -218,6 +218,7 @@ def run(
     shops: Sequence[str] = SHOPS,
     with_llm: bool = True,
     max_tokens: int | None = None,
+    dialogs: int | None = None,
 ) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for shop in shops:
@@ -226,9 +227,10 @@ def run(
                 if max_tokens is not None:
                     services.assistant.settings.reply_max_tokens = max_tokens
                     services.assistant.settings.staff_reply_max_tokens = max_tokens
-                out[shop] = {"plan": plan_figures(services, shop), "chat": chat_figures(base, services, shop)}
+                ids = [d["id"] for d in load_dialogs(shop)][:dialogs] if dialogs else None
+                out[shop] = {"plan": plan_figures(services, shop), "chat": chat_figures(base, services, shop, ids)}
                 if shop == "boutique":  # the single-request TTFT figure of earlier reports, same questions
-                    out[shop]["single_request"] = measure_ttft(base, services)
+                    out[shop]["single_request"] = measure_ttft(base, services, questions=2 if dialogs else None)
         else:
             with shop_services(shop, root / shop, llm) as services:
                 out[shop] = {"plan": plan_figures(services, shop)}

@@ -41,6 +41,7 @@ def checker(voltline: dict[str, Product]) -> ClaimChecker:
         ("VL-MN-0101", "It is in stock now.", {"in stock"}),
         ("VL-SP-0102", "It is not waterproof.", {"waterproof"}),
         ("VL-HP-0101", "It doesn't have noise cancelling.", {"noise cancelling"}),
+        ("VL-MN-0101", "Yes, the Raptor 27 QHD Gaming Monitor is available.", {"in stock"}),
     ],
 )
 def test_invented_facts_are_caught(
@@ -104,6 +105,7 @@ def test_an_answer_to_what_the_data_does_not_hold_is_a_claim(
     dryer = Record.of(voltline["VL-HD-0101"])
     asked = unknown_terms("Does the Lumi Ionic Hair Dryer come with a diffuser?", [dryer])
     assert not checker.check("No, it does not come with a diffuser.", [dryer], (), asked).ok  # absence: not stated
+    assert not checker.check("No, the Lumi Ionic Hair Dryer has no diffuser.", [dryer], (), asked).ok
     assert checker.check("The listing doesn't mention a diffuser.", [dryer], (), asked).ok
     speaker = Record.of(voltline["VL-SP-0101"])
     asked = unknown_terms("Does the Sonara Home Mini work with Google Assistant?", [speaker])
