@@ -10,6 +10,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from retrieval.catalog import Product
 
@@ -221,14 +222,20 @@ class ShopVocabulary:
         longest phrase first, each message word used once."""
         lowered = " " + " ".join(tokens(text)) + " "
         found: list[ValueMatch] = []
-        candidates = [(phrase, pairs) for phrase, pairs in self.values.items() if len(phrase) > 2]
-        candidates += [(phrase, [(name, "true")]) for phrase, name in self.flags.items() if len(phrase) > 2]
-        for phrase, pairs in sorted(candidates, key=lambda kv: -len(kv[0])):
-            needle = " " + " ".join(tokens(phrase)) + " "
-            if needle.strip() and needle in lowered:
+        for phrase, needle, pairs in self._needles:
+            if needle in lowered:
                 lowered = lowered.replace(needle, " ")
                 found.extend(ValueMatch(name, value, phrase) for name, value in pairs)
         return found
+
+    @cached_property
+    def _needles(self) -> list[tuple[str, str, list[tuple[str, str]]]]:
+        """(phrase, its tokens padded with spaces, its attribute values), longest phrase first: built once, read
+        for every message and every clause of every reply."""
+        candidates = [(phrase, pairs) for phrase, pairs in self.values.items() if len(phrase) > 2]
+        candidates += [(phrase, [(name, "true")]) for phrase, name in self.flags.items() if len(phrase) > 2]
+        needles = [(phrase, " " + " ".join(tokens(phrase)) + " ", pairs) for phrase, pairs in candidates]
+        return sorted((n for n in needles if n[1].strip()), key=lambda n: -len(n[0]))
 
 
 def _is_number(text: str) -> bool:

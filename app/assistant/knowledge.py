@@ -30,7 +30,6 @@ class ShopKnowledge:
         self._version: str | None = None
         self._vocabulary = ShopVocabulary()
         self._centroids: tuple[list[str], np.ndarray] | None = None
-        self.available = True
         self._orders_read = 0.0
         self._order_shape: IdShape | None = None
         if settings.order_id_pattern:
@@ -46,9 +45,7 @@ class ShopKnowledge:
                     self._vocabulary, self._version = ShopVocabulary.build(products.values()), version
                     self._centroids = self._category_centroids(list(products.values()))
             except (IndexUnavailableError, RuntimeError, OSError):
-                self.available = False  # the last vocabulary read serves until the index is back
-            else:
-                self.available = True
+                pass  # the last vocabulary read serves until the index is back
             return self._vocabulary
 
     def _category_centroids(self, products: list[Product]) -> tuple[list[str], np.ndarray] | None:

@@ -41,19 +41,13 @@ def holds(product: Product, match: ValueMatch) -> bool:
     return any(str(v).lower() == match.value.lower() for v in values if v is not None)
 
 
-def rank_by_values(
-    products: Sequence[Product], values: Sequence[ValueMatch]
-) -> tuple[list[Product], dict[str, list[str]]]:
-    """Products holding more of the named attributes first (one attribute counts once, whichever of its named
-    values it holds); the search order breaks ties."""
+def matched_attributes(products: Sequence[Product], values: Sequence[ValueMatch]) -> dict[str, list[str]]:
+    """For each product, the named attributes it holds (one attribute counts once, whichever of its named
+    values it holds)."""
     by_attribute: dict[str, list[ValueMatch]] = {}
     for match in values:
         by_attribute.setdefault(match.attribute, []).append(match)
-    matched: dict[str, list[str]] = {}
-    for p in products:
-        matched[p.id] = [a for a, group in by_attribute.items() if any(holds(p, m) for m in group)]
-    order = sorted(range(len(products)), key=lambda i: (-len(matched[products[i].id]), i))
-    return [products[i] for i in order], matched
+    return {p.id: [a for a, group in by_attribute.items() if any(holds(p, m) for m in group)] for p in products}
 
 
 def _fits(product: Product, filters: SearchFilters) -> bool:
@@ -119,11 +113,13 @@ class Retriever:
             pool += [p for p in self._search(message, parsed.filters, size, user) if p.id not in seen]
         named = [p for p in self.catalog.get_many(list(intent.product_ids)).values() if _fits(p, parsed.filters)]
         pool = named + [p for p in pool if p.id not in {n.id for n in named}]
-        ranked, r.matched = rank_by_values(pool, intent.values)
+        r.matched = matched_attributes(pool, intent.values)
         in_category = {p.id for p in pool if intent.category and p.category.startswith(intent.category)}
         names = {p.id for p in named}
-        position = {p.id: i for i, p in enumerate(ranked)}
-        ranked.sort(key=lambda p: (-len(r.matched[p.id]), p.id not in names, p.id not in in_category, position[p.id]))
+        position = {p.id: i for i, p in enumerate(pool)}  # the search order breaks ties
+        ranked = sorted(
+            pool, key=lambda p: (-len(r.matched[p.id]), p.id not in names, p.id not in in_category, position[p.id])
+        )
         if parsed.sort:
             best = [p for p in ranked if p.id in in_category] or ranked[: max(limit * 3, 8)]
             best.sort(key=lambda p: p.price, reverse=parsed.sort == "price_desc")  # the cheapest relevant one

@@ -190,6 +190,3 @@ class Router:
             return []
         translation = self.translator.translate(text)
         return content_words(" ".join(translation.words)) if translation is not None else []
-
-    def vocabulary(self) -> ShopVocabulary:
-        return self.knowledge.vocabulary()

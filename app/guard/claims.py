@@ -47,7 +47,7 @@ from app.guard.claim_terms import (
 )
 from app.guard.claims_zh import zh_claims
 from retrieval.catalog import Product
-from retrieval.vocabulary import STOP_WORDS, ShopVocabulary, attribute_phrase, content_words, tokens
+from retrieval.vocabulary import STOP_WORDS, ShopVocabulary, ValueMatch, attribute_phrase, content_words, tokens
 
 
 @dataclass
@@ -56,13 +56,13 @@ class Record:
 
     id: str
     text: str  # every field, lower-cased (attribute names as phrases)
-    numbers: set[float]
     values: set[str]
     flags: dict[str, bool]
     names: set[str]  # title and brand words as written
     in_stock: bool | None = None
     attributes: set[str] = field(default_factory=set)  # the attribute names it has
     units: dict[float, set[str | None]] = field(default_factory=dict)  # number → the unit families it has
+    words: set[str] = field(default_factory=set)  # its words, normalised as claim phrases are
 
     @classmethod
     def of(cls, product: Product) -> Record:
@@ -94,9 +94,9 @@ class Record:
             values.update(str(v).lower() for v in items)
             parts.append(f"{re.sub(r'[._]+', ' ', name)}: {rendered}")
         text = "\n".join(parts).lower()
-        numbers = numbers_in(text)
         names = set(re.findall(r"[A-Za-z]{4,}", f"{facts.get('title', '')} {facts.get('brand', '')}"))
-        return cls(record_id, text, numbers, values, flags, names, in_stock, set(facts), _units_of(text))
+        words = {norm(t) for t in tokens(text)}
+        return cls(record_id, text, values, flags, names, in_stock, set(facts), _units_of(text), words)
 
 
 @dataclass(frozen=True)
@@ -197,9 +197,10 @@ class ClaimChecker:
                 negated(match.group(0)) or _number_supported(value, "", records, context_numbers),
             )
         lowered = sentence.lower()
+        matches = self.vocabulary.value_matches(sentence) if self.vocabulary is not None else []
         epistemic = bool(EPISTEMIC.search(sentence))  # "the listing doesn't say …": the honest answer
         contrast = False
-        for phrase in self._values_in(sentence):
+        for phrase in self._values_in(sentence, matches):
             held = any(_holds(r, phrase) for r in records)
             if negated(phrase):  # "doesn't come in black": only where the record lists that attribute's values
                 listed = any(a in r.attributes for r in records for a in self._attributes_of(phrase))
@@ -207,10 +208,11 @@ class ClaimChecker:
             else:  # a value of its own, not a word of its name, is an answer that contrasts with what was asked
                 contrast = contrast or (held and not any(phrase in r.text.split("\n", 1)[0] for r in records))
                 add(phrase, "value", held)
-        for phrase in self._features_in(sentence):
+        for phrase in [m.phrase for m in matches if m.value == "true"]:  # the catalog's yes/no features
             flag = [r.flags.get(phrase) for r in records]
-            stated = any(f is True for f in flag) or any(_has_phrase(r.text, phrase) for r in records if phrase
-                                                         not in r.flags)  # fmt: skip
+            stated = any(f is True for f in flag) or any(
+                _has_phrase(r.words, phrase) for r in records if phrase not in r.flags
+            )
             if negated(phrase):  # "no noise cancelling": the record must say no
                 add(phrase, "feature", epistemic or (False in flag and True not in flag))
             else:
@@ -245,10 +247,8 @@ class ClaimChecker:
             add(term, "unknown", False)  # affirmed or denied, the data holds neither
         return report
 
-    def _values_in(self, sentence: str) -> list[str]:
-        found: list[str] = []
-        if self.vocabulary is not None:
-            found = [m.phrase for m in self.vocabulary.value_matches(sentence) if m.value != "true"]
+    def _values_in(self, sentence: str, matches: Sequence[ValueMatch]) -> list[str]:
+        found = [m.phrase for m in matches if m.value != "true"]
         words = set(tokens(sentence))
         found += [v for v in self.common_values if v in words and v not in found]
         return [f for f in found if len(f) > 2 and f not in STOP_WORDS]
@@ -257,11 +257,6 @@ class ClaimChecker:
         if self.vocabulary is None:
             return set()
         return {name for name, _ in self.vocabulary.values.get(phrase, [])}
-
-    def _features_in(self, sentence: str) -> list[str]:
-        if self.vocabulary is None:
-            return []
-        return [m.phrase for m in self.vocabulary.value_matches(sentence) if m.value == "true"]
 
 
 def unknown_terms(question: str, records: Sequence[Record], context: Sequence[str] = ()) -> list[str]:
@@ -279,14 +274,13 @@ def unknown_terms(question: str, records: Sequence[Record], context: Sequence[st
     ]
 
 
-def _has_phrase(text: str, phrase: str) -> bool:
+def _has_phrase(words: set[str], phrase: str) -> bool:
     stems = [norm(t) for t in tokens(phrase)]
-    have = {norm(t) for t in tokens(text)}
-    return bool(stems) and all(s in have for s in stems)
+    return bool(stems) and all(s in words for s in stems)
 
 
 def _holds(record: Record, phrase: str) -> bool:
     """The record holds this value: a yes/no attribute by its flag, anything else by its words."""
     if phrase in record.flags:
         return record.flags[phrase]
-    return phrase in record.values or _has_phrase(record.text, phrase)
+    return phrase in record.values or _has_phrase(record.words, phrase)
