@@ -129,6 +129,29 @@ def _claims_left(
     return len(scope.report.unsupported), (time.perf_counter() - started) * 1000
 
 
+def search_figures(services: Services, shop: str, k: int = 10) -> dict[str, float]:
+    """nDCG@10 of each retrieval mode on the shop's own product-finding questions (the dialogs' ``expect``: a
+    product is relevant or not), the raw message as the query: does hybrid beat its parts on this shop?"""
+    from eval.search_eval import ndcg
+
+    catalog = list(services.catalog.get_many(services.catalog.ids()).values())
+    by_id = {p.id: p for p in catalog}
+    finding = ("find", "recommend")
+    asked = [t for d in load_dialogs(shop) for t in d["turns"] if "expect" in t and t["intent"] in finding]
+    figures: dict[str, float] = {}
+    for mode in ("sparse", "dense", "hybrid"):
+        scores = []
+        for spec in asked:
+            grades = [int(relevant(p, spec["expect"])) for p in catalog]
+            if not any(grades):
+                continue
+            hits = services.catalog.searcher.search(spec["user"], limit=k, mode=mode).hits
+            scores.append(ndcg([int(relevant(by_id[h.id], spec["expect"])) for h in hits if h.id in by_id], grades, k))
+        figures[f"ndcg@10 {mode}"] = statistics.mean(scores) if scores else float("nan")
+        figures["queries"] = float(len(scores))
+    return figures
+
+
 def chat_figures(base: str, services: Services, shop: str, ids: Sequence[str] | None = None) -> dict[str, Any]:
     support = _support_key(services)
     facts, honest, policy, orders, handoffs, ttfts, check_ms = [], [], [], [], [], [], []
@@ -228,12 +251,16 @@ def run(
                     services.assistant.settings.reply_max_tokens = max_tokens
                     services.assistant.settings.staff_reply_max_tokens = max_tokens
                 ids = [d["id"] for d in load_dialogs(shop)][:dialogs] if dialogs else None
-                out[shop] = {"plan": plan_figures(services, shop), "chat": chat_figures(base, services, shop, ids)}
+                out[shop] = {
+                    "plan": plan_figures(services, shop),
+                    "search": search_figures(services, shop),
+                    "chat": chat_figures(base, services, shop, ids),
+                }
                 if shop == "boutique":  # the single-request TTFT figure of earlier reports, same questions
                     out[shop]["single_request"] = measure_ttft(base, services, questions=2 if dialogs else None)
         else:
             with shop_services(shop, root / shop, llm) as services:
-                out[shop] = {"plan": plan_figures(services, shop)}
+                out[shop] = {"plan": plan_figures(services, shop), "search": search_figures(services, shop)}
     return out
 
 

@@ -229,6 +229,18 @@ class ShopVocabulary:
         return found
 
     @cached_property
+    def attribute_words(self) -> dict[str, set[str]]:
+        """The last word of every attribute name, stemmed (``colour``, ``size``, ``setting``) → the names: what
+        "comes in several colours" is about."""
+        names = {name for pairs in self.values.values() for name, _ in pairs} | set(self.flags.values())
+        found: dict[str, set[str]] = {}
+        for name in names:
+            words = attribute_phrase(name).split()
+            if words:
+                found.setdefault(stem(words[-1]), set()).add(name)
+        return found
+
+    @cached_property
     def _needles(self) -> list[tuple[str, str, list[tuple[str, str]]]]:
         """(phrase, its tokens padded with spaces, its attribute values), longest phrase first: built once, read
         for every message and every clause of every reply."""

@@ -93,6 +93,8 @@ class Generator:
             if tail and self.leaks("".join(pieces) + tail):
                 out.leaked, tail = True, ""
             if tail:
+                if out.ttft_s is None:  # a one-sentence reply goes out whole at the end
+                    out.ttft_s = time.perf_counter() - started
                 pieces.append(tail)
                 yield tail
         except Exception as exc:  # backend down or timed out: the caller answers from the retrieved data

@@ -235,6 +235,7 @@ class SentenceGate:
         self._pending = ""
         self.dropped_sentences = 0
         self.cut: list[Claim] = []
+        self._cutting = False  # a clause of this sentence was cut: its rest would be a fragment
 
     def feed(self, piece: str) -> str:
         self._pending += piece
@@ -258,6 +259,10 @@ class SentenceGate:
         return self._pass(text) if text.strip() else text
 
     def _pass(self, sentence: str) -> str:
+        if self._cutting:  # ", and are suitable for winter." after its subject was cut
+            self._cutting = not _ENDS_SENTENCE.search(sentence)
+            self.dropped_sentences += 1
+            return ""
         ok = check(sentence, self.data).ok
         if self.scope is not None and sentence.strip():
             claims = self.scope.check(sentence)
@@ -267,6 +272,7 @@ class SentenceGate:
         if ok:
             return sentence
         self.dropped_sentences += 1
+        self._cutting = not _ENDS_SENTENCE.search(sentence)
         return ""
 
 

@@ -25,6 +25,7 @@ WORD_NUMBER_UNIT = re.compile(
     re.IGNORECASE,
 )
 NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
+CODE_NUMBER = re.compile(r"(?<=[A-Za-z])\d+")  # the 4 of "IPX4", the 30 of "SPF30": part of a code, not a quantity
 NEGATION = re.compile(
     r"\b(not|no|never|without|doesn'?t|does not|isn'?t|is not|aren'?t|are not|don'?t|do not|can'?t|cannot|"
     r"won'?t|neither|nor|lacks?)\b|不|没有|无",
@@ -72,6 +73,9 @@ BENEFITS: list[tuple[str, str, str]] = [
     ("fragrance-free", r"\b(?:fragrance|scent|perfume)[- ]free\b|\bunscented\b", r"fragrance[ _-]?free|unscented"),
     ("sulfate-free", r"\bsulfate[- ]free\b", r"sulfate[ _-]?free"),
     ("energy efficient", r"\benergy[- ](?:efficient|saving)\b", r"energy"),
+    ("allergy safe", r"\b(?:safe|suitable|fine|ok(?:ay)?)\b(?:\s+\w+){0,5}\s+allerg\w*|"
+     r"\ballerg\w*[- ](?:free|friendly|safe)\b|\bno (?:known )?allergens\b",
+     r"allergen[ _-]?free|allergy[ _-]?(?:friendly|safe)|free (?:of|from) allergens|no allergens"),
     ("health claim", r"\b(?:reduces? inflammation|anti-?inflammatory|heals?|cures?|therapeutic|detox\w*|"
      r"boosts? (?:your )?immun\w*|relieves? (?:pain|stress)|soothing|soothes|gentle on (?:the |your )?skin|"
      r"anti-?aging|clinically|dermatologist\w*|medical[- ]grade|promotes? (?:sleep|healing)|improves? (?:sleep|"
@@ -83,6 +87,15 @@ BENEFIT_PATTERNS = [(label, re.compile(claim, re.IGNORECASE), re.compile(evidenc
 IN_STOCK = re.compile(
     r"\b(?:in stock|available now|ready to ship|ships today|(?:is|are|it's|they're) (?:currently |still )?available"
     r"(?! in\b))",
+    re.IGNORECASE,
+)
+# "<x>-free", "free of <x>" (nut-free, allergen-free, lactose-free): the record must say it of <x>; the fixed
+# lexicon above already reads the common ones
+FREE_OF = re.compile(r"\b([a-z]{3,})-free\b|\bfree (?:of|from) ([a-z]{3,})\b", re.IGNORECASE)
+# "comes in a variety of colours", "several sizes": the record must list more than one value of that attribute
+VARIETY = re.compile(
+    r"\b(?:a (?:wide |large |good )?(?:variety|range|choice|selection) of|several|multiple|various|many|lots of|"
+    r"different)\s+([a-z]+)",
     re.IGNORECASE,
 )
 OUT_OF_STOCK = re.compile(r"\b(?:out of stock|sold out|unavailable|not (?:in stock|available))\b", re.IGNORECASE)
@@ -112,7 +125,8 @@ def unit_family(unit: str) -> str | None:
 
 def numbers_in(text: str) -> set[float]:
     """Every number a text states, in digits or as a word ("one-hour slot", "seven days a week")."""
-    found = {as_number(n) for n in NUMBER.findall(text)}
+    coded = {m.start() for m in CODE_NUMBER.finditer(text)}
+    found = {as_number(m.group(0)) for m in NUMBER.finditer(text) if m.start() not in coded}
     found |= {float(v) for w, v in WORD_NUMBERS.items() if re.search(rf"\b{w}\b", text, re.IGNORECASE)}
     return found
 
@@ -190,8 +204,12 @@ def root(word: str) -> str:
 def negated_before(sentence: str, phrase: str) -> bool:
     """A negation in the same clause, at most a few words before the claim's first mention."""
     at = sentence.lower().find(phrase.lower())
-    if at < 0:
-        return bool(NEGATION.search(sentence))
+    if at < 0:  # written with other punctuation ("IPX4 splash resistant" for "IPX4 (splash resistant)")
+        words = re.findall(r"\w+", phrase)
+        found = re.search(r"\W+".join(map(re.escape, words)), sentence, re.IGNORECASE) if words else None
+        if found is None:
+            return bool(NEGATION.search(sentence))
+        at = found.start()
     before = sentence[:at]
     starts = [m.end() for m in _CLAUSE_START.finditer(before)]
     clause = before[starts[-1] :] if starts else before

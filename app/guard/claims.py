@@ -2,11 +2,13 @@
 checked against the product records (and the policy passages shown with them).
 
 Claims extracted (English; Chinese terms through ``app.guard.claims_zh``):
-- numbers with units ("2200 W", "4-person", "40 hours", "four people"): the number must be in the record;
+- numbers with units ("2200 W", "4-person", "40 hours", "four people"): the number must be in the record with a
+  unit of the same kind (the 4 of "IPX4" is part of a code and supports no "4 meters");
 - attribute values the catalog uses anywhere ("black", "Alexa", "oversized"): the product's record must hold it;
 - yes/no features the catalog has ("noise cancelling", "milk frother"): the product's flag must be true;
 - benefit, health, care and fit claims ("waterproof", "reduces inflammation", "machine washable", "runs small"):
-  the record must state them;
+  the record must state them; so must "<x>-free" / "free of <x>" ("nut-free") and allergy safety;
+- "comes in a variety of colours", "several sizes": the record must list more than one value of it;
 - stock ("in stock", "sold out") against the record; names written a letter off a product's own ("Heart" for
   "Hearth").
 A negated claim (a "not" a few words before it, in the same clause) claims an absence: "not waterproof" needs a
@@ -25,7 +27,9 @@ from dataclasses import dataclass, field
 from app.guard.claim_terms import (
     BENEFIT_PATTERNS,
     CAPITALISED,
+    CODE_NUMBER,
     EPISTEMIC,
+    FREE_OF,
     IN_STOCK,
     NUMBER,
     NUMBER_UNIT,
@@ -33,6 +37,7 @@ from app.guard.claim_terms import (
     POLAR,
     QUESTION_VERBS,
     SPF,
+    VARIETY,
     WORD_NUMBER_UNIT,
     WORD_NUMBERS,
     as_number,
@@ -47,7 +52,15 @@ from app.guard.claim_terms import (
 )
 from app.guard.claims_zh import zh_claims
 from retrieval.catalog import Product
-from retrieval.vocabulary import STOP_WORDS, ShopVocabulary, ValueMatch, attribute_phrase, content_words, tokens
+from retrieval.vocabulary import (
+    STOP_WORDS,
+    ShopVocabulary,
+    ValueMatch,
+    attribute_phrase,
+    content_words,
+    stem,
+    tokens,
+)
 
 
 @dataclass
@@ -63,6 +76,7 @@ class Record:
     attributes: set[str] = field(default_factory=set)  # the attribute names it has
     units: dict[float, set[str | None]] = field(default_factory=dict)  # number → the unit families it has
     words: set[str] = field(default_factory=set)  # its words, normalised as claim phrases are
+    counts: dict[str, int] = field(default_factory=dict)  # attribute name → how many values it lists
 
     @classmethod
     def of(cls, product: Product) -> Record:
@@ -83,6 +97,7 @@ class Record:
         parts: list[str] = []
         values: set[str] = set()
         flags: dict[str, bool] = {}
+        counts: dict[str, int] = {}
         for name, value in facts.items():
             phrase = attribute_phrase(name)
             if isinstance(value, bool):
@@ -90,13 +105,14 @@ class Record:
                 parts.append(phrase if value else f"no {phrase}")
                 continue
             items = value if isinstance(value, list | tuple) else [value]
+            counts[name] = len(items)
             rendered = ", ".join(str(v) for v in items)
             values.update(str(v).lower() for v in items)
             parts.append(f"{re.sub(r'[._]+', ' ', name)}: {rendered}")
         text = "\n".join(parts).lower()
         names = set(re.findall(r"[A-Za-z]{4,}", f"{facts.get('title', '')} {facts.get('brand', '')}"))
         words = {norm(t) for t in tokens(text)}
-        return cls(record_id, text, values, flags, names, in_stock, set(facts), _units_of(text), words)
+        return cls(record_id, text, values, flags, names, in_stock, set(facts), _units_of(text), words, counts)
 
 
 @dataclass(frozen=True)
@@ -130,8 +146,9 @@ def _units_of(text: str) -> dict[float, set[str | None]]:
         label, _, rest = line.partition(": ") if ": " in line else ("", "", line)
         label_family = next((f for w in re.split(r"[\s._]+", label) if (f := unit_family(w))), None)
         explicit = {m.start(1): unit_family(m.group(2)) for m in NUMBER_UNIT.finditer(rest)}
+        coded = {m.start() for m in CODE_NUMBER.finditer(rest)}
         for match in NUMBER.finditer(rest):
-            family = explicit.get(match.start()) or label_family
+            family = "code" if match.start() in coded else explicit.get(match.start()) or label_family
             found.setdefault(as_number(match.group(0)), set()).add(family)
     return found
 
@@ -226,6 +243,22 @@ class ClaimChecker:
                     add(label, "benefit", epistemic or (denied and not stated))
                 else:
                     add(label, "benefit", stated)
+        for found in FREE_OF.finditer(sentence):
+            if any(claim.search(found.group(0)) for _, claim, _ in BENEFIT_PATTERNS):
+                continue  # the lexicon read it already
+            word = stem((found.group(1) or found.group(2)).lower())
+            evidence = re.compile(rf"\b{re.escape(word)}\w*[ _-]?free\b|\bfree (?:of|from) {re.escape(word)}")
+            stated = any(states(r.text, evidence) for r in records) or states(context_text, evidence)
+            if negated(found.group(0)):
+                denied = any(denies(r.text, evidence) for r in records)
+                add(f"{word}-free", "benefit", epistemic or (denied and not stated))
+            else:
+                add(f"{word}-free", "benefit", stated)
+        for found in VARIETY.finditer(sentence):
+            about = self._attribute_names(found.group(1))
+            if about and not negated(found.group(0)):
+                many = any(r.counts.get(name, 0) > 1 for r in records for name in about)
+                add(found.group(0), "value", many)
         in_stock = [r.in_stock for r in records if r.in_stock is not None]
         if in_stock and OUT_OF_STOCK.search(lowered):
             add("out of stock", "stock", not all(in_stock))
@@ -252,6 +285,13 @@ class ClaimChecker:
         words = set(tokens(sentence))
         found += [v for v in self.common_values if v in words and v not in found]
         return [f for f in found if len(f) > 2 and f not in STOP_WORDS]
+
+    def _attribute_names(self, word: str) -> set[str]:
+        """The catalog's attribute names whose last word is ``word`` ("colours" → colour, color_options …)."""
+        if self.vocabulary is None:
+            return set()
+        stems = {stem(word.lower()), norm(word.lower())}
+        return set().union(*(self.vocabulary.attribute_words.get(s, set()) for s in stems))
 
     def _attributes_of(self, phrase: str) -> set[str]:
         if self.vocabulary is None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from app.assistant.grounding import GroundingData, IdStreamGuard, SentenceGate, check, repair
+from app.assistant.grounding import ClaimScope, GroundingData, IdStreamGuard, SentenceGate, check, repair
+from app.guard.claims import ClaimChecker
 from retrieval.catalog import Product
+from retrieval.vocabulary import ShopVocabulary
 
 
 def data() -> GroundingData:
@@ -65,3 +67,19 @@ def test_sentence_gate_streams_only_checked_sentences() -> None:
     out = stream(gate, "The [P0001] costs $89.50. It was $10 last week. Enjoy!", 3)
     assert out == "The [P0001] costs $89.50. Enjoy!"
     assert gate.dropped_sentences == 1
+
+
+def test_a_cut_clause_takes_the_rest_of_its_sentence_with_it() -> None:
+    products = {
+        "P0001": Product(id="P0001", title="Navy Silk Dress", price=89.5, attributes={"colour": ["navy"]}),
+        "P0002": Product(id="P0002", title="Grey Wool Coat", price=150.0, attributes={"colour": ["grey"]}),
+    }
+    grounding = GroundingData(products=products)
+    grounding.allow_amounts([89.5, 150.0])
+    vocabulary = ShopVocabulary.build(products.values())
+    text = "The [P0001] is $89.50. It also comes in grey, and is lovely for evenings. The [P0002] is $150.00."
+    for step in (1, 4, len(text)):
+        gate = SentenceGate(grounding, ClaimScope(grounding, ClaimChecker(vocabulary)))
+        out = stream(gate, text, step)
+        assert out == "The [P0001] is $89.50. The [P0002] is $150.00.", out
+        assert [c.text for c in gate.cut] == ["grey"]

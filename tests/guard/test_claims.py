@@ -42,6 +42,10 @@ def checker(voltline: dict[str, Product]) -> ClaimChecker:
         ("VL-SP-0102", "It is not waterproof.", {"waterproof"}),
         ("VL-HP-0101", "It doesn't have noise cancelling.", {"noise cancelling"}),
         ("VL-MN-0101", "Yes, the Raptor 27 QHD Gaming Monitor is available.", {"in stock"}),
+        ("VL-EB-0101", "They are IPX4, so they work up to 4 meters under water.", {"4 meters"}),
+        ("VL-EM-0101", "It comes in a variety of colours.", {"a variety of colours"}),
+        ("VL-KT-0101", "The kettle is lead-free.", {"lead-free"}),
+        ("VL-KT-0101", "It is safe for anyone with a nickel allergy.", {"allergy safe"}),
     ],
 )
 def test_invented_facts_are_caught(
@@ -64,6 +68,8 @@ def test_invented_facts_are_caught(
         ("VL-MN-0101", "It is out of stock at the moment."),
         ("VL-HP-0101", "The listing doesn't say how much it weighs, but it has noise cancelling."),
         ("VL-KT-0101", "It works only with 1.7 litres and 2200 W."),
+        ("VL-HP-0101", "It comes in several colours and has noise cancelling."),
+        ("VL-EB-0101", "They are IPX4 splash resistant, without noise cancelling."),
     ],
 )
 def test_what_the_record_states_passes(
