@@ -280,10 +280,18 @@ def test_a_client_can_lower_the_reply_cap_but_not_raise_it(shop: LiveServer) -> 
     token = customer_token(shop, "c0011")["Authorization"].removeprefix("Bearer ")
     client = openai.OpenAI(base_url=f"{shop.url}/v1", api_key=token, timeout=120, max_retries=0)
     messages: list[Any] = [{"role": "user", "content": "How long do I have to return something?"}]
-    short = client.chat.completions.create(model="shopassist", messages=messages, max_tokens=8)
-    capped = client.chat.completions.create(model="shopassist", messages=messages, max_tokens=100_000)
-    assert 0 < len(short.choices[0].message.content or "") < 80
-    assert len(capped.choices[0].message.content or "") < 220 * 8  # the customer cap (220 tokens) still holds
+    generated = shop.app.state.services.metrics.llm_tokens.labels("completion")
+
+    def tokens_of(max_tokens: int) -> tuple[float, str]:
+        before = generated._value.get()
+        reply = client.chat.completions.create(model="shopassist", messages=messages, max_tokens=max_tokens)
+        return generated._value.get() - before, reply.choices[0].message.content or ""
+
+    # counted at the backend: a short reply the claim check cut whole is answered from the policy text instead
+    short, short_reply = tokens_of(8)
+    capped, capped_reply = tokens_of(100_000)
+    assert 0 < short <= 8 and short_reply
+    assert 0 < capped <= 220 and capped_reply  # the customer cap (220 tokens) still holds
 
 
 def test_a_slow_backend_degrades_instead_of_keeping_the_customer_waiting(shop: LiveServer, aio: Runner[Any]) -> None:
