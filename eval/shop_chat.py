@@ -138,17 +138,15 @@ def search_figures(services: Services, shop: str, k: int = 10) -> dict[str, floa
     by_id = {p.id: p for p in catalog}
     finding = ("find", "recommend")
     asked = [t for d in load_dialogs(shop) for t in d["turns"] if "expect" in t and t["intent"] in finding]
-    figures: dict[str, float] = {}
+    graded = [(t, [int(relevant(p, t["expect"])) for p in catalog]) for t in asked]
+    graded = [(t, grades) for t, grades in graded if any(grades)]
+    figures: dict[str, float] = {"queries": float(len(graded))}
     for mode in ("sparse", "dense", "hybrid"):
         scores = []
-        for spec in asked:
-            grades = [int(relevant(p, spec["expect"])) for p in catalog]
-            if not any(grades):
-                continue
+        for spec, grades in graded:
             hits = services.catalog.searcher.search(spec["user"], limit=k, mode=mode).hits
             scores.append(ndcg([int(relevant(by_id[h.id], spec["expect"])) for h in hits if h.id in by_id], grades, k))
         figures[f"ndcg@10 {mode}"] = statistics.mean(scores) if scores else float("nan")
-        figures["queries"] = float(len(scores))
     return figures
 
 

@@ -342,7 +342,7 @@ class Assistant:
             # what was cut is not in the data: say so once, with what the data does hold
             said = templates.says_not_in_listing(reply)
             note = templates.not_in_listing(plan.retrieved.products, said=said, question=message)
-            if reply.endswith((",", ";")) and note:  # the clause after it was cut: finish the sentence
+            if reply.endswith((",", ";")):  # the clause after it was cut: finish the sentence
                 note = "but " + note[0].lower() + note[1:]
             reply = f"{reply} {note}".strip() if reply else note
             yield (" " if out.pieces_sent else "") + note

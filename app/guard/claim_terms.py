@@ -25,7 +25,6 @@ WORD_NUMBER_UNIT = re.compile(
     re.IGNORECASE,
 )
 NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
-CODE_NUMBER = re.compile(r"(?<=[A-Za-z])\d+")  # the 4 of "IPX4", the 30 of "SPF30": part of a code, not a quantity
 NEGATION = re.compile(
     r"\b(not|no|never|without|doesn'?t|does not|isn'?t|is not|aren'?t|are not|don'?t|do not|can'?t|cannot|"
     r"won'?t|neither|nor|lacks?)\b|不|没有|无",
@@ -125,10 +124,15 @@ def unit_family(unit: str) -> str | None:
 
 def numbers_in(text: str) -> set[float]:
     """Every number a text states, in digits or as a word ("one-hour slot", "seven days a week")."""
-    coded = {m.start() for m in CODE_NUMBER.finditer(text)}
-    found = {as_number(m.group(0)) for m in NUMBER.finditer(text) if m.start() not in coded}
+    found = {as_number(m.group(0)) for m in NUMBER.finditer(text) if not in_code(text, m)}
     found |= {float(v) for w, v in WORD_NUMBERS.items() if re.search(rf"\b{w}\b", text, re.IGNORECASE)}
     return found
+
+
+def in_code(text: str, number: re.Match[str]) -> bool:
+    """The number is part of a code written after letters (the 4 of "IPX4", the 30 of "SPF30"), not a quantity."""
+    before = text[number.start() - 1] if number.start() else ""
+    return before.isascii() and before.isalpha()
 
 
 def as_number(text: str) -> float:

@@ -23,11 +23,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from re import Pattern
 
 from app.guard.claim_terms import (
     BENEFIT_PATTERNS,
     CAPITALISED,
-    CODE_NUMBER,
     EPISTEMIC,
     FREE_OF,
     IN_STOCK,
@@ -42,6 +42,7 @@ from app.guard.claim_terms import (
     WORD_NUMBERS,
     as_number,
     denies,
+    in_code,
     negated_before,
     norm,
     numbers_in,
@@ -146,9 +147,8 @@ def _units_of(text: str) -> dict[float, set[str | None]]:
         label, _, rest = line.partition(": ") if ": " in line else ("", "", line)
         label_family = next((f for w in re.split(r"[\s._]+", label) if (f := unit_family(w))), None)
         explicit = {m.start(1): unit_family(m.group(2)) for m in NUMBER_UNIT.finditer(rest)}
-        coded = {m.start() for m in CODE_NUMBER.finditer(rest)}
         for match in NUMBER.finditer(rest):
-            family = "code" if match.start() in coded else explicit.get(match.start()) or label_family
+            family = "code" if in_code(rest, match) else explicit.get(match.start()) or label_family
             found.setdefault(as_number(match.group(0)), set()).add(family)
     return found
 
@@ -234,26 +234,26 @@ class ClaimChecker:
                 add(phrase, "feature", epistemic or (False in flag and True not in flag))
             else:
                 add(phrase, "feature", stated)
+        record_texts = [r.text for r in records]
+
+        def benefit(label: str, said: str, evidence: Pattern[str], denial: Pattern[str], where: list[str]) -> None:
+            """Supported when a record or passage states it; said negated ("not for swimming"), when a text of
+            ``where`` denies it and none states it."""
+            stated = any(states(t, evidence) for t in record_texts) or states(context_text, evidence)
+            if negated(said):
+                add(label, "benefit", epistemic or (any(denies(t, denial) for t in where) and not stated))
+            else:
+                add(label, "benefit", stated)
+
         for label, claim, evidence in BENEFIT_PATTERNS:
-            found = claim.search(sentence)
-            if found:
-                stated = any(states(r.text, evidence) for r in records) or states(context_text, evidence)
-                if negated(found.group(0)):  # "not for swimming": the record must deny it
-                    denied = any(denies(r.text, claim) for r in records) or denies(context_text, claim)
-                    add(label, "benefit", epistemic or (denied and not stated))
-                else:
-                    add(label, "benefit", stated)
+            if found := claim.search(sentence):
+                benefit(label, found.group(0), evidence, claim, [*record_texts, context_text])
         for found in FREE_OF.finditer(sentence):
             if any(claim.search(found.group(0)) for _, claim, _ in BENEFIT_PATTERNS):
                 continue  # the lexicon read it already
             word = stem((found.group(1) or found.group(2)).lower())
             evidence = re.compile(rf"\b{re.escape(word)}\w*[ _-]?free\b|\bfree (?:of|from) {re.escape(word)}")
-            stated = any(states(r.text, evidence) for r in records) or states(context_text, evidence)
-            if negated(found.group(0)):
-                denied = any(denies(r.text, evidence) for r in records)
-                add(f"{word}-free", "benefit", epistemic or (denied and not stated))
-            else:
-                add(f"{word}-free", "benefit", stated)
+            benefit(f"{word}-free", found.group(0), evidence, evidence, record_texts)
         for found in VARIETY.finditer(sentence):
             about = self._attribute_names(found.group(1))
             if about and not negated(found.group(0)):
