@@ -58,9 +58,10 @@ _DESCRIPTION_CHARS = 160  # the description's start on a detailed card: facts it
 _COMPACT_ATTRIBUTES = 2  # short values shown on a compact card, those the question named first
 
 
-def product_card(product: Product, detailed: bool = False, matched: Sequence[str] = ()) -> str:
+def product_card(product: Product, detailed: bool = False, matched: Sequence[str] = (), ref: str | None = None) -> str:
     """``[P0123] Title - $49.95; colour: navy/black; size: XS-XL`` (every attribute and the description's start
-    when ``detailed``; else the attributes the question named, then the shortest others).
+    when ``detailed``; else the attributes the question named, then the shortest others); ``[ref]`` in place of
+    the id when the card is shown with a short reference.
 
     Qwen's tokenizer spends a token per digit, so a card is ~30 tokens compact, ~60-90 detailed.
     """
@@ -78,7 +79,7 @@ def product_card(product: Product, detailed: bool = False, matched: Sequence[str
         parts += [attribute_line(k, a[k]) for k in [*named, *rest][:_COMPACT_ATTRIBUTES]]
     if detailed or not product.in_stock:  # a search shows only products in stock: said where it is asked
         parts.append("in stock" if product.in_stock else "OUT OF STOCK")
-    card = f"[{product.id}] {product.title} - " + "; ".join(parts)
+    card = f"[{ref or product.id}] {product.title} - " + "; ".join(parts)
     if detailed and product.description:
         card += ". " + fence(product.description, _DESCRIPTION_CHARS)
     return fence(card, 480 if detailed else 220)

@@ -20,7 +20,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 from app.assistant import templates
 from app.assistant.context import fence, order_line, policy_line, product_card
 from app.assistant.generate import Generated, Generator
-from app.assistant.grounding import CITED_ID, GroundingData, check
+from app.assistant.grounding import CITED_ID, GroundingData, card_refs, check, cite_refs, expand_refs
 from app.assistant.handoff import open_handoff
 from app.assistant.intents import Intent, TurnIntent
 from app.assistant.knowledge import ShopKnowledge
@@ -46,7 +46,7 @@ log = logging.getLogger(__name__)
 
 # per-turn instructions only where the system prompt's general rules are not enough (each token costs prefill)
 _TASKS = {
-    Intent.COMPARE: "compare these products, naming each by [id].",
+    Intent.COMPARE: "compare these products, citing each as its card does.",
     Intent.POLICY: "answer from the store policy shown.",
 }
 _DETAILED = {Intent.PRODUCT_QUESTION, Intent.COMPARE}
@@ -125,9 +125,15 @@ class LLMTurn:
 
     intent: str
     messages: list[BaseMessage]
-    reference: str
+    reference: str  # as the model writes it: products cited by their cards' references
     product_ids: list[str]
     policy_docs: list[str]
+    refs: dict[str, str]  # reference -> product id (empty when cards show the ids)
+
+    @property
+    def reply(self) -> str:
+        """The reference as the customer reads it (and the history keeps it): product ids in place of refs."""
+        return expand_refs(self.reference, self.refs)
 
 
 class Assistant:
@@ -158,7 +164,7 @@ class Assistant:
         self.retriever = Retriever(settings, catalog, personalization, policies, orders)
         self.planner = Planner(self.router, self.retriever, metrics)
         self.system_prompt = load_prompt("assistant_system").render(
-            shop_name=shop_name, shop_description=settings.shop_description
+            shop_name=shop_name, shop_description=settings.shop_description, short_refs=settings.short_refs
         )
         self.turn_prompt = load_prompt("assistant_turn")
         self.generator = Generator(llm, LeakDetector(self.system_prompt), metrics, settings.first_token_timeout_s)
@@ -362,15 +368,20 @@ class Assistant:
         elif intent.intent in PRODUCT_INTENTS and not r.products:
             note = "No product in the catalog matches."
         detailed = intent.intent in _DETAILED
+        refs = self._refs(r)
         return self.turn_prompt.render(
             summary=fence(summary, 600) if summary else "",
-            products=[product_card(p, detailed, r.matched.get(p.id, ())) for p in r.products],
+            products=[product_card(p, detailed, r.matched.get(p.id, ()), refs.get(p.id)) for p in r.products],
             policies=[policy_line(p) for p in r.passages],
             orders=[order_line(v) for v in r.orders],
             note=note,
             task=_TASKS.get(intent.intent, ""),
             message=message,
         )
+
+    def _refs(self, r: Retrieved) -> dict[str, str]:
+        """Product id -> its card's short reference (the same rule as ``Retriever.grounding_data``)."""
+        return card_refs(r.products) if self.settings.short_refs else {}
 
     def _messages(
         self, message: str, intent: TurnIntent, r: Retrieved, summary: str, past: Sequence[tuple[str, str]]
@@ -393,10 +404,12 @@ class Assistant:
         plan = self.planner.plan(caller, message, list(previous_products), llm_ready=True)
         if plan.answer != Answer.GENERATE or plan.intent.intent not in MODEL_INTENTS:
             return None
+        refs = self._refs(plan.retrieved)
         return LLMTurn(
             intent=plan.intent.intent.value,
             messages=self._messages(message, plan.intent, plan.retrieved, "", past),
-            reference=self._fallback(plan.intent, plan.retrieved),
+            reference=cite_refs(self._fallback(plan.intent, plan.retrieved), refs),
+            refs={ref: pid for pid, ref in refs.items()},
             product_ids=[p.id for p in plan.retrieved.products],
             policy_docs=[p.doc for p in plan.retrieved.passages],
         )

@@ -50,7 +50,8 @@ def score_replies(rows: list[dict[str, Any]], replies: list[str]) -> HeldoutScor
         else:
             support_total += 1
             shown = set(row.get("product_ids") or [])
-            cited = set(CITED_ID.findall(reply))
+            refs = row.get("refs") or {}
+            cited = {refs.get(c, c) for c in CITED_ID.findall(reply)}  # "[2]": the second card's product
             clean += int(cited <= shown)
             if shown:
                 product_turns += 1

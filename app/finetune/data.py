@@ -224,9 +224,14 @@ def support_examples(
         turn = assistant.llm_turn(caller, question, past, previous)
         if turn is None:
             return None
-        meta = {"intent": turn.intent, "product_ids": turn.product_ids, "policy_docs": turn.policy_docs}
+        meta = {
+            "intent": turn.intent,
+            "product_ids": turn.product_ids,
+            "policy_docs": turn.policy_docs,
+            "refs": turn.refs,
+        }
         examples.append(Example("support", source, group, as_chat(turn.messages, turn.reference), meta))
-        return turn.reference
+        return turn.reply  # the history holds what the customer read: ids, not the cards' references
 
     if dialogs_path is not None and dialogs_path.is_file():
         for line in dialogs_path.read_text(encoding="utf-8").splitlines():

@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from app.assistant.grounding import ClaimScope, GroundingData, IdStreamGuard, SentenceGate, check, repair
+from app.assistant.grounding import (
+    ClaimScope,
+    GroundingData,
+    IdStreamGuard,
+    SentenceGate,
+    card_refs,
+    check,
+    cite_refs,
+    expand_refs,
+    repair,
+)
 from app.guard.claims import ClaimChecker
 from retrieval.catalog import Product
 from retrieval.vocabulary import ShopVocabulary
@@ -83,3 +93,39 @@ def test_a_cut_clause_takes_the_rest_of_its_sentence_with_it() -> None:
         out = stream(gate, text, step)
         assert out == "The [P0001] is $89.50. The [P0002] is $150.00.", out
         assert [c.text for c in gate.cut] == ["grey"]
+
+
+def referenced() -> GroundingData:
+    grounding = data()
+    grounding.refs = {ref: pid for pid, ref in card_refs(grounding.products.values()).items()}
+    return grounding
+
+
+def test_card_references_stream_out_as_the_product_ids_whatever_the_chunking() -> None:
+    text = "Try the dress [1] at $89.50, or [2, 1]; not [3]. Sizes [XS-L] are listed."
+    for step in (1, 2, 5, 100):
+        guard = IdStreamGuard(referenced())
+        out = stream(guard, text, step)
+        assert out == "Try the dress [P0001] at $89.50, or [P0002], [P0001]; not . Sizes [XS-L] are listed."
+        assert guard.dropped == ["[3]"]  # a card that was never shown
+
+
+def test_without_references_a_bracketed_number_is_plain_text() -> None:
+    guard = IdStreamGuard(data())
+    assert guard.feed("Rated [4] of 5") + guard.finish() == "Rated [4] of 5"
+
+
+def test_a_reference_reply_and_its_expansion_round_trip() -> None:
+    refs = card_refs(data().products.values())
+    written = cite_refs("The [P0002] or the [P0001], not [P0777].", refs)
+    assert written == "The [2] or the [1], not [P0777]."
+    assert expand_refs(written, {r: pid for pid, r in refs.items()}) == "The [P0002] or the [P0001], not [P0777]."
+
+
+def test_a_chinese_reply_is_released_clause_by_clause() -> None:
+    gate = SentenceGate(data())
+    first = gate.feed("是的，我们有这条裙子。[P0001] 的价格是 $89.50")
+    assert first == "是的，我们有这条裙子。"  # not held to the end of the reply for want of a space
+    assert gate.feed("，上周是 $10。") == "[P0001] 的价格是 $89.50，"
+    assert gate.finish() == "" and gate.dropped_sentences == 1
+    assert repair("它的价格是 $89.50。上周是 $10。", data()) == "它的价格是 $89.50。"

@@ -17,14 +17,17 @@ def test_every_prompt_file_parses_and_names_itself() -> None:
 
 def test_assistant_prompt_renders_the_shop_name() -> None:
     prompt = load_prompt("assistant_system")
-    text = prompt.render(shop_name="Acme Outfitters", shop_description="an online hardware store")
+    text = prompt.render(shop_name="Acme Outfitters", shop_description="an online hardware store", short_refs=True)
     assert "Acme Outfitters, an online hardware store" in text and "clothing" not in text
+    assert "card number in square brackets" in text and "[P123]" not in text
     assert prompt.ref == f"assistant_system@{prompt.version}"
+    with_ids = prompt.render(shop_name="Acme", shop_description="a shop", short_refs=False)
+    assert "its id in square brackets" in with_ids and "[P123]" in with_ids
 
 
 def test_missing_variable_is_an_error() -> None:
     with pytest.raises(Exception, match="shop_name"):
-        load_prompt("assistant_system").render()
+        load_prompt("assistant_system").render(short_refs=True)
 
 
 @pytest.mark.parametrize(
