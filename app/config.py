@@ -250,7 +250,10 @@ class AssistantSettings(BaseModel):
     policy_passages: int = Field(2, ge=1, le=6, description="policy passages shown per policy question")
     orders_per_turn: int = Field(3, ge=1, le=10, description="the customer's recent orders shown per order question")
     history_tokens: int = Field(
-        400, ge=0, description="budget (estimated tokens) of verbatim history; older turns go to the summary"
+        700,
+        ge=0,
+        description="budget (estimated tokens) of the history as the model saw it (each turn with its data); older "
+        "turns go to the summary, in batches down to half the budget",
     )
     max_message_chars: int = Field(2000, ge=1, description="longest accepted chat message")
     reply_max_tokens: int = Field(220, ge=16, description="cap on a chat reply's tokens (customers, other keys)")

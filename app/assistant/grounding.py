@@ -58,13 +58,6 @@ class GroundingData:
         return any(abs(value - allowed) < 0.011 for allowed in self.amounts)
 
 
-def card_refs(products: Iterable[Product]) -> dict[str, str]:
-    """Product id -> the number its card is shown with. A SKU such as ``VL-HP-0101`` costs the model ten tokens
-    to read and ten to write back, ``[1]`` three: at ~15 ms a prompt token and ~70 ms a written one on two CPU
-    threads, that is most of a second before the first sentence."""
-    return {p.id: str(i) for i, p in enumerate(products, 1)}
-
-
 def cite_refs(text: str, refs: dict[str, str]) -> str:
     """``[P0123]`` -> ``[1]`` for the products in ``refs`` (id -> reference): a reply as the model writes it."""
     return CITED_ID.sub(lambda m: f"[{refs[m.group(1)]}]" if m.group(1) in refs else m.group(0), text)

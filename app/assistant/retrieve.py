@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from app.assistant.filters import parse_filters
-from app.assistant.grounding import GroundingData, amounts_in, card_refs
+from app.assistant.grounding import GroundingData, amounts_in
 from app.assistant.intents import Intent, TurnIntent
 from app.assistant.tools import Caller, OrderTools, OrderView
 from app.config import AssistantSettings
@@ -135,8 +135,6 @@ class Retriever:
 
     def grounding_data(self, r: Retrieved, message: str) -> GroundingData:
         data = GroundingData(products={p.id: p for p in r.products})
-        if self.settings.short_refs:
-            data.refs = {ref: pid for pid, ref in card_refs(r.products).items()}
         data.allow_amounts(p.price for p in r.products)
         for view in r.orders:
             order = view.order

@@ -15,17 +15,17 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
+from langchain_core.messages import BaseMessage
 
 from app.assistant import templates
-from app.assistant.context import fence, order_line, policy_line, product_card
 from app.assistant.generate import Generated, Generator
-from app.assistant.grounding import CITED_ID, GroundingData, card_refs, check, cite_refs, expand_refs
+from app.assistant.grounding import CITED_ID, GroundingData, check, cite_refs, expand_refs
 from app.assistant.handoff import open_handoff
 from app.assistant.intents import Intent, TurnIntent
 from app.assistant.knowledge import ShopKnowledge
 from app.assistant.memory import recall
 from app.assistant.plan import MODEL_INTENTS, PRODUCT_INTENTS, Answer, Plan, Planner
+from app.assistant.prompt import TurnPrompt
 from app.assistant.retrieve import Retrieved, Retriever
 from app.assistant.router import ExampleIndex, Router
 from app.assistant.tools import Caller, OrderTools
@@ -33,7 +33,6 @@ from app.config import AssistantSettings
 from app.guard.claims import ClaimChecker
 from app.guard.output import LeakDetector, sanitize_text
 from app.guard.pii import redact
-from app.llm.prompts import load_prompt
 from app.llm.service import LLMService
 from app.observability import Metrics
 from app.personalization import PersonalizationService
@@ -43,13 +42,6 @@ from retrieval.catalog_service import CatalogService
 from retrieval.policies import PolicyIndex
 
 log = logging.getLogger(__name__)
-
-# per-turn instructions only where the system prompt's general rules are not enough (each token costs prefill)
-_TASKS = {
-    Intent.COMPARE: "compare these products, citing each as its card does.",
-    Intent.POLICY: "answer from the store policy shown.",
-}
-_DETAILED = {Intent.PRODUCT_QUESTION, Intent.COMPARE}
 
 
 class ConversationNotFoundError(LookupError):
@@ -87,6 +79,8 @@ class TurnResult:
     claims_supported: int = 0
     claims_cut: list[str] = field(default_factory=list)  # unsupported claims whose sentences were withheld
     reasons: list[str] = field(default_factory=list)  # why the turn was routed as it was
+    model_turn: str = ""  # the turn's prompt as the model saw it (kept for the next turns' history)
+    refs: dict[str, str] = field(default_factory=dict)  # product id -> card reference, for the conversation
 
     def public(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -163,10 +157,8 @@ class Assistant:
         self.router = Router(knowledge, self.examples, policies, settings.routing, catalog.searcher.translator)
         self.retriever = Retriever(settings, catalog, personalization, policies, orders)
         self.planner = Planner(self.router, self.retriever, metrics)
-        self.system_prompt = load_prompt("assistant_system").render(
-            shop_name=shop_name, shop_description=settings.shop_description, short_refs=settings.short_refs
-        )
-        self.turn_prompt = load_prompt("assistant_turn")
+        self.prompt = TurnPrompt(shop_name, settings.shop_description, settings.short_refs)
+        self.system_prompt = self.prompt.system
         self.generator = Generator(llm, LeakDetector(self.system_prompt), metrics, settings.first_token_timeout_s)
 
     def warm(self) -> None:
@@ -207,10 +199,11 @@ class Assistant:
 
         summary = ""
         past: list[tuple[str, str]] = list(history or [])
+        model_past, earlier_refs = past, {}
         previous_products: list[str] = []
         if conversation is not None and history is None:
             memory = recall(conversation, self.settings.history_tokens)
-            past, summary = memory.history, memory.summary
+            past, model_past, summary = memory.history, memory.model_history, memory.summary
             if memory.changed:
                 await asyncio.to_thread(
                     self.conversations.set_summary, conversation.id, memory.summary, memory.summarized_upto
@@ -218,6 +211,7 @@ class Assistant:
             for stored in reversed(conversation.messages):
                 if stored.role == "assistant":
                     previous_products = list(stored.meta.get("products") or [])
+                    earlier_refs = dict(stored.meta.get("refs") or {})
                     break
         elif past:
             previous_products = await asyncio.to_thread(self._ids_in_history, past)
@@ -237,11 +231,12 @@ class Assistant:
             intent=intent.intent.value,
             retrieved_products=[p.id for p in retrieved.products],
             reasons=list(intent.reasons),
+            refs=earlier_refs,
         )
         if plan.answer == Answer.GENERATE:
             cap = self.settings.staff_reply_max_tokens if caller.staff else self.settings.reply_max_tokens
             budget = min(cap, max_tokens) if max_tokens else cap
-            async for text in self._generate(message, plan, past, summary, result, started, budget):
+            async for text in self._generate(message, plan, model_past, summary, result, started, budget):
                 yield Token(text)
         else:
             result.reply = await asyncio.to_thread(
@@ -254,13 +249,14 @@ class Assistant:
             by_id = {p.id: p for p in retrieved.products}
             yield Products([by_id[p] for p in result.products if p in by_id])
         if conversation is not None and persist:
+            meta = {k: v for k, v in result.public().items() if k not in ("conversation_id", "reply")}
+            user_meta: dict[str, Any] = {"intent": result.intent}
+            if result.model_turn:  # what the model saw and said, so the next request extends this one
+                user_meta["model_view"] = result.model_turn
+                meta["model_view"] = cite_refs(result.reply, result.refs)
+            meta["refs"] = result.refs
             await asyncio.to_thread(
-                self.conversations.append_turn,
-                conversation.id,
-                message,
-                result.reply,
-                meta={k: v for k, v in result.public().items() if k not in ("conversation_id", "reply")},
-                user_meta={"intent": result.intent},
+                self.conversations.append_turn, conversation.id, message, result.reply, meta, user_meta
             )
         self.metrics.chat_latency.observe(time.perf_counter() - started)
         log.info(
@@ -325,7 +321,11 @@ class Assistant:
         if self.llm.backend.sends_text_out:  # nothing personal leaves the process for a remote LLM
             message, summary = redact(message), redact(summary)
             past = [(role, redact(content)) for role, content in past]
-        messages = self._messages(message, plan.intent, plan.retrieved, summary, past)
+        refs = self.prompt.refs(plan.retrieved, result.refs)
+        plan.data.refs = {refs[p.id]: p.id for p in plan.retrieved.products if p.id in refs}
+        result.model_turn = self.prompt.turn(message, plan.intent, plan.retrieved, refs)
+        result.refs = {**result.refs, **refs}
+        messages = self.prompt.messages(result.model_turn, summary, past)
         result.prompt_tokens_estimate = len(str(messages[-1].content)) // 4
         checker = ClaimChecker(self.knowledge.vocabulary())
         out = Generated()
@@ -358,40 +358,6 @@ class Assistant:
             yield ("\n" if out.pieces_sent else "") + reply
         result.reply = reply
 
-    # ---- prompt ------------------------------------------------------------------------------------
-    def _prompt(self, message: str, intent: TurnIntent, r: Retrieved, summary: str) -> str:
-        note = ""
-        if r.needs_login:
-            note = "The customer is not signed in: no order can be looked up."
-        elif r.hidden_orders:
-            note = f"No order {', '.join(r.hidden_orders)} exists on this customer's account."
-        elif intent.intent in PRODUCT_INTENTS and not r.products:
-            note = "No product in the catalog matches."
-        detailed = intent.intent in _DETAILED
-        refs = self._refs(r)
-        return self.turn_prompt.render(
-            summary=fence(summary, 600) if summary else "",
-            products=[product_card(p, detailed, r.matched.get(p.id, ()), refs.get(p.id)) for p in r.products],
-            policies=[policy_line(p) for p in r.passages],
-            orders=[order_line(v) for v in r.orders],
-            note=note,
-            task=_TASKS.get(intent.intent, ""),
-            message=message,
-        )
-
-    def _refs(self, r: Retrieved) -> dict[str, str]:
-        """Product id -> its card's short reference (the same rule as ``Retriever.grounding_data``)."""
-        return card_refs(r.products) if self.settings.short_refs else {}
-
-    def _messages(
-        self, message: str, intent: TurnIntent, r: Retrieved, summary: str, past: Sequence[tuple[str, str]]
-    ) -> list[BaseMessage]:
-        messages: list[BaseMessage] = [SystemMessage(self.system_prompt)]
-        for role, content in past:
-            messages.append(HumanMessage(content) if role == "user" else AIMessage(content))
-        messages.append(HumanMessage(self._prompt(message, intent, r, summary)))
-        return messages
-
     def llm_turn(
         self,
         caller: Caller,
@@ -404,10 +370,11 @@ class Assistant:
         plan = self.planner.plan(caller, message, list(previous_products), llm_ready=True)
         if plan.answer != Answer.GENERATE or plan.intent.intent not in MODEL_INTENTS:
             return None
-        refs = self._refs(plan.retrieved)
+        refs = self.prompt.refs(plan.retrieved)
+        turn = self.prompt.turn(message, plan.intent, plan.retrieved, refs)
         return LLMTurn(
             intent=plan.intent.intent.value,
-            messages=self._messages(message, plan.intent, plan.retrieved, "", past),
+            messages=self.prompt.messages(turn, "", past),
             reference=cite_refs(self._fallback(plan.intent, plan.retrieved), refs),
             refs={ref: pid for pid, ref in refs.items()},
             product_ids=[p.id for p in plan.retrieved.products],

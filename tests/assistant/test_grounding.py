@@ -7,12 +7,12 @@ from app.assistant.grounding import (
     GroundingData,
     IdStreamGuard,
     SentenceGate,
-    card_refs,
     check,
     cite_refs,
     expand_refs,
     repair,
 )
+from app.assistant.prompt import card_refs
 from app.guard.claims import ClaimChecker
 from retrieval.catalog import Product
 from retrieval.vocabulary import ShopVocabulary
@@ -97,7 +97,7 @@ def test_a_cut_clause_takes_the_rest_of_its_sentence_with_it() -> None:
 
 def referenced() -> GroundingData:
     grounding = data()
-    grounding.refs = {ref: pid for pid, ref in card_refs(grounding.products.values()).items()}
+    grounding.refs = {ref: pid for pid, ref in card_refs(list(grounding.products.values())).items()}
     return grounding
 
 
@@ -116,7 +116,7 @@ def test_without_references_a_bracketed_number_is_plain_text() -> None:
 
 
 def test_a_reference_reply_and_its_expansion_round_trip() -> None:
-    refs = card_refs(data().products.values())
+    refs = card_refs(list(data().products.values()))
     written = cite_refs("The [P0002] or the [P0001], not [P0777].", refs)
     assert written == "The [2] or the [1], not [P0777]."
     assert expand_refs(written, {r: pid for pid, r in refs.items()}) == "The [P0002] or the [P0001], not [P0777]."
