@@ -54,7 +54,7 @@ def test_each_request_extends_the_previous_one_with_the_reply_the_model_wrote() 
             StoredMessage(seq + 1, "user", message, {"model_view": turn}),
             StoredMessage(seq + 2, "assistant", f"The [{products[0].id}] ...", {"model_view": written, "refs": refs}),
         ]
-    assert "[2] Hearth Glass Tea Kettle" in previous[3][1]  # the glass kettle kept its number in the second turn
+    assert previous is not None and "[2] Hearth Glass Tea Kettle" in previous[3][1]  # still [2] in the second turn
 
 
 def test_folded_turns_lead_the_window_and_fold_in_batches() -> None:
