@@ -243,9 +243,10 @@ class AssistantSettings(BaseModel):
 
     products_per_turn: int = Field(3, ge=1, le=10, description="product cards shown to the LLM per turn")
     short_refs: bool = Field(
-        True,
+        False,
         description="cards are shown to the LLM as [1], [2] … and mapped back to product ids as the reply streams "
-        "(a SKU id costs up to ten tokens to read and ten to write); false: the cards show the ids themselves",
+        "(a SKU id costs up to ten tokens to read and ten to write). Off by default: the 1.5B model reads [n] as "
+        "list numbering and wrote '[2] <the third card's title>' (a wrong product cited)",
     )
     policy_passages: int = Field(2, ge=1, le=6, description="policy passages shown per policy question")
     orders_per_turn: int = Field(3, ge=1, le=10, description="the customer's recent orders shown per order question")

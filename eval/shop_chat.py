@@ -118,7 +118,7 @@ def plan_figures(services: Services, shop: str) -> dict[str, Any]:
 
 def _claims_left(
     services: Services, reply: str, products: Sequence[Product], passages: Sequence[str]
-) -> tuple[int, float]:
+) -> tuple[list[str], float]:
     """Unsupported claims in the reply the customer saw (re-read as a whole), and the check's time in ms."""
     data = GroundingData(products={p.id: p for p in products}, policy_texts=list(passages))
     started = time.perf_counter()
@@ -126,7 +126,7 @@ def _claims_left(
     for sentence in re.split(r"(?<=[.!?\u3002])\s+|\n+", reply):
         if sentence.strip():
             scope.check(sentence)
-    return len(scope.report.unsupported), (time.perf_counter() - started) * 1000
+    return [c.text for c in scope.report.unsupported], (time.perf_counter() - started) * 1000
 
 
 def search_figures(services: Services, shop: str, k: int = 10) -> dict[str, float]:
@@ -179,7 +179,7 @@ def chat_figures(base: str, services: Services, shop: str, ids: Sequence[str] | 
                     shown += [target] if target is not None and target.id not in done["products"] else []
                 passages = [p.text for p in services.policies.passages if p.doc in {c["id"] for c in done["citations"]}]
                 unsupported, ms = _claims_left(services, reply, shown, passages)
-                left += unsupported
+                left += len(unsupported)
                 check_ms.append(ms)
                 if ttft is not None and done["intent"] in {
                     i.value
@@ -188,11 +188,12 @@ def chat_figures(base: str, services: Services, shop: str, ids: Sequence[str] | 
                     ttfts.append(ttft)
                 lowered = reply.lower()
                 row = {"user": spec["user"], "intent": done["intent"], "reply": reply, "cut": claims["cut"]}
+                row |= {"unsupported": unsupported} if unsupported else {}
                 if "answer" in spec:
                     row["ok"] = all(any(a.lower() in lowered for a in group) for group in spec["answer"])
                     facts.append(row["ok"])
                 if spec.get("honest"):
-                    row["ok"] = bool(HONEST.search(reply)) and unsupported == 0
+                    row["ok"] = bool(HONEST.search(reply)) and not unsupported
                     honest.append(row["ok"])
                 if "facts" in spec:
                     cited = spec.get("doc") in {c["id"] for c in done["citations"]}

@@ -54,8 +54,9 @@ class TurnPrompt:
     def refs(self, r: Retrieved, earlier: Mapping[str, str] = {}) -> dict[str, str]:
         return card_refs(r.products, earlier) if self.short_refs else {}
 
-    def turn(self, message: str, intent: TurnIntent, r: Retrieved, refs: Mapping[str, str]) -> str:
-        """The turn's data and the customer's message, as stored for later turns (``model_view``)."""
+    def turn(self, message: str, intent: TurnIntent, r: Retrieved, refs: Mapping[str, str], seen: str = "") -> str:
+        """The turn's data and the customer's message, as stored for later turns (``model_view``). A card the
+        history (``seen``) already holds word for word is named, not repeated: ~80 tokens of prefill each."""
         note = ""
         if r.needs_login:
             note = "The customer is not signed in: no order can be looked up."
@@ -64,8 +65,12 @@ class TurnPrompt:
         elif intent.intent in PRODUCT_INTENTS and not r.products:
             note = "No product in the catalog matches."
         detailed = intent.intent in _DETAILED
+        cards = []
+        for p in r.products:
+            card = product_card(p, detailed, r.matched.get(p.id, ()), refs.get(p.id))
+            cards.append(f"[{refs[p.id]}] {p.title}: as shown above" if p.id in refs and card in seen else card)
         return self._turn.render(
-            products=[product_card(p, detailed, r.matched.get(p.id, ()), refs.get(p.id)) for p in r.products],
+            products=cards,
             policies=[policy_line(p) for p in r.passages],
             orders=[order_line(v) for v in r.orders],
             note=note,

@@ -323,7 +323,8 @@ class Assistant:
             past = [(role, redact(content)) for role, content in past]
         refs = self.prompt.refs(plan.retrieved, result.refs)
         plan.data.refs = {refs[p.id]: p.id for p in plan.retrieved.products if p.id in refs}
-        result.model_turn = self.prompt.turn(message, plan.intent, plan.retrieved, refs)
+        seen = "\n".join(text for role, text in past if role == "user")
+        result.model_turn = self.prompt.turn(message, plan.intent, plan.retrieved, refs, seen)
         result.refs = {**result.refs, **refs}
         messages = self.prompt.messages(result.model_turn, summary, past)
         result.prompt_tokens_estimate = len(str(messages[-1].content)) // 4

@@ -135,9 +135,10 @@ def test_the_conversation_is_kept_and_private(shop: LiveServer) -> None:
     stored = shop.app.state.services.conversations.get(first["conversation_id"]).messages
     view, refs = stored[0].meta["model_view"], stored[1].meta["refs"]
     assert view.startswith("<data>") and view.endswith("Customer: do you have black jeans?")
-    assert refs and all(f"[{ref}]" in view for ref in refs.values())  # the cards as the model saw them
-    cited = [i for i in re.findall(r"\[([^\]]+)\]", first["reply"]) if i in refs]
-    assert all(f"[{refs[i]}]" in stored[1].meta["model_view"] for i in cited)  # as the model wrote them
+    shown = first["products"]
+    assert all(f"[{refs.get(p, p)}]" in view for p in shown)  # the cards as the model saw them (id or number)
+    cited = [i for i in re.findall(r"\[([^\]]+)\]", first["reply"]) if i in shown]
+    assert all(f"[{refs.get(i, i)}]" in stored[1].meta["model_view"] for i in cited)  # as the model wrote them
     assert set(stored[3].meta["refs"]) >= set(refs)  # later turns keep the numbers
     hijack = chat(shop, customer_token(shop, "c0004"), message="hi", conversation_id=first["conversation_id"])
     assert hijack.status_code == 404 and hijack.json()["error"]["code"] == "not_found"

@@ -74,3 +74,14 @@ def test_folded_turns_lead_the_window_and_fold_in_batches() -> None:
     more = [*messages, StoredMessage(25, "user", "q", {"model_view": "v"}), StoredMessage(26, "assistant", "a")]
     again = recall(Conversation("c", "o", None, memory.summary, memory.summarized_upto, more), budget_tokens=400)
     assert again.model_history[: len(memory.model_history)] == memory.model_history and not again.changed
+
+
+def test_a_card_the_history_holds_word_for_word_is_named_not_repeated() -> None:
+    prompt = TurnPrompt("Voltline", "an electronics shop", short_refs=True)
+    refs = card_refs([KETTLE, GLASS])
+    asked = TurnIntent(Intent.PRODUCT_QUESTION)
+    first = prompt.turn("tell me about the glass kettle", asked, Retrieved(products=[GLASS]), refs)
+    assert "wattage: 1800 W" in first
+    again = prompt.turn("is it dishwasher safe?", asked, Retrieved(products=[GLASS, KETTLE]), refs, seen=first)
+    assert "[2] Hearth Glass Tea Kettle: as shown above" in again and "1800" not in again
+    assert "wattage: 2200 W" in again  # a card not shown before is shown whole
