@@ -231,6 +231,12 @@ class RoutingSettings(BaseModel):
         None, description="regular expression of order numbers; unset = learnt from the stored orders' ids"
     )
     refresh_s: float = Field(60.0, gt=0, description="how often the learnt order-number shape is re-read")
+    llm_tiebreak: bool = Field(
+        True, description="where no signal decides a turn's kind, the LLM chooses among the candidates (JSON schema)"
+    )
+    llm_tiebreak_timeout_s: float = Field(
+        4.0, gt=0, description="an LLM tie-break not answered by then keeps the rules' default route"
+    )
 
 
 class AssistantSettings(BaseModel):
@@ -243,10 +249,11 @@ class AssistantSettings(BaseModel):
 
     products_per_turn: int = Field(3, ge=1, le=10, description="product cards shown to the LLM per turn")
     short_refs: bool = Field(
-        False,
+        True,
         description="cards are shown to the LLM as [1], [2] … and mapped back to product ids as the reply streams "
-        "(a SKU id costs up to ten tokens to read and ten to write). Off by default: the 1.5B model reads [n] as "
-        "list numbering and wrote '[2] <the third card's title>' (a wrong product cited)",
+        "(a SKU id costs up to ten tokens to read and ten to write); the 1.5B model may read [n] as list numbering "
+        "('[2] <the third card's title>'): a citation whose label names another card is corrected "
+        "(grounding.recite); false: the cards show the ids",
     )
     policy_passages: int = Field(2, ge=1, le=6, description="policy passages shown per policy question")
     orders_per_turn: int = Field(3, ge=1, le=10, description="the customer's recent orders shown per order question")

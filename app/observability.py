@@ -134,6 +134,12 @@ class Metrics:
             buckets=(0.1, 0.25, 0.5, 1, 2, 4, 8, 16, 32, 64),
             registry=self.registry,
         )
+        self.router_tiebreaks = Counter(
+            "shopassist_router_llm_total",
+            "Turns the shop's data left undecided, routed by the LLM: the kind it chose (or error)",
+            ["chose"],
+            registry=self.registry,
+        )
         self.guard_decisions = Counter(
             "shopassist_guard_decisions_total",
             "Guard outcomes by guard (input, output_leak) and outcome (pass, blocked, error)",

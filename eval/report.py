@@ -340,7 +340,7 @@ def shop_table(shops: dict[str, Any]) -> str:
     names = list(shops)
     figures = [
         (level, key)
-        for level in ("plan", "chat")
+        for level in ("plan", "search", "chat", "follow_up")
         for key, value in next(iter(shops.values())).get(level, {}).items()
         if isinstance(value, int | float)
     ]

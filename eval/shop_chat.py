@@ -152,7 +152,8 @@ def search_figures(services: Services, shop: str, k: int = 10) -> dict[str, floa
 
 def chat_figures(base: str, services: Services, shop: str, ids: Sequence[str] | None = None) -> dict[str, Any]:
     support = _support_key(services)
-    facts, honest, policy, orders, handoffs, ttfts, check_ms = [], [], [], [], [], [], []
+    facts, honest, policy, orders, handoffs, ttfts, check_ms, routed_ms = [], [], [], [], [], [], [], []
+    served: list[bool] = []  # the intent the served turn took (after an LLM tie-break) is the dialog's
     left = cut = checked = 0
     rows = []
     with httpx.Client(base_url=base, timeout=300) as client:
@@ -189,6 +190,13 @@ def chat_figures(base: str, services: Services, shop: str, ids: Sequence[str] | 
                 lowered = reply.lower()
                 row = {"user": spec["user"], "intent": done["intent"], "reply": reply, "cut": claims["cut"]}
                 row |= {"unsupported": unsupported} if unsupported else {}
+                if "intent" in spec:
+                    served.append(done["intent"] == spec["intent"])
+                for reason in done.get("reasons", []):
+                    found = re.fullmatch(r"llm router chose (\w+) of [\w/]+ \((\d+) ms\)", reason)
+                    if found:
+                        row["llm_router"] = found.group(1)
+                        routed_ms.append(float(found.group(2)))
                 if "answer" in spec:
                     row["ok"] = all(any(a.lower() in lowered for a in group) for group in spec["answer"])
                     facts.append(row["ok"])
@@ -218,7 +226,44 @@ def chat_figures(base: str, services: Services, shop: str, ids: Sequence[str] | 
         "unsupported_claims_reaching_customer": left,
         "ttft_p50_s": statistics.median(ttfts) if ttfts else float("nan"),
         "claim_check_ms_p50": statistics.median(check_ms) if check_ms else float("nan"),
+        "intent_accuracy_served": sum(served) / len(served) if served else float("nan"),
+        "llm_router_turns": len(routed_ms),
+        "llm_router_ms_p50": statistics.median(routed_ms) if routed_ms else float("nan"),
         "rows": rows,
+    }
+
+
+FOLLOW_UPS = ("tell me more about the first one", "is it in stock?", "how much is it?")
+
+
+def follow_up_figures(base: str, services: Services, shop: str, searches: int = 4) -> dict[str, Any]:
+    """TTFT of follow-up questions: each of the shop's first product-finding questions, then the same three
+    follow-ups in one conversation (any shop can answer them). A follow-up's request extends the one before it,
+    so it should cost only its own turn's prefill."""
+    asked = [t["user"] for d in load_dialogs(shop) for t in d["turns"] if t.get("intent") == "find"][:searches]
+    support = _support_key(services)
+    first: list[float] = []
+    later: list[float] = []
+    intents: list[str] = []
+    with httpx.Client(base_url=base, timeout=300) as client:
+        token = client.post(
+            "/v1/auth/customer-token", headers={"Authorization": f"Bearer {support}"}, json={"customer_id": "c0001"}
+        ).json()["token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        for question in asked:
+            conversation = None
+            for i, message in enumerate([question, *FOLLOW_UPS]):
+                done, ttft, _ = _stream_turn(client, headers, {"message": message, "conversation_id": conversation})
+                conversation = done["conversation_id"]
+                if i:
+                    intents.append(done["intent"])
+                if ttft is not None:
+                    (later if i else first).append(ttft)
+    return {
+        "conversations": len(asked),
+        "ttft_p50_first_s": statistics.median(first) if first else float("nan"),
+        "ttft_p50_follow_up_s": statistics.median(later) if later else float("nan"),
+        "follow_ups_about_the_product": intents.count("product_question") / len(intents) if intents else float("nan"),
     }
 
 
@@ -254,6 +299,7 @@ def run(
                     "plan": plan_figures(services, shop),
                     "search": search_figures(services, shop),
                     "chat": chat_figures(base, services, shop, ids),
+                    "follow_up": follow_up_figures(base, services, shop, searches=1 if dialogs else 4),
                 }
                 if shop == "boutique":  # the single-request TTFT figure of earlier reports, same questions
                     out[shop]["single_request"] = measure_ttft(base, services, questions=2 if dialogs else None)

@@ -110,7 +110,7 @@ class Generator:
         out.claims, out.cut = scope.report.claims, gate.cut
         reply = tidy("".join(pieces))
         report = check(reply, data)
-        if guard.dropped or not report.ok or gate.dropped_sentences:
+        if guard.dropped or not report.ok or gate.dropped_sentences or gate.recited:
             out.repaired = True
             self.metrics.chat_repairs.inc()
         if not report.ok:

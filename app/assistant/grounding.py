@@ -254,6 +254,44 @@ def _name_words(title: str) -> set[str]:
     return {t for t in tokens(title) if len(t) > 2 and t not in STOP_WORDS}
 
 
+_LABEL_END = re.compile(r"\s[-\u2013\u2014:]\s|[,;(\n]|\s\$|\[")
+
+
+def recite(sentence: str, data: GroundingData) -> tuple[str, list[tuple[str, str]]]:
+    """A cited id whose label names another shown product (``[208101] Green Tea Foaming Cleanser - $12.00``
+    with 208101 the pu'er tea) is the wrong id: it is replaced by the product the label names, so claims are
+    read against the right record and the customer's card link is the product described. The label is the words
+    right after the bracket (up to a dash, a comma or a price) or right before it, as many as a title has."""
+    names = {pid: _name_words(p.title) for pid, p in data.products.items()}
+    fixed: list[tuple[str, str]] = []
+
+    def share(pid: str, after: list[str], before: list[str]) -> float:
+        words = names[pid]
+        if not words:
+            return 0.0
+        n = len(words) + 1  # "the" or a brand word before the title
+        return max(len(words & set(after[:n])), len(words & set(before[-n:]))) / len(words)
+
+    def replace(match: re.Match[str]) -> str:
+        cited = match.group(1)
+        if cited not in names:
+            return match.group(0)
+        rest = sentence[match.end() :]
+        end = _LABEL_END.search(rest)
+        after = tokens(rest[: end.start()] if end else rest[:80])
+        head = sentence[: match.start()]
+        before = tokens(head[max(head.rfind(c) for c in ",;:.\n]") + 1 :])
+        if share(cited, after, before) >= 0.5:
+            return match.group(0)
+        best = max(names, key=lambda pid: share(pid, after, before))
+        if best != cited and share(best, after, before) >= 0.75:
+            fixed.append((cited, best))
+            return f"[{best}]"
+        return match.group(0)
+
+    return CITED_ID.sub(replace, sentence), fixed
+
+
 class SentenceGate:
     """Releases a stream clause by clause, each only if it names nothing unknown and (with ``scope``) makes no
     product claim the data does not support: nothing unsupported reaches the customer, at the cost of a clause
@@ -265,6 +303,7 @@ class SentenceGate:
         self._pending = ""
         self.dropped_sentences = 0
         self.cut: list[Claim] = []
+        self.recited: list[tuple[str, str]] = []  # (id written, id of the product its label names)
         self._cutting = False  # a clause of this sentence was cut: its rest would be a fragment
 
     def feed(self, piece: str) -> str:
@@ -293,6 +332,8 @@ class SentenceGate:
             self._cutting = not _ENDS_SENTENCE.search(sentence)
             self.dropped_sentences += 1
             return ""
+        sentence, fixed = recite(sentence, self.data)
+        self.recited += fixed
         ok = check(sentence, self.data).ok
         if self.scope is not None and sentence.strip():
             claims = self.scope.check(sentence)

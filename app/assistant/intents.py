@@ -89,6 +89,8 @@ class TurnIntent:
     catalog: float = 0.0  # share of the message's words the catalog uses
     category: str | None = None  # the category path (prefix) the message names by the catalog's own words
     reasons: list[str] = field(default_factory=list, compare=False)
+    # set where no signal decided and the router fell back to a default: the other kinds it could be
+    alternatives: tuple[Intent, ...] = ()
 
     @property
     def policy_docs(self) -> tuple[str, ...]:

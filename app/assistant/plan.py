@@ -6,7 +6,7 @@ from the records (orders never pass through the model) or from a template.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -81,14 +81,25 @@ class Planner:
         self.metrics.guard_decisions.labels("input", "blocked" if screening.blocked else "pass").inc()
         return screening.category if screening.blocked else None
 
-    def plan(self, caller: Caller, message: str, previous: Sequence[str], *, llm_ready: bool) -> Plan:
-        """Runs in a worker thread: encoders, index and database are blocking."""
+    def plan(
+        self,
+        caller: Caller,
+        message: str,
+        previous: Sequence[str],
+        *,
+        llm_ready: bool,
+        tiebreak: Callable[[str, TurnIntent], TurnIntent] | None = None,
+    ) -> Plan:
+        """Runs in a worker thread: encoders, index and database are blocking. ``tiebreak`` decides the turns
+        the router left to a default (``TurnIntent.alternatives``)."""
         blocked_as = self.screen(message)
         if blocked_as is not None:
             intent = TurnIntent(Intent.BLOCKED, reasons=[blocked_as])
             return Plan(intent, Retrieved(), GroundingData(), Answer.BLOCKED)
         catalog_down = False
         intent = self.router.route(message, previous)  # routes on what it has when the index is down
+        if tiebreak is not None and intent.alternatives:
+            intent = tiebreak(message, intent)
         try:
             retrieved = self.retriever.retrieve(caller, message, intent, previous)
             data = self.retriever.grounding_data(retrieved, message)

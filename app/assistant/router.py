@@ -108,13 +108,19 @@ class Router:
         words = content_words(text)
         catalog = max(vocabulary.coverage(words), vocabulary.han_overlap(text))
         budget = bool(parse_filters(text).description)  # a price bound or price order: a product search
+        shown = bool(product_ids) or bool(previous_products)
         category = self._category(text, words, vocabulary, reasons)
 
-        def result(intent: Intent, why: str, hits: Sequence[PolicyHit] = policy_hits) -> TurnIntent:
+        def result(
+            intent: Intent, why: str, hits: Sequence[PolicyHit] = policy_hits, unsure: Sequence[Intent] = ()
+        ) -> TurnIntent:
             return TurnIntent(
                 intent, order_ids, tuple(product_ids), refers_back, tuple(hits), values, catalog, category,
-                [why, *reasons],
+                [why, *reasons], tuple(i for i in unsure if i != intent),
             )  # fmt: skip
+
+        # what a message none of the signals decided may be (the LLM tie-break chooses among them)
+        unsure = (Intent.FIND, Intent.POLICY, Intent.OUT_OF_SCOPE) + ((Intent.PRODUCT_QUESTION,) if shown else ())
 
         if HANDOFF_CUE.search(text) or example == "handoff":
             return result(Intent.HANDOFF, "asks for a person or complains")
@@ -124,7 +130,6 @@ class Router:
             return result(Intent.ORDER_STATUS, why)
         if GREETING_CUE.match(text) or (example == "greeting" and not words):
             return result(Intent.GREETING, "greeting")
-        shown = bool(product_ids) or bool(previous_products)
         if COMPARE_CUE.search(text) and (len(product_ids) > 1 or (shown and (refers_back or len(words) <= 4))):
             return result(Intent.COMPARE, "compares products")
         asks = bool(QUESTION_CUE.search(text))
@@ -150,12 +155,12 @@ class Router:
         if example in ("out_of_scope", "greeting"):
             return result(Intent.OUT_OF_SCOPE, "off-topic")
         if previous_products and len(text.split()) <= 8 and asks:
-            return result(Intent.PRODUCT_QUESTION, "short follow-up")
+            return result(Intent.PRODUCT_QUESTION, "short follow-up", unsure=unsure)
         if FIND_CUE.search(text) or example == "find":
-            return result(Intent.FIND, f"reads like a product search (catalog words {catalog:.2f})")
+            return result(Intent.FIND, f"reads like a product search (catalog words {catalog:.2f})", unsure=unsure)
         if top_example == "policy" and top_score >= s.example_floor:
-            return result(Intent.POLICY, "closest to the policy examples")
-        return result(Intent.OUT_OF_SCOPE, "nothing the shop's data can answer")
+            return result(Intent.POLICY, "closest to the policy examples", unsure=unsure)
+        return result(Intent.OUT_OF_SCOPE, "nothing the shop's data can answer", unsure=unsure)
 
     def _policy_hits(self, text: str, reasons: list[str]) -> tuple[PolicyHit, ...]:
         hits = self.policies.search(text, 3)

@@ -9,6 +9,7 @@ and products a turn may use is decided before the model is called, from the call
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from collections.abc import AsyncIterator, Sequence
@@ -28,6 +29,7 @@ from app.assistant.plan import MODEL_INTENTS, PRODUCT_INTENTS, Answer, Plan, Pla
 from app.assistant.prompt import TurnPrompt
 from app.assistant.retrieve import Retrieved, Retriever
 from app.assistant.router import ExampleIndex, Router
+from app.assistant.tiebreak import LLMTiebreak
 from app.assistant.tools import Caller, OrderTools
 from app.config import AssistantSettings
 from app.guard.claims import ClaimChecker
@@ -158,6 +160,11 @@ class Assistant:
         self.retriever = Retriever(settings, catalog, personalization, policies, orders)
         self.planner = Planner(self.router, self.retriever, metrics)
         self.prompt = TurnPrompt(shop_name, settings.shop_description, settings.short_refs)
+        self.tiebreak = (
+            LLMTiebreak(llm, shop_name, settings.shop_description, settings.routing, metrics)
+            if settings.routing.llm_tiebreak
+            else None
+        )
         self.system_prompt = self.prompt.system
         self.generator = Generator(llm, LeakDetector(self.system_prompt), metrics, settings.first_token_timeout_s)
 
@@ -217,8 +224,12 @@ class Assistant:
             previous_products = await asyncio.to_thread(self._ids_in_history, past)
 
         # encoders, index and database in a worker thread: other turns keep streaming meanwhile
+        ready = self.llm.state == "ready"
+        tiebreak = None
+        if self.tiebreak is not None and ready:
+            tiebreak = functools.partial(self.tiebreak.decide, loop=asyncio.get_running_loop())
         plan = await asyncio.to_thread(
-            self.planner.plan, caller, message, previous_products, llm_ready=self.llm.state == "ready"
+            self.planner.plan, caller, message, previous_products, llm_ready=ready, tiebreak=tiebreak
         )
         intent, retrieved = plan.intent, plan.retrieved
         self.metrics.chat_turns.labels(intent.intent.value).inc()

@@ -176,11 +176,17 @@ class LLMService:
         temperature: float | None = None,
         stop: list[str] | None = None,
         avoid_words: Sequence[str] = (),
+        json_schema: dict[str, Any] | None = None,
     ) -> Completion:
-        """One completion; ``avoid_words`` are suppressed while decoding (not merely filtered afterwards)."""
+        """One completion; ``avoid_words`` are suppressed while decoding (not merely filtered afterwards);
+        ``json_schema`` constrains the output to JSON of that schema (llama.cpp grammar, vLLM guided decoding)."""
         self._admit("complete")
         try:
             avoiding = await self._avoiding(avoid_words) if avoid_words else None
+            if json_schema is not None:  # the OpenAI field both servers read, beside langchain's own handling
+                avoiding = dict(avoiding or {})
+                fmt = {"type": "json_schema", "json_schema": {"name": "answer", "schema": json_schema}}
+                avoiding["extra_body"] = {**avoiding.get("extra_body", {}), "response_format": fmt}
             model = self._bound(max_tokens, temperature, stop, avoiding)
             started = time.perf_counter()
             message = await model.ainvoke(list(messages))

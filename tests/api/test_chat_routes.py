@@ -318,3 +318,16 @@ def test_a_slow_backend_degrades_instead_of_keeping_the_customer_waiting(shop: L
     started = time.perf_counter()
     result = aio(run())
     assert result.degraded and result.products and time.perf_counter() - started < 5
+
+
+def test_a_turn_the_data_did_not_decide_is_routed_by_the_llm_among_its_candidates(shop: LiveServer) -> None:
+    metrics = shop.app.state.services.metrics.router_tiebreaks
+    before = sum(metrics.labels(k)._value.get() for k in ("find", "policy", "out_of_scope", "error"))
+    body = chat(shop, customer_token(shop, "c0002"), message="hmm, not sure about that").json()
+    chose = [r for r in body["reasons"] if r.startswith("llm router")]
+    assert chose, body["reasons"]
+    match = re.fullmatch(r"llm router chose (\w+) of ([\w/]+) \((\d+) ms\)", chose[0])
+    assert match and match.group(1) == body["intent"] and body["intent"] in match.group(2).split("/"), chose
+    assert sum(metrics.labels(k)._value.get() for k in ("find", "policy", "out_of_scope", "error")) == before + 1
+    decided = chat(shop, customer_token(shop, "c0002"), message="do you ship to Canada?").json()
+    assert not any(r.startswith("llm router") for r in decided["reasons"])  # the data decided: no LLM call

@@ -129,3 +129,20 @@ def test_a_chinese_reply_is_released_clause_by_clause() -> None:
     assert gate.feed("，上周是 $10。") == "[P0001] 的价格是 $89.50，"
     assert gate.finish() == "" and gate.dropped_sentences == 1
     assert repair("它的价格是 $89.50。上周是 $10。", data()) == "它的价格是 $89.50。"
+
+
+def test_a_cited_id_whose_label_names_another_product_is_corrected() -> None:
+    text = "Try [P0002] Navy Silk Dress - $89.50\n[P0002] Grey Wool Coat - $150.00\nor the Navy Silk Dress [P0002].\n"
+    gate = SentenceGate(data())
+    out = stream(gate, text, 4)
+    assert (
+        out
+        == "Try [P0001] Navy Silk Dress - $89.50\n[P0002] Grey Wool Coat - $150.00\nor the Navy Silk Dress [P0001].\n"
+    )
+    assert gate.recited == [("P0002", "P0001"), ("P0002", "P0001")]
+    # a comparison names the other product without labelling the id: left as written
+    keep = SentenceGate(data())
+    assert (
+        stream(keep, "The [P0001] is lighter than the grey wool coat.", 5)
+        == "The [P0001] is lighter than the grey wool coat."
+    )

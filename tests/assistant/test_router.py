@@ -158,3 +158,13 @@ def test_the_frozen_dialogs_plan_at_the_target(shop: tuple[str, Services]) -> No
     assert figures["intent_accuracy"] >= 0.9, [r for r in figures["rows"] if r["intent"] != r["expected"]]
     assert figures["product_precision_at_3"] >= 0.9, [r for r in figures["rows"] if r.get("precision", 1) < 1]
     assert figures["policy_doc_found"] >= 0.9
+
+
+def test_only_turns_no_signal_decided_are_left_to_the_llm(shop: tuple[str, Services]) -> None:
+    name, services = shop
+    undecided = [m for m, _ in CASES[name] if router(services).route(m).alternatives]
+    assert len(undecided) <= len(CASES[name]) // 5, undecided  # the shop's data decides nearly every turn
+    vague = router(services).route("hmm, not sure about that")
+    assert vague.alternatives and {Intent.FIND, Intent.POLICY} <= {vague.intent, *vague.alternatives}
+    assert vague.intent not in vague.alternatives
+    assert router(services).route("good evening").alternatives == ()

@@ -116,3 +116,10 @@ def test_an_answer_to_what_the_data_does_not_hold_is_a_claim(
     speaker = Record.of(voltline["VL-SP-0101"])
     asked = unknown_terms("Does the Sonara Home Mini work with Google Assistant?", [speaker])
     assert checker.check("It works with Alexa.", [speaker], (), asked).ok
+
+
+def test_a_unit_glued_to_more_digits_is_part_of_a_code_not_a_quantity(
+    checker: ClaimChecker, voltline: dict[str, Product]
+) -> None:
+    report = checker.check("Your ticket T-0C803611 is open; it holds 2 L.", [Record.of(voltline["VL-KT-0101"])])
+    assert [c.text for c in report.unsupported] == ["2 L"]  # "0C" of the ticket is no temperature

@@ -41,10 +41,17 @@ class Citation(BaseModel):
     id: str
 
 
+class ClaimCounts(BaseModel):
+    checked: int = Field(description="product claims the reply made, each checked against the records shown")
+    supported: int = Field(description="of those, the ones a record or policy passage states")
+    cut: list[str] = Field(description="unsupported claims whose clauses were withheld from the customer")
+
+
 class Grounding(BaseModel):
     dropped_ids: list[str] = Field(description="ids the model wrote that were not retrieved (removed)")
     unsupported_amounts: list[float] = Field(description="amounts not found in the data (sentences removed)")
     fallback: bool = Field(description="the reply was replaced by a template built from the retrieved data")
+    claims: ClaimCounts
 
 
 class ChatResponse(BaseModel):
@@ -58,6 +65,7 @@ class ChatResponse(BaseModel):
     repaired: bool = Field(description="the grounding check removed or replaced part of the generated reply")
     ticket_id: str | None = None
     grounding: Grounding
+    reasons: list[str] = Field(description="why the turn was routed as it was, from the shop's data (or the LLM)")
 
 
 class StoredMessageOut(BaseModel):
