@@ -10,12 +10,13 @@ import time
 
 import numpy as np
 
+from app.assistant.context import attribute_line
 from app.config import RoutingSettings
 from app.store.commerce import CommerceStore
 from retrieval.catalog import Product
 from retrieval.catalog_service import CatalogService, IndexUnavailableError
 from retrieval.embed import product_text
-from retrieval.vocabulary import IdShape, ShopVocabulary
+from retrieval.vocabulary import IdShape, ShopVocabulary, attribute_phrase, tokens
 
 _PER_CATEGORY = 16
 _ID_LIKE = re.compile(r"(?<![\w-])[A-Za-z0-9][A-Za-z0-9._:/-]{1,127}(?<![.:/-])")
@@ -75,6 +76,24 @@ class ShopKnowledge:
         scores = matrix @ query
         order = np.argsort(-scores)
         return names[order[0]], float(scores[order[0]]), float(scores[order[0]] - scores[order[1]])
+
+    def attributes_about(self, product: Product, question: str, limit: int = 2) -> list[str]:
+        """The product's attributes a question is most about, for the honest "the listing doesn't say" answer
+        to list what is known: those whose names share a word with it, then the nearest by MiniLM over
+        "name: value" lines ("can I take them swimming?" -> water resistance: IPX4)."""
+        shown = {"bullets", "seo_title", "meta_description"}
+        keys = [k for k, v in product.attributes.items() if k not in shown and v not in ("", None, [])]
+        if len(keys) <= limit or not question.strip():
+            return keys[:limit]
+        asked = set(tokens(question)) - set(tokens(product.title))
+        named = [k for k in keys if asked & set(tokens(attribute_phrase(k)))]
+        vectors = np.asarray(
+            self.catalog.searcher.dense.encode([question, *(attribute_line(k, product.attributes[k]) for k in keys)]),
+            dtype=np.float32,
+        )
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True).clip(1e-9)
+        nearest = [keys[i] for i in np.argsort(-(vectors[1:] @ vectors[0])).tolist()]
+        return list(dict.fromkeys([*named, *nearest]))[:limit]
 
     def order_shape(self) -> IdShape | None:
         if self.settings.order_id_pattern:

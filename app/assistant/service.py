@@ -359,7 +359,9 @@ class Assistant:
         elif out.cut and plan.intent.intent in (Intent.PRODUCT_QUESTION, Intent.COMPARE):
             # what was cut is not in the data: say so once, with what the data does hold
             said = templates.says_not_in_listing(reply)
-            note = templates.not_in_listing(plan.retrieved.products, said=said, question=message)
+            products = plan.retrieved.products
+            about = await asyncio.to_thread(self.knowledge.attributes_about, products[0], message) if products else []
+            note = templates.not_in_listing(products, said=said, question=message, about=about)
             if reply.endswith((",", ";")):  # the clause after it was cut: finish the sentence
                 note = "but " + note[0].lower() + note[1:]
             reply = f"{reply} {note}".strip() if reply else note
@@ -414,7 +416,8 @@ class Assistant:
         if intent.intent == Intent.POLICY:
             return templates.policy(r.passages)
         if intent.intent == Intent.PRODUCT_QUESTION and r.products:
-            return templates.not_in_listing(r.products, question=message)
+            about = self.knowledge.attributes_about(r.products[0], message)
+            return templates.not_in_listing(r.products, question=message, about=about)
         return templates.products(r.products, r.filters_note)
 
     def _ids_in_history(self, past: Sequence[tuple[str, str]]) -> list[str]:

@@ -168,3 +168,13 @@ def test_only_turns_no_signal_decided_are_left_to_the_llm(shop: tuple[str, Servi
     assert vague.alternatives and {Intent.FIND, Intent.POLICY} <= {vague.intent, *vague.alternatives}
     assert vague.intent not in vague.alternatives
     assert router(services).route("good evening").alternatives == ()
+
+
+def test_the_honest_answer_lists_what_the_question_is_about(shop: tuple[str, Services]) -> None:
+    name, services = shop
+    if name != "voltline":
+        pytest.skip("a Voltline product")
+    kettle = services.catalog.get_many(["VL-KT-0101"])["VL-KT-0101"]
+    knowledge = services.assistant.knowledge
+    assert "wattage_w" in knowledge.attributes_about(kettle, "will it boil water fast, how powerful is it?")
+    assert "capacity_l" in knowledge.attributes_about(kettle, "is it big enough to make tea for six people?")
