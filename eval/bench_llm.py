@@ -80,7 +80,7 @@ def run(model: str = "qwen2.5-1.5b", threads: int = 2, parallel: int = 2) -> dic
         raise RuntimeError(f"LLM did not start: {service.error}")
     load_s = time.perf_counter() - started
     system = load_prompt("assistant_system").render(
-        shop_name="Demo Boutique", shop_description="an online clothing shop"
+        shop_name="Demo Boutique", shop_description="an online clothing shop", short_refs=False
     )
     try:
         figures = asyncio.run(_run(service, system, concurrency=parallel))

@@ -76,7 +76,9 @@ def score(case: Case, reply: str) -> tuple[bool, list[str]]:
 
 
 async def evaluate(llm: LLMService, shop_name: str, count: int = 12) -> dict[str, Any]:
-    system = load_prompt("assistant_system").render(shop_name=shop_name, shop_description="an online clothing shop")
+    system = load_prompt("assistant_system").render(
+        shop_name=shop_name, shop_description="an online clothing shop", short_refs=False
+    )
     cases = build_cases(count)
     replies = [await _answer(llm, system, case) for case in cases]
     correct = invented = 0

@@ -160,7 +160,8 @@ class Router:
             return result(Intent.FIND, f"reads like a product search (catalog words {catalog:.2f})", unsure=unsure)
         if top_example == "policy" and top_score >= s.example_floor:
             return result(Intent.POLICY, "closest to the policy examples", unsure=unsure)
-        return result(Intent.OUT_OF_SCOPE, "nothing the shop's data can answer", unsure=unsure)
+        # no signal of the shop at all: off-topic, not offered to the LLM (a probe of the model stays a template)
+        return result(Intent.OUT_OF_SCOPE, "nothing the shop's data can answer")
 
     def _policy_hits(self, text: str, reasons: list[str]) -> tuple[PolicyHit, ...]:
         hits = self.policies.search(text, 3)

@@ -323,7 +323,7 @@ def test_a_slow_backend_degrades_instead_of_keeping_the_customer_waiting(shop: L
 def test_a_turn_the_data_did_not_decide_is_routed_by_the_llm_among_its_candidates(shop: LiveServer) -> None:
     metrics = shop.app.state.services.metrics.router_tiebreaks
     before = sum(metrics.labels(k)._value.get() for k in ("find", "policy", "out_of_scope", "error"))
-    body = chat(shop, customer_token(shop, "c0002"), message="hmm, not sure about that").json()
+    body = chat(shop, customer_token(shop, "c0002"), message="I'm looking for something nice").json()
     chose = [r for r in body["reasons"] if r.startswith("llm router")]
     assert chose, body["reasons"]
     match = re.fullmatch(r"llm router chose (\w+) of ([\w/]+) \((\d+) ms\)", chose[0])
