@@ -299,8 +299,9 @@ def run(
                     "plan": plan_figures(services, shop),
                     "search": search_figures(services, shop),
                     "chat": chat_figures(base, services, shop, ids),
-                    "follow_up": follow_up_figures(base, services, shop, searches=1 if dialogs else 4),
                 }
+                if not dialogs:  # the full run only: the test-sized report keeps to its budget
+                    out[shop]["follow_up"] = follow_up_figures(base, services, shop)
                 if shop == "boutique":  # the single-request TTFT figure of earlier reports, same questions
                     out[shop]["single_request"] = measure_ttft(base, services, questions=2 if dialogs else None)
         else:
