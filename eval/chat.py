@@ -167,12 +167,7 @@ def run_dialogs(
     with httpx.Client(base_url=base, timeout=300) as client:
         for dialog in load_dialogs(limit, ids):
             customer = dialog["customer"]
-            token = client.post(
-                "/v1/auth/customer-token",
-                headers={"Authorization": f"Bearer {support_key}"},
-                json={"customer_id": customer},
-            ).json()["token"]
-            headers = {"Authorization": f"Bearer {token}"}
+            headers = customer_headers(client, support_key, customer)
             own, other = _orders_for(services, customer)
             conversation: str | None = None
             for spec in dialog["turns"]:
@@ -214,6 +209,14 @@ def _support_key(services: Services) -> str:
     raise RuntimeError("the eval needs a support key in settings.api_keys")
 
 
+def customer_headers(client: httpx.Client, support_key: str, customer_id: str) -> dict[str, str]:
+    """The Authorization header of a customer token minted by support, as a support tool would get one."""
+    token = client.post(
+        "/v1/auth/customer-token", headers={"Authorization": f"Bearer {support_key}"}, json={"customer_id": customer_id}
+    ).json()["token"]
+    return {"Authorization": f"Bearer {token}"}
+
+
 def _percentile(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
@@ -228,10 +231,7 @@ def measure_ttft(base: str, services: Services, repeats: int = 1, questions: int
     ttfts: dict[str, list[float]] = {}
     totals: list[float] = []
     with httpx.Client(base_url=base, timeout=300) as client:
-        token = client.post(
-            "/v1/auth/customer-token", headers={"Authorization": f"Bearer {support_key}"}, json={"customer_id": "c0100"}
-        ).json()["token"]
-        headers = {"Authorization": f"Bearer {token}"}
+        headers = customer_headers(client, support_key, "c0100")
         for _ in range(repeats):
             for question in TTFT_QUESTIONS[:questions]:
                 done, ttft, total = _stream_turn(client, headers, {"message": question})

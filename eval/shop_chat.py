@@ -31,7 +31,7 @@ from app.assistant.tools import Caller
 from app.config import LLMSettings
 from app.guard.claims import ClaimChecker
 from app.wiring import Services
-from eval.chat import _stream_turn, _support_key, measure_ttft
+from eval.chat import _stream_turn, _support_key, customer_headers, measure_ttft
 from eval.serving import serve_in_thread
 from eval.shops import shop_services
 from retrieval.catalog import Product
@@ -158,12 +158,7 @@ def chat_figures(base: str, services: Services, shop: str, ids: Sequence[str] | 
     rows = []
     with httpx.Client(base_url=base, timeout=300) as client:
         for dialog in load_dialogs(shop, ids):
-            token = client.post(
-                "/v1/auth/customer-token",
-                headers={"Authorization": f"Bearer {support}"},
-                json={"customer_id": dialog["customer"]},
-            ).json()["token"]
-            headers = {"Authorization": f"Bearer {token}"}
+            headers = customer_headers(client, support, dialog["customer"])
             conversation = None
             for spec in dialog["turns"]:
                 done, ttft, _ = _stream_turn(
@@ -246,10 +241,7 @@ def follow_up_figures(base: str, services: Services, shop: str, searches: int = 
     later: list[float] = []
     intents: list[str] = []
     with httpx.Client(base_url=base, timeout=300) as client:
-        token = client.post(
-            "/v1/auth/customer-token", headers={"Authorization": f"Bearer {support}"}, json={"customer_id": "c0001"}
-        ).json()["token"]
-        headers = {"Authorization": f"Bearer {token}"}
+        headers = customer_headers(client, support, "c0001")
         for question in asked:
             conversation = None
             for i, message in enumerate([question, *FOLLOW_UPS]):
