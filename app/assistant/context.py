@@ -58,6 +58,14 @@ _DESCRIPTION_CHARS = 160  # the description's start on a detailed card: facts it
 _COMPACT_ATTRIBUTES = 2  # short values shown on a compact card, those the question named first
 
 
+COPY_FIELDS = frozenset({"bullets", "seo_title", "meta_description"})  # approved copy kept as attributes: not facts
+
+
+def fact_attributes(product: Product) -> list[str]:
+    """The attributes that state something about the product (copy fields and empty values left out)."""
+    return [k for k, v in product.attributes.items() if k not in COPY_FIELDS and v not in ("", None, [])]
+
+
 def product_card(product: Product, detailed: bool = False, matched: Sequence[str] = (), ref: str | None = None) -> str:
     """``[P0123] Title - $49.95; colour: navy/black; size: XS-XL`` (every attribute and the description's start
     when ``detailed``; else the attributes the question named, then the shortest others); ``[ref]`` in place of
@@ -67,14 +75,13 @@ def product_card(product: Product, detailed: bool = False, matched: Sequence[str
     """
     a = product.attributes
     parts = [f"${product.price:.2f}" if product.currency == "USD" else f"{product.price:.2f} {product.currency}"]
-    skip = {"bullets", "seo_title", "meta_description"}
     if detailed:
-        parts += [attribute_line(k, v) for k, v in a.items() if k not in skip and v not in ("", None, [])]
+        parts += [attribute_line(k, a[k]) for k in fact_attributes(product)]
         if product.rating is not None and product.review_count:
             parts.append(f"{product.rating:.1f} stars ({product.review_count} reviews)")
     else:
         named = [k for k in matched if k in a]
-        rest = sorted((k for k in a if k not in skip and k not in named and a[k] not in ("", None, [], False)),
+        rest = sorted((k for k in a if k not in COPY_FIELDS and k not in named and a[k] not in ("", None, [], False)),
                       key=lambda k: len(_listed(a[k])))  # fmt: skip
         parts += [attribute_line(k, a[k]) for k in [*named, *rest][:_COMPACT_ATTRIBUTES]]
     if detailed or not product.in_stock:  # a search shows only products in stock: said where it is asked

@@ -10,13 +10,13 @@ import time
 
 import numpy as np
 
-from app.assistant.context import attribute_line
+from app.assistant.context import attribute_line, fact_attributes
 from app.config import RoutingSettings
 from app.store.commerce import CommerceStore
 from retrieval.catalog import Product
 from retrieval.catalog_service import CatalogService, IndexUnavailableError
 from retrieval.embed import product_text
-from retrieval.vocabulary import IdShape, ShopVocabulary, attribute_phrase, tokens
+from retrieval.vocabulary import IdShape, ShopVocabulary, attribute_phrase, stem, tokens
 
 _PER_CATEGORY = 16
 _ID_LIKE = re.compile(r"(?<![\w-])[A-Za-z0-9][A-Za-z0-9._:/-]{1,127}(?<![.:/-])")
@@ -81,12 +81,11 @@ class ShopKnowledge:
         """The product's attributes a question is most about, for the honest "the listing doesn't say" answer
         to list what is known: those whose names share a word with it, then the nearest by MiniLM over
         "name: value" lines ("can I take them swimming?" -> water resistance: IPX4)."""
-        shown = {"bullets", "seo_title", "meta_description"}
-        keys = [k for k, v in product.attributes.items() if k not in shown and v not in ("", None, [])]
+        keys = fact_attributes(product)
         if len(keys) <= limit or not question.strip():
             return keys[:limit]
-        asked = set(tokens(question)) - set(tokens(product.title))
-        named = [k for k in keys if asked & set(tokens(attribute_phrase(k)))]
+        asked = {stem(w) for w in tokens(question)} - {stem(w) for w in tokens(product.title)}
+        named = [k for k in keys if asked & {stem(w) for w in tokens(attribute_phrase(k))}]
         vectors = np.asarray(
             self.catalog.searcher.dense.encode([question, *(attribute_line(k, product.attributes[k]) for k in keys)]),
             dtype=np.float32,

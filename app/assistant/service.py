@@ -361,7 +361,7 @@ class Assistant:
             said = templates.says_not_in_listing(reply)
             products = plan.retrieved.products
             about = await asyncio.to_thread(self.knowledge.attributes_about, products[0], message) if products else []
-            note = templates.not_in_listing(products, said=said, question=message, about=about)
+            note = templates.not_in_listing(products, said=said, about=about)
             if reply.endswith((",", ";")):  # the clause after it was cut: finish the sentence
                 note = "but " + note[0].lower() + note[1:]
             reply = f"{reply} {note}".strip() if reply else note
@@ -417,7 +417,7 @@ class Assistant:
             return templates.policy(r.passages)
         if intent.intent == Intent.PRODUCT_QUESTION and r.products:
             about = self.knowledge.attributes_about(r.products[0], message)
-            return templates.not_in_listing(r.products, question=message, about=about)
+            return templates.not_in_listing(r.products, about=about)
         return templates.products(r.products, r.filters_note)
 
     def _ids_in_history(self, past: Sequence[tuple[str, str]]) -> list[str]:

@@ -10,7 +10,6 @@ from app.assistant.context import attribute_line
 from app.assistant.tools import OrderView
 from retrieval.catalog import Product
 from retrieval.policies import Passage
-from retrieval.vocabulary import attribute_phrase, stem, tokens
 
 
 def _topics(topics: Sequence[str]) -> str:
@@ -42,19 +41,15 @@ def says_not_in_listing(text: str) -> bool:
     return bool(_NOT_IN_LISTING.search(text))
 
 
-def not_in_listing(
-    items: Sequence[Product], said: bool = False, question: str = "", about: Sequence[str] | None = None
-) -> str:
+def not_in_listing(items: Sequence[Product], said: bool = False, about: Sequence[str] = ()) -> str:
     """The honest answer when the data does not hold what was asked: say so (unless ``said`` already), say what
-    is known (``about``: the attributes the question is most about; else those it names, else the first two),
-    offer a person."""
+    is known (``about``: the attributes the question is most about, ``ShopKnowledge.attributes_about``; else the
+    first two), offer a person."""
     if not items:
         return "I don't have that information. I can ask a colleague for you if you like."
     p = items[0]
     known = f"{p.title} [{p.id}] is ${p.price:.2f}" if p.currency == "USD" else f"{p.title} [{p.id}]"
-    asked = {stem(w) for w in tokens(question)} - {stem(w) for w in tokens(p.title)}
-    near = [k for k in p.attributes if asked & {stem(w) for w in tokens(attribute_phrase(k))}]
-    chosen = [k for k in about if k in p.attributes] if about else (near or list(p.attributes)[:2])
+    chosen = [k for k in about if k in p.attributes] or list(p.attributes)[:2]
     facts = [attribute_line(k, p.attributes[k]) for k in chosen]
     stock = "in stock" if p.in_stock else "out of stock"
     opening = "" if said else "The listing doesn't say more than that. "
