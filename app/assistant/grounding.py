@@ -226,7 +226,7 @@ class ClaimScope:
         self.data = data
         self.checker = checker
         self.records = {pid: Record.of(p) for pid, p in data.products.items()}
-        self._names = {pid: _name_words(p.title) for pid, p in data.products.items()}
+        self.names = name_words(data)
         self._last: list[str] = []
         self.report = ClaimReport()
         records = list(self.records.values())
@@ -235,7 +235,7 @@ class ClaimScope:
     def about(self, sentence: str) -> list[str]:
         present = set(tokens(sentence))
         named = [pid for pid in self.records if pid in sentence]
-        scored = [(len(words & present) / len(words), pid) for pid, words in self._names.items() if words]
+        scored = [(len(words & present) / len(words), pid) for pid, words in self.names.items() if words]
         best = max((score for score, _ in scored), default=0.0)
         if best >= 0.5:
             named += [pid for score, pid in scored if score == best and pid not in named]
@@ -254,15 +254,20 @@ def _name_words(title: str) -> set[str]:
     return {t for t in tokens(title) if len(t) > 2 and t not in STOP_WORDS}
 
 
+def name_words(data: GroundingData) -> dict[str, set[str]]:
+    """Each shown product's distinctive title words: how a sentence names a product without its id."""
+    return {pid: _name_words(p.title) for pid, p in data.products.items()}
+
+
 _LABEL_END = re.compile(r"\s[-\u2013\u2014:]\s|[,;(\n]|\s\$|\[")
 
 
-def recite(sentence: str, data: GroundingData) -> tuple[str, list[tuple[str, str]]]:
+def recite(sentence: str, names: dict[str, set[str]]) -> tuple[str, list[tuple[str, str]]]:
     """A cited id whose label names another shown product (``[208101] Green Tea Foaming Cleanser - $12.00``
     with 208101 the pu'er tea) is the wrong id: it is replaced by the product the label names, so claims are
     read against the right record and the customer's card link is the product described. The label is the words
-    right after the bracket (up to a dash, a comma or a price) or right before it, as many as a title has."""
-    names = {pid: _name_words(p.title) for pid, p in data.products.items()}
+    right after the bracket (up to a dash, a comma or a price) or right before it, as many as a title has.
+    ``names``: each shown product's title words (``name_words``)."""
     fixed: list[tuple[str, str]] = []
 
     def share(pid: str, after: list[str], before: list[str]) -> float:
@@ -304,6 +309,7 @@ class SentenceGate:
         self.dropped_sentences = 0
         self.cut: list[Claim] = []
         self.recited: list[tuple[str, str]] = []  # (id written, id of the product its label names)
+        self._names = scope.names if scope is not None else name_words(data)  # read once, not per clause
         self._cutting = False  # a clause of this sentence was cut: its rest would be a fragment
 
     def feed(self, piece: str) -> str:
@@ -332,7 +338,7 @@ class SentenceGate:
             self._cutting = not _ENDS_SENTENCE.search(sentence)
             self.dropped_sentences += 1
             return ""
-        sentence, fixed = recite(sentence, self.data)
+        sentence, fixed = recite(sentence, self._names)
         self.recited += fixed
         ok = check(sentence, self.data).ok
         if self.scope is not None and sentence.strip():
