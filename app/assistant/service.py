@@ -333,7 +333,7 @@ class Assistant:
             message, summary = redact(message), redact(summary)
             past = [(role, redact(content)) for role, content in past]
         refs = self.prompt.refs(plan.retrieved, result.refs)
-        plan.data.refs = {refs[p.id]: p.id for p in plan.retrieved.products if p.id in refs}
+        plan.data.refs = {ref: pid for pid, ref in refs.items()}  # the cards of this turn only
         seen = "\n".join(text for role, text in past if role == "user")
         result.model_turn = self.prompt.turn(message, plan.intent, plan.retrieved, refs, seen)
         result.refs = {**result.refs, **refs}
