@@ -9,7 +9,7 @@ TORCH_PIN := torch==2.13.0
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: venv venv-demo venv-models venv-federated venv-chroma venv-vllm bench-models browser run test test-fast test-vllm lint bench eval demo-data clean
+.PHONY: venv venv-demo venv-models venv-federated venv-chroma venv-vllm bench-models browser run test test-fast test-slow test-vllm lint bench eval demo-data clean
 
 ## venv: .venv with torch (local CPU wheel) first, then the package with its dev extra and the test model
 venv: $(VENV)/.stamp-core
@@ -83,17 +83,24 @@ run: venv-demo demo-data
 	$(BIN)/shopassist load-orders data/demo/customers.jsonl data/demo/orders.jsonl
 	$(BIN)/shopassist serve --host 127.0.0.1 --port 8000
 
+## test: lint, then every tier but the slow extras (docs/testing.md says what each tier covers)
 test: venv browser venv-federated
 	$(MAKE) --no-print-directory lint
-	$(PY) -m pytest
+	$(PY) -m pytest -m 'not slow'
+
+## test-fast: logic, engines and routes without the real model, a browser or whole processes (scripted LLM server)
+test-fast: venv
+	$(PY) -m pytest -m 'not slow and not integration' -x
+
+## test-slow: the slow extras (the whole tiny evaluation report, a LoRA training run)
+test-slow: venv browser venv-federated
+	$(PY) -m pytest -m slow
 
 ## test-vllm: the assistant and copywriter integration tests through a real vLLM server on CPU serving SmolLM2-135M
 ## and a LoRA adapter trained by `shopassist finetune train` (tests/vllm_server.py)
 test-vllm: venv venv-vllm
 	$(PY) -m pytest --llm-backend=vllm tests/api/test_chat_routes.py tests/api/test_copy_routes.py tests/vllm
 
-test-fast: venv
-	$(PY) -m pytest -m 'not slow' -x
 
 lint: venv
 	$(BIN)/ruff check app retrieval eval prompts tests

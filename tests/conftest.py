@@ -17,11 +17,14 @@ from typing import Any, TypeVar  # noqa: E402
 
 import pytest  # noqa: E402
 
-from app.config import LLMSettings, Settings  # noqa: E402
+from app.assistant.service import Assistant  # noqa: E402
+from app.assistant.tools import OrderTools  # noqa: E402
+from app.config import AssistantSettings, LLMSettings, Settings  # noqa: E402
 from app.llm.service import LLMService  # noqa: E402
 from app.observability import Metrics  # noqa: E402
 from retrieval.catalog_service import CatalogService  # noqa: E402
 from tests.live_server import LiveServer, serve_app  # noqa: E402
+from tests.scripted_llm import ScriptedLLM, serve_scripted  # noqa: E402
 from tests.vllm_server import ADAPTER_NAME, VllmServer, serve_vllm, train_adapter  # noqa: E402
 
 ADMIN_KEY = "test-admin-key-0123456789abcdef"
@@ -75,8 +78,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+# Fixtures that bring up the real model (the embedded llama.cpp server, or vLLM): their tests are integration tests.
+MODEL_FIXTURES = frozenset({"llm", "live", "shop", "vllm_server"})
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """The vLLM tier's own tests run only with ``--llm-backend=vllm`` (make test-vllm)."""
+    """Tests on the real model or in a browser are marked ``integration`` (``make test-fast`` leaves them out);
+    the vLLM tier's own tests run only with ``--llm-backend=vllm`` (make test-vllm)."""
+    for item in items:
+        if MODEL_FIXTURES & set(getattr(item, "fixturenames", ())) or "e2e" in item.path.parts:
+            item.add_marker(pytest.mark.integration)
     if config.getoption("--llm-backend") == "vllm":
         return
     tier = [item for item in items if item.get_closest_marker("vllm")]
@@ -172,6 +183,49 @@ def shop(live: LiveServer, demo_store: Path) -> LiveServer:
     services.commerce.load_files(demo_store / "customers.jsonl", demo_store / "orders.jsonl")
     assert services.personalization.train() is not None
     return live
+
+
+@pytest.fixture(scope="session")
+def scripted() -> Iterator[ScriptedLLM]:
+    """The scripted OpenAI-protocol server (fixed completions over real HTTP) for the fast tier."""
+    with serve_scripted() as script:
+        yield script
+
+
+@pytest.fixture(scope="session")
+def scripted_shop(scripted: ScriptedLLM, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """A second shop (Voltline: SKU ids, electronics and outdoor) with every real part but the model: its LLM
+    is the scripted server, so a turn takes milliseconds and its reply is known."""
+    from app.main import create_app
+    from eval.shops import shop_services
+
+    llm = scripted.llm_settings()
+    keys = {"admin_api_key": ADMIN_KEY, "api_keys": {MERCHANT_KEY: "merchant", SUPPORT_KEY: "support"}}
+    with shop_services("voltline", tmp_path_factory.mktemp("voltline"), llm=llm, env="test", **keys) as services:
+        services.start(wait_for_llm=True)
+        assert services.llm.state == "ready", services.llm.error
+        with serve_app(create_app(services=services)) as server:
+            server.wait_ready()
+            yield server
+
+
+def assistant_like(
+    services: Any, llm: LLMService | None = None, settings: AssistantSettings | None = None
+) -> Assistant:
+    """The shop's assistant with its real parts, but another LLM service or other assistant settings."""
+    return Assistant(
+        settings or services.settings.assistant,
+        services.settings.shop_name,
+        llm or services.llm,
+        services.catalog,
+        services.personalization,
+        services.policies,
+        OrderTools(services.commerce, services.settings.assistant.return_window_days),
+        services.conversations,
+        Metrics(),
+        services.assistant.knowledge,
+        services.assistant.examples,
+    )
 
 
 def customer_token(server: LiveServer, customer_id: str) -> dict[str, str]:

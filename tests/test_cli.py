@@ -10,8 +10,11 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from app.llm.models import SHIPPED_MODELS
+
+pytestmark = pytest.mark.integration  # the command as real processes
 
 BIN = Path(sys.executable).parent / "shopassist"
 

@@ -266,7 +266,8 @@ def recite(sentence: str, names: dict[str, set[str]]) -> tuple[str, list[tuple[s
     """A cited id whose label names another shown product (``[208101] Green Tea Foaming Cleanser - $12.00``
     with 208101 the pu'er tea) is the wrong id: it is replaced by the product the label names, so claims are
     read against the right record and the customer's card link is the product described. The label is the words
-    right after the bracket (up to a dash, a comma or a price) or right before it, as many as a title has.
+    right after the bracket (up to a dash, a comma or a price) or right before it, as many as a title has; it
+    names another product when it holds most of that one's title and clearly more of it than of the cited one's.
     ``names``: each shown product's title words (``name_words``)."""
     fixed: list[tuple[str, str]] = []
 
@@ -286,10 +287,13 @@ def recite(sentence: str, names: dict[str, set[str]]) -> tuple[str, list[tuple[s
         after = tokens(rest[: end.start()] if end else rest[:80])
         head = sentence[: match.start()]
         before = tokens(head[max(head.rfind(c) for c in ",;:.\n]") + 1 :])
-        if share(cited, after, before) >= 0.5:
+        own = share(cited, after, before)
+        if own >= 0.75:
             return match.group(0)
+        # a brand and a category word ("Trailhead ... Tent") are half of a sibling's title: the label names
+        # the other product only when it holds clearly more of that one's title
         best = max(names, key=lambda pid: share(pid, after, before))
-        if best != cited and share(best, after, before) >= 0.75:
+        if best != cited and share(best, after, before) >= max(0.75, own + 0.25):
             fixed.append((cited, best))
             return f"[{best}]"
         return match.group(0)

@@ -15,12 +15,11 @@ import httpx
 import openai
 import pytest
 
-from app.assistant.service import Assistant, Done, TurnResult
-from app.assistant.tools import Caller, OrderTools
-from app.config import AssistantSettings
+from app.assistant.service import Done, TurnResult
+from app.assistant.tools import Caller
 from app.llm.service import LLMService
 from app.observability import Metrics
-from tests.conftest import MERCHANT_KEY, SUPPORT_KEY, Runner, customer_token
+from tests.conftest import MERCHANT_KEY, SUPPORT_KEY, Runner, assistant_like, customer_token
 from tests.live_server import LiveServer
 
 SUPPORT = {"Authorization": f"Bearer {SUPPORT_KEY}"}
@@ -34,25 +33,6 @@ def orders(shop: LiveServer) -> dict[str, Any]:
     commerce = shop.app.state.services.commerce
     order = next(o for o in commerce.orders_of("c0053") if o.tracking_number)
     return {"a": "c0053", "b": "c0054", "order": order}
-
-
-def assistant_like(
-    services: Any, llm: LLMService | None = None, settings: AssistantSettings | None = None
-) -> Assistant:
-    """The shop's assistant with its real parts, but another LLM service or other assistant settings."""
-    return Assistant(
-        settings or services.settings.assistant,
-        services.settings.shop_name,
-        llm or services.llm,
-        services.catalog,
-        services.personalization,
-        services.policies,
-        OrderTools(services.commerce, services.settings.assistant.return_window_days),
-        services.conversations,
-        Metrics(),
-        services.assistant.knowledge,
-        services.assistant.examples,
-    )
 
 
 def chat(server: LiveServer, headers: dict[str, str], **body: Any) -> httpx.Response:

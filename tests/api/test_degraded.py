@@ -6,11 +6,15 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import pytest
+
 from app.config import LLMSettings
 from app.main import create_app
 from eval.serving import free_port
 from tests.conftest import MERCHANT_KEY, make_settings
 from tests.live_server import serve_app
+
+pytestmark = pytest.mark.integration  # real faults under servers of their own
 
 
 def test_index_down_gives_503_with_reason_and_chat_degrades(tmp_path: Path, demo_store: Path) -> None:

@@ -8,10 +8,13 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from app.store.database import Database
 from app.store.events import EventStore
 from tests.test_cli import BIN, _free_port, cli_env
+
+pytestmark = pytest.mark.integration  # a service process killed and restarted
 
 
 def test_accepted_events_survive_kill_9(tmp_path: Path) -> None:

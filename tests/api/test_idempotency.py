@@ -8,9 +8,13 @@ from __future__ import annotations
 import uuid
 from pathlib import Path
 
+import pytest
+
 from app.main import create_app
 from tests.conftest import MERCHANT_KEY, SUPPORT_KEY, make_settings
 from tests.live_server import LiveServer, serve_app
+
+pytestmark = pytest.mark.integration  # a service restarted on the trained demo shop
 
 MERCHANT = {"Authorization": f"Bearer {MERCHANT_KEY}"}
 

@@ -16,6 +16,8 @@ from app.main import create_app
 from tests.conftest import MERCHANT_KEY, SUPPORT_KEY, Runner, make_settings
 from tests.live_server import LiveServer, serve_app
 
+pytestmark = pytest.mark.integration  # servers of their own with the real model
+
 
 @pytest.fixture(scope="module")
 def tight(tmp_path_factory: pytest.TempPathFactory, demo_store: Path) -> Iterator[LiveServer]:

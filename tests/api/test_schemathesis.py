@@ -1,6 +1,6 @@
 """Property-based fuzzing of the whole OpenAPI surface with schemathesis, against a real server of its own:
 no 5xx, every response matches its documented status, content type and schema. Examples are bounded per
-operation (the chat routes call the real LLM)."""
+operation. The model is the scripted OpenAI-protocol server: the fuzzer checks the HTTP contract, not the prose."""
 
 from __future__ import annotations
 
@@ -16,17 +16,20 @@ from schemathesis.checks import ignored_auth, positive_data_acceptance
 from app.main import create_app
 from tests.conftest import ADMIN_KEY, make_settings
 from tests.live_server import LiveServer, serve_app
+from tests.scripted_llm import ScriptedLLM
 
 AUTH = {"Authorization": f"Bearer {ADMIN_KEY}"}
 LLM_ROUTES = ("/v1/chat", "/v1/chat/completions", "/v1/copy")
 
 
 @pytest.fixture(scope="module")
-def fuzz_server(tmp_path_factory: pytest.TempPathFactory, demo_store: Path) -> Iterator[LiveServer]:
+def fuzz_server(
+    tmp_path_factory: pytest.TempPathFactory, demo_store: Path, scripted: ScriptedLLM
+) -> Iterator[LiveServer]:
     root = tmp_path_factory.mktemp("fuzz")
-    # short generations: the fuzzer checks the HTTP contract, not the prose
     settings = make_settings(
         root,
+        llm=scripted.llm_settings(),
         limits={"per_ip_rps": 0, "per_key_rps": 0},
         copywriter={"max_tokens": 64},
         assistant={"reply_max_tokens": 48},
@@ -40,16 +43,16 @@ def fuzz_server(tmp_path_factory: pytest.TempPathFactory, demo_store: Path) -> I
 
 def fuzz(operation: Any, base_url: str) -> None:
     """Run one operation's bounded Hypothesis examples against the server, validating every response."""
-    llm = operation.path in LLM_ROUTES
+    chat = operation.path in LLM_ROUTES
     # semantic validation (min_price > max_price, per-event reasons, the last message must be the user's) answers
     # 422 to some schema-valid requests by design; /metrics takes a token only when SHOPASSIST_METRICS_PUBLIC=false,
     # so its optional auth is by design too
     excluded = [positive_data_acceptance] + ([ignored_auth] if operation.path == "/metrics" else [])
 
     @given(case=operation.as_strategy())
-    @settings(max_examples=4 if llm else 12, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+    @settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
     def run(case: Any) -> None:
-        if llm and isinstance(case.body, dict):
+        if chat and isinstance(case.body, dict):
             case.body.pop("stream", None)  # JSON replies are schema-checked; SSE is tested elsewhere
         case.call_and_validate(base_url=base_url, headers=AUTH, excluded_checks=excluded)
 

@@ -15,8 +15,12 @@ import subprocess
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import make_settings
 from tests.test_cli import BIN, cli_env
+
+pytestmark = pytest.mark.integration  # a real process with the real model, killed
 
 PRODUCTS = 50
 

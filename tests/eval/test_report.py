@@ -23,6 +23,7 @@ def written(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return report.write(result, tmp_path_factory.mktemp("reports"))
 
 
+@pytest.mark.slow  # the whole tiny evaluation (~2.5 min): make test-slow
 def test_every_section_is_filled_from_this_run(written: Path) -> None:
     figures = json.loads((written / "figures.json").read_text())
     meta, suites = figures["meta"], figures["suites"]
@@ -83,6 +84,7 @@ def test_a_partial_run_says_what_it_did_not_measure(tmp_path: Path) -> None:
     assert list(json.loads((out / "figures.json").read_text())["suites"]) == ["recs"]
 
 
+@pytest.mark.slow
 def test_compare_and_publish(written: Path, tmp_path: Path) -> None:
     figures = json.loads((written / "figures.json").read_text())
     figures["suites"]["search"]["latency_ms"]["p50"] += 1.5

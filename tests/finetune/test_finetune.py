@@ -69,6 +69,7 @@ def test_the_dataset_uses_the_service_prompts_and_only_checked_targets(shop: Liv
     assert {"reference_copy", "eval_dialog", "catalog_question", "policy_question"} <= sources
 
 
+@pytest.mark.slow  # a LoRA training run on CPU (~80 s): make test-slow; make test-vllm trains one too
 def test_the_smoke_config_trains_on_cpu_with_falling_loss_and_a_loadable_adapter(
     dataset: Path, tmp_path: Path, settings: Any
 ) -> None:

@@ -69,6 +69,7 @@ def fed_python() -> Path:
     return FED_PYTHON
 
 
+@pytest.mark.integration  # the federated environment's own interpreter
 def test_the_accountant_gives_a_budget_that_falls_with_noise(fed_python: Path) -> None:
     code = (
         "import json; from retrieval.federated.privacy import epsilon, noise_for;"
@@ -96,6 +97,7 @@ def ray_processes() -> list[str]:
     return found
 
 
+@pytest.mark.integration
 def test_a_ci_sized_dp_simulation_saves_a_model_and_leaves_no_process(
     tmp_path: Path, demo_store: Path, fed_python: Path
 ) -> None:

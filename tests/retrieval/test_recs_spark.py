@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from eval.recs import load_ml100k
 from retrieval.recs import AlsParams, AlsRecommender
 from retrieval.recs_spark import fit_spark
+
+pytestmark = pytest.mark.integration  # Spark's JVM
 
 
 def test_spark_als_ranks_close_to_implicit() -> None:

@@ -13,6 +13,8 @@ from app.api.errors import ApiError
 from app.store.commerce import Order
 
 router = APIRouter(tags=["orders"])
+# far beyond any shop's customer list; the database's integers end at 2**63
+MAX_OFFSET = 1_000_000_000
 
 
 class CustomerItem(BaseModel):
@@ -34,7 +36,7 @@ async def list_customers(
     services: ServicesDep,
     _: StaffDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> CustomersResponse:
     customers = await run_in_threadpool(services.commerce.customers, limit, offset)
     return CustomersResponse(items=[CustomerItem(id=c.id, name=c.name, email=c.email) for c in customers])
