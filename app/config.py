@@ -128,6 +128,19 @@ class RecsSettings(BaseModel):
     )
     search_weight: float = Field(0.3, ge=0, le=1, description="share of the ALS preference in personalised search")
     retrain_interval_s: float = Field(3600, ge=0, description="retrain ALS in the background this often (0 = never)")
+    promotion_tolerance: float = Field(
+        0.1,
+        ge=0,
+        le=1,
+        description="a new model version is served only if its held-out NDCG@10 is at least (1 - this) x the served "
+        "version's (train-recs / federated simulate --force overrides)",
+    )
+    promotion_holdout_users: int = Field(
+        500, ge=1, description="users whose newest item is held out to score a new version against the served one"
+    )
+    promotion_min_users: int = Field(
+        20, ge=1, description="fewer eligible users (3+ items) than this: too little to judge, the version is served"
+    )
 
 
 class FederatedSettings(BaseModel):

@@ -17,6 +17,7 @@ from app.llm.gate import GenerationGate
 from app.llm.service import LLMService
 from app.observability import Metrics
 from app.personalization import PersonalizationService
+from app.personalization.promotion import PromotionGate
 from app.security import KeyRing, keyring_from_settings
 from app.store.commerce import CommerceStore
 from app.store.conversations import ConversationStore
@@ -106,6 +107,19 @@ class Services:
         self.database.close()
 
 
+def open_database(settings: Settings) -> Database:
+    """The service's database with its tables created (for commands that work on the data dir)."""
+    Path(settings.data_dir).mkdir(parents=True, exist_ok=True)
+    database = Database(settings.resolved_database_url)
+    database.create_all()
+    return database
+
+
+def build_llm(settings: Settings, metrics: Metrics | None = None) -> LLMService:
+    """The LLM client of the configured backend (not started)."""
+    return LLMService(settings.llm, metrics or Metrics())
+
+
 def build_index(settings: Settings) -> ProductIndex:
     """Qdrant's engine in-process under data_dir, or a Qdrant server when ``qdrant.url`` is set."""
     q = settings.qdrant
@@ -183,7 +197,7 @@ def build_services(settings: Settings) -> Services:
     metrics = Metrics()
     database = Database(settings.resolved_database_url)
     catalog = build_catalog(settings)
-    llm = LLMService(settings.llm, metrics)
+    llm = build_llm(settings, metrics)
     personalization = build_personalization(settings, database, catalog)
     commerce = CommerceStore(database)
     conversations = ConversationStore(database)
@@ -300,5 +314,11 @@ def build_personalization(settings: Settings, database: Database, catalog: Catal
         catalog,
         recs_dir(settings),
         als_params(settings),
+        promotion_gate(settings),
         search_weight=settings.recs.search_weight,
     )
+
+
+def promotion_gate(settings: Settings) -> PromotionGate:
+    r = settings.recs
+    return PromotionGate(r.promotion_tolerance, r.promotion_holdout_users, r.promotion_min_users)

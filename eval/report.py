@@ -205,7 +205,7 @@ def run_federated(profile: Profile) -> dict[str, Any]:
     import subprocess
 
     from app.config import get_settings
-    from app.federated import ROOT, environment, interpreter
+    from app.personalization.federated import ROOT, environment, interpreter
 
     python = interpreter(get_settings().federated)
     if not python.is_file():

@@ -1,4 +1,5 @@
-"""Recommendations: the ``Recommender`` seam and implicit's ALS behind it.
+"""Recommendations: implicit's ALS, and the one users x items matrix every trainer (implicit, Spark, federated)
+builds from the stored interactions.
 
 Real time: a user's vector is solved from their full, current history at request time (implicit's
 ``recalculate_user``, one small least-squares solve against the fixed item factors), so an event changes the
@@ -14,7 +15,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -23,16 +24,37 @@ from scipy.sparse import csr_matrix
 Scores = list[tuple[str, float]]
 
 
-class Recommender(Protocol):
-    """A trained model: score products for a history, find similar products."""
+@dataclass(frozen=True)
+class InteractionMatrix:
+    """Users x items confidences; rows and columns in the order users and items first appear."""
 
-    version: str
+    user_ids: list[str]
+    item_ids: list[str]
+    matrix: csr_matrix
 
-    def recommend(self, history: dict[str, float], n: int, exclude: set[str] | None = None) -> Scores: ...
+    @property
+    def popularity(self) -> npt.NDArray[np.float32]:
+        """How many users interacted with each item."""
+        return np.asarray((self.matrix > 0).sum(axis=0)).ravel().astype(np.float32)
 
-    def similar(self, product_id: str, n: int) -> Scores: ...
 
-    def knows(self, product_id: str) -> bool: ...
+def interaction_matrix(
+    interactions: Iterable[tuple[str, str, float]], dtype: type[np.floating[Any]] = np.float32
+) -> InteractionMatrix:
+    users: dict[str, int] = {}
+    items: dict[str, int] = {}
+    rows, cols, data = [], [], []
+    for user, item, confidence in interactions:
+        rows.append(users.setdefault(user, len(users)))
+        cols.append(items.setdefault(item, len(items)))
+        data.append(confidence)
+    matrix = csr_matrix((np.array(data, dtype=dtype), (rows, cols)), shape=(len(users), len(items)))
+    return InteractionMatrix(list(users), list(items), matrix)
+
+
+def new_version(suffix: str = "") -> str:
+    """A model version name: sortable by time, unique."""
+    return time.strftime("als-%Y%m%dT%H%M%S", time.gmtime()) + f"{suffix}-{uuid.uuid4().hex[:8]}"
 
 
 @dataclass(frozen=True)
@@ -92,28 +114,26 @@ class AlsRecommender:
     @classmethod
     def fit(cls, interactions: Iterable[tuple[str, str, float]], params: AlsParams | None = None) -> AlsRecommender:
         params = params or AlsParams()
-        users: dict[str, int] = {}
-        items: dict[str, int] = {}
-        rows, cols, data = [], [], []
-        for user, item, confidence in interactions:
-            rows.append(users.setdefault(user, len(users)))
-            cols.append(items.setdefault(item, len(items)))
-            data.append(confidence)
-        if not items:
+        table = interaction_matrix(interactions)
+        if not table.item_ids:
             raise ValueError("no interactions to train on")
-        matrix = csr_matrix((np.array(data, dtype=np.float32), (rows, cols)), shape=(len(users), len(items)))
         started = time.perf_counter()
         with _one_blas_thread():
             model = _new_als(params)
-            model.fit(matrix, show_progress=False)
+            model.fit(table.matrix, show_progress=False)
         seconds = time.perf_counter() - started
-        popularity = np.asarray((matrix > 0).sum(axis=0)).ravel().astype(np.float32)
-        version = time.strftime("als-%Y%m%dT%H%M%S", time.gmtime()) + f"-{uuid.uuid4().hex[:8]}"
-        metadata = {"users": len(users), "items": len(items), "interactions": matrix.nnz, "fit_seconds": seconds}
-        return cls(list(items), np.asarray(model.item_factors), popularity, params, version, metadata)
+        metadata = {
+            "users": len(table.user_ids),
+            "items": len(table.item_ids),
+            "interactions": table.matrix.nnz,
+            "fit_seconds": seconds,
+        }
+        return cls(table.item_ids, np.asarray(model.item_factors), table.popularity, params, new_version(), metadata)
 
     # ---- persistence (a versioned directory: factors + ids + metadata) --------------------------------------
-    def save(self, root: Path, keep: int = 3) -> Path:
+    def save(self, root: Path, keep: int = 3, current: bool = True) -> Path:
+        """Write this version; with ``current`` it becomes the one served (a rejected candidate is kept for
+        inspection but not switched to)."""
         target = root / self.version
         staging = root / f".{self.version}.tmp"
         staging.mkdir(parents=True, exist_ok=True)
@@ -121,10 +141,12 @@ class AlsRecommender:
         meta = {"version": self.version, "item_ids": self.item_ids, "params": self.params.__dict__, **self.metadata}
         (staging / "model.json").write_text(json.dumps(meta))
         staging.rename(target)
-        (root / "CURRENT.tmp").write_text(self.version)
-        (root / "CURRENT.tmp").replace(root / "CURRENT")  # the switch: readers load the old or the new version
+        if current:
+            (root / "CURRENT.tmp").write_text(self.version)
+            (root / "CURRENT.tmp").replace(root / "CURRENT")  # the switch: readers load the old or the new version
+        served = (root / "CURRENT").read_text().strip() if (root / "CURRENT").is_file() else None
         for old in sorted(p for p in root.iterdir() if p.is_dir() and p.name.startswith("als-"))[:-keep]:
-            if old.name != self.version:
+            if old.name not in (self.version, served):
                 shutil.rmtree(old, ignore_errors=True)
         return target
 

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import logging
 import time
-import uuid
 from collections.abc import Iterable
 
 import numpy as np
 
-from retrieval.recs import AlsParams, AlsRecommender
+from retrieval.recs import AlsParams, AlsRecommender, interaction_matrix, new_version
 
 
 def fit_spark(
@@ -28,13 +27,11 @@ def fit_spark(
     # py4j logs every connection at INFO, even from finalisers at interpreter exit
     logging.getLogger("py4j").setLevel(logging.WARNING)
     params = params or AlsParams()
-    users: dict[str, int] = {}
-    items: dict[str, int] = {}
-    rows = []
-    for user, item, confidence in interactions:
-        rows.append((users.setdefault(user, len(users)), items.setdefault(item, len(items)), float(confidence)))
-    if not rows:
+    table = interaction_matrix(interactions)
+    if not table.item_ids:
         raise ValueError("no interactions to train on")
+    coo = table.matrix.tocoo()
+    rows = [(int(u), int(i), float(c)) for u, i, c in zip(coo.row, coo.col, coo.data, strict=True)]
     spark = (
         SparkSession.builder.master(spark_master)
         .appName("shopassist-als")
@@ -59,15 +56,11 @@ def fit_spark(
         )
         model = als.fit(frame)
         seconds = time.perf_counter() - started
-        factors = np.zeros((len(items), params.factors), dtype=np.float32)
+        factors = np.zeros((len(table.item_ids), params.factors), dtype=np.float32)
         for row in model.itemFactors.collect():
             factors[int(row["id"])] = np.asarray(row["features"], dtype=np.float32)
     finally:
         spark.stop()
-    popularity = np.zeros(len(items), dtype=np.float32)
-    for _user, item_row, _confidence in rows:
-        popularity[item_row] += 1
-    version = time.strftime("als-%Y%m%dT%H%M%S", time.gmtime()) + f"-spark-{uuid.uuid4().hex[:8]}"
-    metadata = {"users": len(users), "items": len(items), "interactions": len(rows), "fit_seconds": seconds,
-                "engine": "spark"}  # fmt: skip
-    return AlsRecommender(list(items), factors, popularity, params, version, metadata)
+    metadata = {"users": len(table.user_ids), "items": len(table.item_ids), "interactions": len(rows),
+                "fit_seconds": seconds, "engine": "spark"}  # fmt: skip
+    return AlsRecommender(table.item_ids, factors, table.popularity, params, new_version("-spark"), metadata)

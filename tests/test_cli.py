@@ -122,6 +122,8 @@ def test_demo_data_load_events_and_train_recs(tmp_path: Path) -> None:
     assert f"{total} events stored, 0 already there, 0 invalid" in run("load-events", str(events))
     assert f"0 events stored, {total} already there" in run("load-events", str(events))
     trained = run("train-recs")
-    assert "model als-" in trained
+    assert "model als-" in trained and "served: no version served yet" in trained
     current = (tmp_path / "recs" / "CURRENT").read_text().strip()
     assert current in trained and (tmp_path / "recs" / current / "factors.npz").is_file()
+    again = run("train-recs")  # the same events again: no worse than the served version
+    assert f"served (was {current}): NDCG@10" in again

@@ -22,6 +22,10 @@ FLOAT_FIELDS = ("price",)
 IN_STOCK, OUT_OF_STOCK = "in_stock", "out_of_stock"
 
 
+class IndexInUseError(RuntimeError):
+    """The index directory is held by another process (one process owns an embedded index)."""
+
+
 def availability(in_stock: bool) -> str:
     return IN_STOCK if in_stock else OUT_OF_STOCK
 

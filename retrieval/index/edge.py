@@ -5,11 +5,13 @@ shard for a full replace), optimised (HNSW), flushed, and only then made current
 ``CURRENT`` file. A crash at any point before that leaves the previous version serving, untouched. Searches
 keep running on the old shard during a build; it is closed once the last of them has finished.
 
-One process owns the index directory (the shard's WAL is locked), so serve it with one worker per index.
+One process owns the index directory (an owner lock file; the shard's WAL is locked too), so serve it with one
+worker per index; another process opening it gets ``IndexInUseError``.
 """
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
 import shutil
@@ -30,6 +32,7 @@ from retrieval.index.base import (
     Condition,
     Hit,
     IndexedPoint,
+    IndexInUseError,
     IndexQuery,
     SearchFilters,
     SparseVec,
@@ -42,6 +45,7 @@ from retrieval.index.base import (
 log = logging.getLogger(__name__)
 
 CURRENT = "CURRENT"
+OWNER_LOCK = ".owner.lock"  # flock held by the process that has the directory open
 _BATCH = 512
 
 
@@ -79,13 +83,29 @@ class EdgeIndex:
         self._write_lock = threading.Lock()
         self._cond = threading.Condition()
         self.root.mkdir(parents=True, exist_ok=True)
-        self._remove_staging_leftovers()
-        name = self._read_current()
-        if name is None:
-            name = self._next_name()
-            self._create(self.root / name).close()
-            self._write_current(name)
-        self._served = _Served(name, qe.EdgeShard.load(str(self.root / name)))
+        self._owner = self._own(self.root / OWNER_LOCK)
+        try:
+            self._remove_staging_leftovers()
+            name = self._read_current()
+            if name is None:
+                name = self._next_name()
+                self._create(self.root / name).close()
+                self._write_current(name)
+            self._served = _Served(name, qe.EdgeShard.load(str(self.root / name)))
+        except BaseException:
+            os.close(self._owner)
+            raise
+
+    @staticmethod
+    def _own(path: Path) -> int:
+        """Hold the directory's owner lock (released by ``close`` or the process's exit, even a SIGKILL)."""
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            os.close(fd)
+            raise IndexInUseError(f"{path.parent} is open in another process") from exc
+        return fd
 
     # ---- versions on disk ------------------------------------------------------------------------
     def _read_current(self) -> str | None:
@@ -301,6 +321,9 @@ class EdgeIndex:
     def close(self) -> None:
         with self._write_lock, self._cond:
             self._served.shard.close()
+            if self._owner >= 0:
+                os.close(self._owner)  # releases the flock
+                self._owner = -1
 
 
 def _condition(condition: Condition) -> Any:

@@ -61,6 +61,16 @@ def test_capabilities_show_backend_and_model_hash_but_no_secret(live: LiveServer
     assert services.llm.backend.api_key not in response.text
 
 
+def test_capabilities_show_the_promotion_gates_decisions(scripted_shop: LiveServer) -> None:
+    with scripted_shop.client() as client:
+        body = client.get("/v1/capabilities", headers=AUTH).json()
+    promotion = body["recommender"]["promotion"]
+    assert promotion["tolerance"] == 0.1 and promotion["holdout_users"] == 500
+    first = promotion["decisions"][0]
+    assert first["promoted"] and first["candidate"] == body["recommender"]["model_version"]
+    assert first["reason"] == "no version served yet" and first["candidate_scores"]["users"] >= 20
+
+
 def test_metrics_count_requests_by_route_template(live: LiveServer) -> None:
     with live.client() as client:
         client.get("/healthz")

@@ -10,7 +10,9 @@ import threading
 import time
 from pathlib import Path
 
-from retrieval.index.base import DENSE, IndexQuery
+import pytest
+
+from retrieval.index.base import DENSE, IndexInUseError, IndexQuery
 from retrieval.index.edge import EdgeIndex
 from tests.retrieval.test_index_congruence import POINTS, make_points
 
@@ -23,6 +25,15 @@ index = EdgeIndex(Path(sys.argv[1]))
 print("building", flush=True)
 index.apply(make_points(6000, seed=11), [])
 print("done", flush=True)
+"""
+
+HOLDER = """
+import sys, time
+from pathlib import Path
+from retrieval.index.edge import EdgeIndex
+index = EdgeIndex(Path(sys.argv[1]))
+print("open", flush=True)
+time.sleep(120)
 """
 
 
@@ -104,3 +115,17 @@ def test_old_versions_are_pruned(tmp_path: Path) -> None:
     versions = sorted(p.name for p in root.iterdir() if p.name.startswith("v"))
     assert len(versions) == 2 and versions[-1] == index.version
     index.close()
+
+
+def test_a_directory_another_process_holds_is_refused_by_type_until_that_process_dies(tmp_path: Path) -> None:
+    root = tmp_path / "idx"
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(root)], env=env, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "open"
+        with pytest.raises(IndexInUseError):
+            EdgeIndex(root)
+    finally:
+        holder.send_signal(signal.SIGKILL)
+        holder.wait(timeout=30)
+    EdgeIndex(root).close()  # the kernel released the dead holder's lock

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from scipy.sparse import csr_matrix
 
+from app.personalization.promotion import PromotionLog
 from retrieval.federated.mf import (
     FederatedParams,
     ShopUpdate,
@@ -98,38 +99,46 @@ def ray_processes() -> list[str]:
 
 
 @pytest.mark.integration
-def test_a_ci_sized_dp_simulation_saves_a_model_and_leaves_no_process(
+def test_a_one_round_dp_run_is_not_served_over_a_good_version_unless_forced_and_leaves_no_process(
     tmp_path: Path, demo_store: Path, fed_python: Path
 ) -> None:
-    """DP-FedAvg at ε = 8 through the CLI; the same Flower apps without DP run end to end in the evaluation
-    report's test (tests/eval/test_report.py)."""
+    """DP-FedAvg at ε = 1 for one round through the CLI, after a central ALS version: the promotion gate keeps the
+    central version serving; ``--force`` serves it. The same Flower apps without DP run end to end in the
+    evaluation report's test (tests/eval/test_report.py)."""
     data_dir = tmp_path / "data"
     env = cli_env(data_dir, SHOPASSIST_FEDERATED__PYTHON=str(fed_python), COLUMNS="200")
-    subprocess.run([str(BIN), "load-events", str(demo_store / "events.jsonl")], env=env, check=True, timeout=120,
-                   capture_output=True)  # fmt: skip
+    for step in (["load-events", str(demo_store / "events.jsonl")], ["train-recs"]):
+        subprocess.run([str(BIN), *step], env=env, check=True, timeout=120, capture_output=True)
+    central = AlsRecommender.load(data_dir / "recs")
+    assert central is not None
     before = set(ray_processes())
-    command = [str(BIN), "federated", "simulate", "--shops", "3", "--rounds", "3"]
-    started = time.perf_counter()
-    done = subprocess.run(
-        [*command, "--epsilon", "8"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        cwd=ROOT,
-    )
-    seconds = time.perf_counter() - started
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert seconds <= 60, f"the simulation took {seconds:.0f} s"
-    assert set(ray_processes()) <= before, ray_processes()
+    command = [str(BIN), "federated", "simulate", "--shops", "3", "--rounds", "1", "--epsilon", "1"]
 
+    def simulate(*extra: str) -> str:
+        started = time.perf_counter()
+        done = subprocess.run([*command, *extra], env=env, capture_output=True, text=True, timeout=120, check=False,
+                              cwd=ROOT)  # fmt: skip
+        seconds = time.perf_counter() - started
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert seconds <= 60, f"the simulation took {seconds:.0f} s"
+        assert set(ray_processes()) <= before, ray_processes()
+        return done.stdout
+
+    assert "not served" in simulate()
+    served = AlsRecommender.load(data_dir / "recs")
+    assert served is not None and served.version == central.version
+    decision = PromotionLog(data_dir / "recs").last(1)[0]
+    assert not decision["promoted"] and decision["served"] == central.version and "-fed-" in decision["candidate"]
+    assert decision["candidate_scores"]["ndcg"] < decision["served_scores"]["ndcg"]
+    assert (data_dir / "recs" / decision["candidate"]).is_dir()  # kept for inspection, not served
+
+    assert "promoted by --force" in simulate("--force")
     model = AlsRecommender.load(data_dir / "recs")
-    assert model is not None and "-fed-" in model.version
+    assert model is not None and "-fed-" in model.version and PromotionLog(data_dir / "recs").last(1)[0]["forced"]
     run = model.metadata["federated"]
-    assert (run["shops"], run["rounds"]) == (3, 3) and model.item_factors.shape[1] == 64
+    assert (run["shops"], run["rounds"]) == (3, 1) and model.item_factors.shape[1] == 64
     assert model.metadata["engine"] == "federated ALS (Flower, DP-FedAvg)"
-    assert 7.5 < model.metadata["epsilon"] <= 8.0 and model.metadata["delta"] == 1e-5
+    assert 0.9 < model.metadata["epsilon"] <= 1.0 and model.metadata["delta"] == 1e-5
     history = {model.item_ids[0]: 10.0, model.item_ids[1]: 4.0}
     assert len(model.recommend(history, 5)) == 5
     assert sys.executable  # the service side never imported Flower

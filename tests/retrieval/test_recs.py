@@ -69,12 +69,14 @@ def test_a_version_saved_by_another_process_is_served_without_a_restart(model: A
     import time
 
     from app.personalization import PersonalizationService
+    from app.personalization.promotion import PromotionGate
     from app.store.database import Database
     from app.store.events import EventStore
 
     database = Database(f"sqlite:///{tmp_path / 'events.db'}")
     database.create_all()
-    service = PersonalizationService(EventStore(database), None, tmp_path / "recs", model.params)  # type: ignore[arg-type]
+    gate = PromotionGate(tolerance=0.1, holdout_users=500, min_users=20)
+    service = PersonalizationService(EventStore(database), None, tmp_path / "recs", model.params, gate, 0.3)  # type: ignore[arg-type]
     assert service.current() is None
     model.save(tmp_path / "recs")  # what `train-recs` or `federated simulate` do in their own process
     deadline = time.monotonic() + 3

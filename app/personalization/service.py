@@ -9,6 +9,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from app.personalization.promotion import PromotionGate, PromotionLog
+from app.personalization.training import Trained, fit_with, train_and_promote
 from app.store.events import EventStore
 from retrieval.catalog import Product, category_prefixes
 from retrieval.catalog_service import CatalogService
@@ -34,27 +36,6 @@ class Recommendations:
     cold_start: bool
 
 
-def train_and_save(
-    events: EventStore, params: AlsParams, model_dir: Path, engine: str = "implicit"
-) -> AlsRecommender | None:
-    """Fit ALS on every stored event and save it as the current version (None: no events yet).
-
-    ``engine="spark"`` trains with Spark MLlib (extra ``spark``) into the same serving format.
-    """
-    interactions = list(events.interactions())
-    if not interactions:
-        return None
-    if engine == "spark":
-        from retrieval.recs_spark import fit_spark
-
-        model = fit_spark(interactions, params)
-    else:
-        model = AlsRecommender.fit(interactions, params)
-    model.save(model_dir)
-    log.info("recommender trained", extra={"version": model.version, **model.metadata})
-    return model
-
-
 class PersonalizationService:
     def __init__(
         self,
@@ -62,9 +43,11 @@ class PersonalizationService:
         catalog: CatalogService,
         model_dir: Path,
         params: AlsParams,
-        search_weight: float = 0.3,
+        gate: PromotionGate,
+        search_weight: float,
     ) -> None:
         self.events = events
+        self.gate = gate
         self.catalog = catalog
         self.model_dir = model_dir
         self.params = params
@@ -106,16 +89,20 @@ class PersonalizationService:
         """Commit events durably; the next recommendation request already folds them in."""
         return self.events.add(events)
 
-    def train(self) -> AlsRecommender | None:
-        """Fit ALS on every stored event, save a new version and serve it (no restart)."""
+    def train(self, *, force: bool = False) -> Trained | None:
+        """Fit ALS on the stored events into a new version and serve it (no restart) if the promotion gate
+        passes it; a rejected version is kept on disk, the served one stays."""
         with self._train_lock:
             count = self.events.count()
-            model = train_and_save(self.events, self.params, self.model_dir)
-            if model is not None:
-                self.model = model  # atomic swap: requests read self.model once
+            trained = train_and_promote(
+                self.events, fit_with("implicit", self.params), self.model_dir, self.gate, force=force
+            )
+            if trained is not None:
+                if trained.decision.promoted:
+                    self.model = trained.model  # atomic swap: requests read self.model once
                 self._current_mtime = self._mtime()
                 self._trained_on = count
-            return model
+            return trained
 
     def start_schedule(self, interval_s: float) -> None:
         """Retrain in the background every ``interval_s`` seconds when new events arrived."""
@@ -153,6 +140,11 @@ class PersonalizationService:
             "trained_on": model.metadata if model else None,
             "params": self.params.__dict__,
             "search_weight": self.search_weight,
+            "promotion": {
+                "tolerance": self.gate.tolerance,
+                "holdout_users": self.gate.holdout_users,
+                "decisions": PromotionLog(self.model_dir).last(),
+            },
         }
 
     # ---- reads ---------------------------------------------------------------------------------------------

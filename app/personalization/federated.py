@@ -1,6 +1,7 @@
 """Federated training driven from the service's side: export the stored events, run the Flower simulation in the
 federated environment (its own interpreter: Flower pins web-framework versions the service cannot share), and
-save the item factors it returns as a normal model version, with the privacy budget in its metadata.
+save the item factors it returns as a model version, with the privacy budget in its metadata, through the same
+promotion gate as every other trainer (a one-round run with strong DP is not served over a good version).
 
 Every process the run starts (the simulation, Ray's workers) carries a marker in its environment; whatever is
 still alive when the run ends is stopped.
@@ -19,14 +20,15 @@ import uuid
 from pathlib import Path
 
 import numpy as np
-from scipy.sparse import csr_matrix
 
-from app.config import FederatedSettings, Settings
-from app.store.database import Database
-from retrieval.recs import AlsParams, AlsRecommender
+from app.config import FederatedSettings
+from app.personalization.promotion import PromotionGate
+from app.personalization.training import Trained, promote
+from app.store.events import EventStore
+from retrieval.recs import AlsParams, AlsRecommender, interaction_matrix, new_version
 
 MARKER = "SHOPASSIST_FEDERATED_RUN"
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 class FederatedRunError(RuntimeError):
@@ -41,21 +43,6 @@ def interpreter(settings: FederatedSettings) -> Path:
 def environment(**extra: str) -> dict[str, str]:
     """What a process of the federated environment runs with: the project importable, Flower's telemetry off."""
     return {**os.environ, "PYTHONPATH": str(ROOT), "FLWR_TELEMETRY_ENABLED": "0", **extra}
-
-
-def export_interactions(settings: Settings, database: Database) -> tuple[list[str], csr_matrix]:
-    """Every stored event as a users x items matrix of confidences (the shared item ids first)."""
-    from app.wiring import event_store
-
-    users: dict[str, int] = {}
-    items: dict[str, int] = {}
-    rows, cols, data = [], [], []
-    for user, item, confidence in event_store(settings, database).interactions():
-        rows.append(users.setdefault(user, len(users)))
-        cols.append(items.setdefault(item, len(items)))
-        data.append(confidence)
-    matrix = csr_matrix((np.array(data, dtype=np.float64), (rows, cols)), shape=(len(users), len(items)))
-    return list(items), matrix
 
 
 def marked_processes(marker: str) -> list[int]:
@@ -87,27 +74,34 @@ def stop_marked(marker: str, grace_s: float = 5.0) -> None:
 
 
 def run_federated(
-    settings: Settings, python: Path, work: Path, shops: int, rounds: int, epsilon: float | None
-) -> AlsRecommender:
-    from app.wiring import recs_dir
-
-    database = Database(settings.resolved_database_url)
-    try:
-        database.create_all()
-        item_ids, matrix = export_interactions(settings, database)
-    finally:
-        database.close()
+    events: EventStore,
+    params: AlsParams,
+    settings: FederatedSettings,
+    python: Path,
+    work: Path,
+    model_dir: Path,
+    gate: PromotionGate,
+    run: tuple[int, int, float | None],
+    *,
+    force: bool = False,
+) -> Trained:
+    """Train over ``run`` = (shops, rounds, ε) on every stored event but the gate's held-out slice, and save
+    the result as a version that is served only if the promotion gate (or ``force``) passes it."""
+    shops, rounds, epsilon = run
+    holdout = gate.split(list(events.interactions()))
+    table = interaction_matrix(holdout.train, dtype=np.float64)
+    matrix = table.matrix
     if matrix.nnz == 0:
         raise FederatedRunError("no events stored: nothing to train on")
     if matrix.shape[0] < shops:
         raise FederatedRunError(f"{matrix.shape[0]} users cannot be split over {shops} shops")
     np.savez(work / "input.npz", data=matrix.data, indices=matrix.indices, indptr=matrix.indptr,
              shape=np.array(matrix.shape))  # fmt: skip
-    r, f = settings.recs, settings.federated
+    f = settings
     command = [
         str(python), "-m", "retrieval.federated.simulate", str(work / "input.npz"), str(work / "out"),
-        "--shops", str(shops), "--rounds", str(rounds), "--factors", str(r.factors),
-        "--regularization", str(r.regularization), "--alpha", str(r.alpha), "--clip", str(f.clip),
+        "--shops", str(shops), "--rounds", str(rounds), "--factors", str(params.factors),
+        "--regularization", str(params.regularization), "--alpha", str(params.alpha), "--clip", str(f.clip),
         "--delta", str(f.delta),
     ]  # fmt: skip
     if epsilon is not None:
@@ -125,21 +119,19 @@ def run_federated(
     if done.returncode != 0 or not (work / "out" / "result.npz").is_file():
         tail = (done.stderr or done.stdout).strip().splitlines()[-5:]
         raise FederatedRunError(f"exit code {done.returncode}: " + " | ".join(tail))
-    run = json.loads((work / "out" / "result.json").read_text())
-    with np.load(work / "out" / "result.npz") as result:
-        factors = result["item_factors"].astype(np.float32)
-    popularity = np.asarray((matrix > 0).sum(axis=0)).ravel().astype(np.float32)
-    version = time.strftime("als-%Y%m%dT%H%M%S", time.gmtime()) + f"-fed-{uuid.uuid4().hex[:8]}"
-    params = AlsParams(factors=r.factors, regularization=r.regularization, alpha=r.alpha, iterations=rounds)
+    result = json.loads((work / "out" / "result.json").read_text())
+    with np.load(work / "out" / "result.npz") as arrays:
+        factors = arrays["item_factors"].astype(np.float32)
+    trained = AlsParams(factors=params.factors, regularization=params.regularization, alpha=params.alpha,
+                        iterations=rounds)  # fmt: skip
     metadata = {
-        "engine": "federated ALS (Flower, DP-FedAvg)" if run["dp"] else "federated ALS (Flower, FedAvg)",
+        "engine": "federated ALS (Flower, DP-FedAvg)" if result["dp"] else "federated ALS (Flower, FedAvg)",
         "users": int(matrix.shape[0]),
-        "items": len(item_ids),
+        "items": len(table.item_ids),
         "interactions": int(matrix.nnz),
-        "epsilon": run["epsilon"],
-        "delta": run["delta"],
-        "federated": run,
+        "epsilon": result["epsilon"],
+        "delta": result["delta"],
+        "federated": result,
     }
-    model = AlsRecommender(item_ids, factors, popularity, params, version, metadata)
-    model.save(recs_dir(settings))
-    return model
+    model = AlsRecommender(table.item_ids, factors, table.popularity, trained, new_version("-fed"), metadata)
+    return promote(model, holdout, model_dir, gate, force=force)
