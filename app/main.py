@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -72,4 +73,20 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(copywriting.router, responses=COMMON_ERRORS)
     app.include_router(widget.router, responses=COMMON_ERRORS)
     mount_ui(app, built)
+    if settings.metrics_public:
+        _document_public(app, "/metrics")
     return app
+
+
+def _document_public(app: FastAPI, path: str) -> None:
+    """The route takes a token only when the settings say so: when public, its schema asks for none (a client
+    generated from the schema, or a fuzzer, then knows that no token is needed)."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        schema = build()
+        for operation in schema["paths"].get(path, {}).values():
+            operation["security"] = []
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

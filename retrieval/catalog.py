@@ -13,6 +13,9 @@ CATEGORY_SEPARATOR = " > "
 AttributeValue = str | float | int | bool | list[str]
 
 
+MAX_COUNT = 10**12
+
+
 class Product(BaseModel):
     """A catalog product (the fields of API.md, validated)."""
 
@@ -26,10 +29,11 @@ class Product(BaseModel):
     price: Annotated[float, Field(ge=0, le=1_000_000)]
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "USD"
     in_stock: bool = True
-    stock: Annotated[int | None, Field(ge=0)] = None
+    # counts stay below 2**53: the index stores numbers as JSON doubles, and a larger int would not read back
+    stock: Annotated[int | None, Field(ge=0, le=MAX_COUNT)] = None
     attributes: dict[str, AttributeValue] = Field(default_factory=dict)
     rating: Annotated[float | None, Field(ge=0, le=5)] = None
-    review_count: Annotated[int, Field(ge=0)] = 0
+    review_count: Annotated[int, Field(ge=0, le=MAX_COUNT)] = 0
     image_url: str | None = None
     url: str | None = None
 

@@ -10,8 +10,11 @@ from __future__ import annotations
 import logging
 import secrets
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
+
+import httpx
 
 from app.config import LLMSettings
 from app.llm.models import SHIPPED_MODELS, ShippedModel, locate, sha256_of
@@ -46,6 +49,9 @@ class LLMBackend(Protocol):
     def warmup_request_extras(self) -> list[dict[str, Any]]:
         """One entry per warm-up request: extra body fields (e.g. the slot to fill)."""
 
+    async def avoid_fields(self, words: Sequence[str]) -> dict[str, Any]:
+        """Request fields that keep these words out of the output while decoding (this server's own way)."""
+
 
 class EmbeddedBackend:
     """llama.cpp's server in-process: parallel slots, continuous batching, prompt-prefix cache."""
@@ -62,6 +68,7 @@ class EmbeddedBackend:
         self._server: Any = None
         self._base_url: str | None = None
         self._lock = threading.Lock()
+        self._avoid_cache: dict[tuple[str, ...], dict[str, int]] = {}
 
     @property
     def base_url(self) -> str:
@@ -125,6 +132,25 @@ class EmbeddedBackend:
         # warm every slot, or the first concurrent request on a cold slot stalls the batch for seconds.
         return [{"id_slot": slot} for slot in range(self._settings.parallel)]
 
+    async def avoid_fields(self, words: Sequence[str]) -> dict[str, Any]:
+        """llama.cpp has no ``bad_words``: each word (with and without a leading space and capital) that is one
+        token of the model's vocabulary gets a -100 logit bias (a word of several tokens is left alone: biasing
+        its pieces would ban other words). Tokenized once per word list by the server's ``/tokenize``."""
+        key = tuple(words)
+        if key not in self._avoid_cache:
+            variants = sorted({v for w in words for v in (w, w.capitalize(), f" {w}", f" {w.capitalize()}")})
+            root = self.base_url.removesuffix("/v1")
+            headers = {"Authorization": f"Bearer {self._api_key}"}
+            single: dict[str, int] = {}
+            async with httpx.AsyncClient(timeout=10) as client:
+                for variant in variants:
+                    response = await client.post(f"{root}/tokenize", json={"content": variant}, headers=headers)
+                    tokens = response.json().get("tokens", []) if response.status_code == 200 else []
+                    if len(tokens) == 1:
+                        single[str(tokens[0])] = -100
+            self._avoid_cache[key] = single
+        return {"logit_bias": self._avoid_cache[key]} if self._avoid_cache[key] else {}
+
     def describe(self) -> dict[str, Any]:
         return {
             "backend": self.name,
@@ -172,6 +198,10 @@ class OpenAIBackend:
 
     def warmup_request_extras(self) -> list[dict[str, Any]]:
         return [{}]  # vLLM shares its prefix cache across requests: one warm-up is enough
+
+    async def avoid_fields(self, words: Sequence[str]) -> dict[str, Any]:
+        """vLLM's ``bad_words`` (each word and its capitalised form)."""
+        return {"extra_body": {"bad_words": sorted({v for w in words for v in (w, w.capitalize())})}}
 
     def describe(self) -> dict[str, Any]:
         return {"backend": self.name, "base_url": self._base_url, "model": self.model_name}

@@ -50,7 +50,6 @@ class LLMService:
         self._chat: ChatOpenAI | None = None
         self._ready = threading.Event()
         self._thread: threading.Thread | None = None
-        self._avoid_cache: dict[tuple[str, ...], dict[str, int]] = {}
         self.breaker = CircuitBreaker(settings.breaker_failures, settings.breaker_reset_s)
 
     # ---- lifecycle -------------------------------------------------------------------------------
@@ -147,27 +146,6 @@ class LLMService:
             kwargs["stop"] = stop
         return self.chat_model.bind(**kwargs) if kwargs else self.chat_model
 
-    async def _avoiding(self, words: Sequence[str]) -> dict[str, Any]:
-        """Request fields that keep these words out of the output. vLLM takes ``bad_words``; for llama.cpp each
-        word (with and without a leading space and capital) that is one token of the model's vocabulary gets a
-        -100 logit bias (a word of several tokens is left alone: biasing its pieces would ban other words)."""
-        if self.backend.name != "embedded":
-            return {"extra_body": {"bad_words": sorted({v for w in words for v in (w, w.capitalize())})}}
-        key = tuple(words)
-        if key not in self._avoid_cache:
-            variants = sorted({v for w in words for v in (w, w.capitalize(), f" {w}", f" {w.capitalize()}")})
-            root = self.backend.base_url.removesuffix("/v1")
-            headers = {"Authorization": f"Bearer {self.backend.api_key}"}
-            single: dict[str, int] = {}
-            async with httpx.AsyncClient(timeout=10) as client:
-                for variant in variants:
-                    response = await client.post(f"{root}/tokenize", json={"content": variant}, headers=headers)
-                    tokens = response.json().get("tokens", []) if response.status_code == 200 else []
-                    if len(tokens) == 1:
-                        single[str(tokens[0])] = -100
-            self._avoid_cache[key] = single
-        return {"logit_bias": self._avoid_cache[key]} if self._avoid_cache[key] else {}
-
     async def complete(
         self,
         messages: Sequence[BaseMessage],
@@ -182,7 +160,7 @@ class LLMService:
         ``json_schema`` constrains the output to JSON of that schema (llama.cpp grammar, vLLM guided decoding)."""
         self._admit("complete")
         try:
-            avoiding = await self._avoiding(avoid_words) if avoid_words else None
+            avoiding = await self.backend.avoid_fields(avoid_words) if avoid_words else None
             if json_schema is not None:  # the OpenAI field both servers read, beside langchain's own handling
                 avoiding = dict(avoiding or {})
                 fmt = {"type": "json_schema", "json_schema": {"name": "answer", "schema": json_schema}}

@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import JSON, DateTime, Index, String, func, select
+from sqlalchemy import JSON, Index, String, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.store.database import Base, Database
+from app.store.database import Base, Database, UTCDateTime
 
 
 class OrderItem(BaseModel):
@@ -71,7 +71,7 @@ class OrderRow(Base):
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     customer_id: Mapped[str] = mapped_column(String(128))
-    placed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    placed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
 
     __table_args__ = (Index("ix_orders_customer", "customer_id", "placed_at"),)
@@ -140,15 +140,13 @@ class CommerceStore:
             return None
         return order
 
-    def orders_of(self, customer_id: str, limit: int = 50) -> list[Order]:
-        """A customer's orders, newest first."""
+    def orders_of(self, customer_id: str | None, limit: int = 50) -> list[Order]:
+        """A customer's orders (None: every customer's), newest first."""
+        query = select(OrderRow)
+        if customer_id is not None:
+            query = query.where(OrderRow.customer_id == customer_id)
         with self.database.session() as session:
-            rows = session.scalars(
-                select(OrderRow)
-                .where(OrderRow.customer_id == customer_id)
-                .order_by(OrderRow.placed_at.desc())
-                .limit(limit)
-            ).all()
+            rows = session.scalars(query.order_by(OrderRow.placed_at.desc()).limit(limit)).all()
         return [Order.model_validate(row.data) for row in rows]
 
     def order_ids(self, limit: int = 2000) -> list[str]:

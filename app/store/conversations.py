@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, func, select
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.store.database import Base, Database
+from app.store.database import Base, Database, UTCDateTime
 
 
 class ConversationRow(Base):
@@ -26,8 +26,8 @@ class ConversationRow(Base):
     customer_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
     summary: Mapped[str] = mapped_column(Text, default="")
     summarized_upto: Mapped[int] = mapped_column(Integer, default=0)  # messages folded into the summary
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, server_default=func.now())
 
     __table_args__ = (Index("ix_conversations_owner", "owner"),)
 
@@ -41,7 +41,7 @@ class MessageRow(Base):
     role: Mapped[str] = mapped_column(String(16))
     content: Mapped[str] = mapped_column(Text)
     meta: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, server_default=func.now())
 
     __table_args__ = (Index("ix_messages_conversation", "conversation_id", "seq", unique=True),)
 
@@ -55,7 +55,7 @@ class TicketRow(Base):
     reason: Mapped[str] = mapped_column(String(200))
     summary: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default="open")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, server_default=func.now())
 
 
 @dataclass(frozen=True)

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, and_, func, or_, select, update
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, and_, func, or_, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.store.database import Base, Database
+from app.store.database import Base, Database, UTCDateTime
 from app.store.drafts import DraftRow
 
 PENDING, RUNNING, DONE, FAILED = "pending", "running", "done", "failed"
@@ -32,8 +32,8 @@ class CopyJobRow(Base):
     options: Mapped[dict[str, Any]] = mapped_column(JSON)  # tone, length, language, what was selected
     author: Mapped[str] = mapped_column(String(160))
     total: Mapped[int] = mapped_column(Integer)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class CopyJobItemRow(Base):
@@ -45,7 +45,7 @@ class CopyJobItemRow(Base):
     status: Mapped[str] = mapped_column(String(16), default=PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     worker: Mapped[str | None] = mapped_column(String(80), nullable=True)
-    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     draft_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
 

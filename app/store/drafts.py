@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Index, String, select
+from sqlalchemy import JSON, Index, String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.store.database import Base, Database
+from app.store.database import Base, Database, UTCDateTime
 
 
 class DraftRow(Base):
@@ -23,8 +23,8 @@ class DraftRow(Base):
     data: Mapped[dict[str, Any]] = mapped_column(JSON)  # fields, checks, options, attributes, prompt, model
     author: Mapped[str] = mapped_column(String(160))
     approved_by: Mapped[str | None] = mapped_column(String(160), nullable=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    approved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     __table_args__ = (Index("ix_copy_drafts_product", "product_id", "status"),)
 

@@ -7,12 +7,12 @@ from datetime import datetime
 from itertools import groupby
 from operator import itemgetter
 
-from sqlalchemy import DateTime, Float, Index, String, func, select
+from sqlalchemy import Float, Index, String, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.store.database import Base, Database
+from app.store.database import Base, Database, UTCDateTime
 from retrieval.events import Event, EventWeights
 
 
@@ -24,8 +24,8 @@ class EventRow(Base):
     product_id: Mapped[str] = mapped_column(String(128))
     type: Mapped[str] = mapped_column(String(16))
     value: Mapped[float] = mapped_column(Float)
-    ts: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    ts: Mapped[datetime] = mapped_column(UTCDateTime)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, server_default=func.now())
 
     __table_args__ = (Index("ix_events_user", "user_id"), Index("ix_events_product", "product_id"))
 

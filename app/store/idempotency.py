@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import DateTime, Integer, LargeBinary, String, delete, select
+from sqlalchemy import Integer, LargeBinary, String, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.store.database import Base, Database
+from app.store.database import Base, Database, UTCDateTime
 
 
 class IdempotencyRow(Base):
@@ -20,7 +20,7 @@ class IdempotencyRow(Base):
     status: Mapped[int] = mapped_column(Integer, default=0)  # 0 while the first request is still running
     content_type: Mapped[str] = mapped_column(String(100), default="")
     body: Mapped[bytes] = mapped_column(LargeBinary, default=b"")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ class IdempotencyStore:
             row = session.get(IdempotencyRow, scope)
             if row is None:
                 return None
-            created = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=UTC)
+            created = row.created_at
             if created < datetime.now(UTC) - self.ttl:
                 return None
             return StoredResponse(row.request_hash, row.status, row.content_type, row.body)

@@ -129,6 +129,6 @@ def test_a_batch_job_runs_in_the_service_and_reports_progress(shop: LiveServer) 
     assert job["status"] == "done" and (job["done"], job["failed"], job["total"]) == (2, 0, 2), job
     assert [d["product_id"] for d in job["drafts"]] == ["P0003", "P0004"] and job["options"]["tone"] == "luxury"
     assert draft.status_code == 200 and draft.json()["checks"]["faithful"] and draft.json()["product_id"] == "P0003"
-    assert bad_category.status_code == 422 and "No Such Category" in bad_category.json()["error"]["message"]
-    assert unknown_ids.status_code == 422 and "NOPE-9" in unknown_ids.json()["error"]["message"]
+    assert bad_category.status_code == 404 and "No Such Category" in bad_category.json()["error"]["message"]
+    assert unknown_ids.status_code == 404 and "NOPE-9" in unknown_ids.json()["error"]["message"]
     assert both.status_code == 422 and missing.status_code == 404 and customer.status_code == 403

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from typing import Any
 
 import openai
@@ -177,17 +178,32 @@ def test_the_openai_route_streams_only_checked_sentences(scripted_shop: LiveServ
     )
     text = "".join(chunk.choices[0].delta.content or "" for chunk in stream if chunk.choices)
     assert "two doors" in text and "1 person" not in text and TENT in text
+    whole = client.chat.completions.create(
+        model="shopassist",
+        messages=[
+            {"role": "user", "content": "How many people does the Trailhead 4-Person Dome Tent sleep?"},
+            {"role": "assistant", "content": "Let me check."},  # after the question: not the turn, not history
+        ],
+    )
+    assert whole.choices[0].finish_reason == "stop" and "1 person" not in (whole.choices[0].message.content or "")
+    extension = (whole.model_extra or {})["shopassist"]
+    assert extension["products"] == [TENT] and extension["intent"] == "product_question" and whole.usage
 
 
 def test_rest_chat_reports_the_claims_it_checked(scripted_shop: LiveServer, scripted: ScriptedLLM) -> None:
+    headers = customer_token(scripted_shop, "vl-cust-001")
     scripted.say("how many people", "The [1] Trailhead 4-Person Dome Tent sleeps 1 person. It has two doors.")
     with scripted_shop.client() as client:
         response = client.post(
             "/v1/chat",
-            headers=customer_token(scripted_shop, "vl-cust-001"),
+            headers=headers,
             json={"message": "How many people does the Trailhead 4-Person Dome Tent sleep?"},
         )
     assert response.status_code == 200, response.text
     claims = response.json()["grounding"]["claims"]
     assert claims["cut"] == ["1 person"] and claims["checked"] > claims["supported"] >= 1
     assert SUPPORT_KEY not in response.text
+    with scripted_shop.client() as client:
+        stored = client.get(f"/v1/conversations/{response.json()['conversation_id']}", headers=headers).json()
+    stamps = [datetime.fromisoformat(m["created_at"]) for m in stored["messages"]]
+    assert len(stamps) == 2 and all(t.utcoffset() == timedelta(0) for t in stamps)  # date-times with their offset

@@ -70,7 +70,7 @@ def test_avoided_words_are_suppressed_while_decoding(llm: LLMService, aio: Runne
     assert "red" in plain.lower()  # what the model says without the bias
     avoided = aio(llm.complete(ask, max_tokens=40, temperature=0, avoid_words=["red"])).text
     assert avoided.strip() and " red" not in f" {avoided.lower()}"
-    biased = llm._avoid_cache[("red",)]
+    biased = aio(llm.backend.avoid_fields(["red"]))["logit_bias"]
     assert biased and all(v == -100 for v in biased.values())  # one-token spellings only ("red", " red", " Red", ...)
 
 

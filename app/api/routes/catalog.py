@@ -36,7 +36,10 @@ class IngestResponse(BaseModel):
 
 
 class IngestBody(BaseModel):
-    products: list[dict[str, Any]] = Field(min_length=1, max_length=100_000)
+    # read row by row (bad rows are reported while good ones load); the schema states what a good row is
+    products: list[dict[str, Any]] = Field(
+        min_length=1, max_length=100_000, json_schema_extra={"items": Product.model_json_schema()}
+    )
     replace: bool = Field(False, description="delete products that are not in this feed")
 
 
@@ -63,6 +66,11 @@ def _response(outcome: IngestOutcome) -> IngestResponse:
     "/v1/catalog/ingest",
     response_model=IngestResponse,
     summary="Ingest a feed file (multipart `file`: CSV, JSONL, Google Merchant TSV, Shopify CSV) or JSON products",
+    responses={
+        400: {"description": "the file is not a feed (not UTF-8 text, or no header row)"},
+        422: {"description": "no row of the feed is a valid product (each row's problem is in `details`)"},
+        415: {"description": "neither multipart/form-data nor application/json"},
+    },
     openapi_extra={
         "requestBody": {
             "content": {
@@ -130,7 +138,7 @@ class SearchResponse(BaseModel):
 def search(
     services: ServicesDep,
     _: PrincipalDep,
-    q: Annotated[str, Query(min_length=1, max_length=500, description="what the shopper typed")],
+    q: Annotated[str, Query(min_length=1, max_length=500, pattern=r"\S", description="what the shopper typed")],
     limit: Annotated[int, Query(ge=1, le=100)] = 10,
     category: Annotated[str | None, Query(max_length=300, description="category path prefix")] = None,
     min_price: Annotated[float | None, Query(ge=0)] = None,
@@ -141,7 +149,9 @@ def search(
     mode: Literal["hybrid", "dense", "sparse"] | None = None,
 ) -> SearchResponse:
     if min_price is not None and max_price is not None and min_price > max_price:
-        raise ApiError(422, "min_price is greater than max_price", code="validation_error")
+        # no price lies in an empty range: an empty page, as any filter that matches nothing
+        chosen = mode or services.settings.search.mode
+        return SearchResponse(items=[], personalized=False, took_ms=0.0, route="none", mode=chosen)
     if not q.strip():
         raise ApiError(422, "q must not be blank", code="validation_error")
     filters = SearchFilters(

@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import json
-import time
-import uuid
 from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from app.api.deps import PrincipalDep, ServicesDep, caller_for
 from app.api.errors import ApiError
+from app.api.openai_compat import ChatCompletion, ChatCompletionsBody, Completion
 from app.assistant.context import product_card
 from app.assistant.service import ConversationNotFoundError, Done, Products, Token, TurnEvent, TurnResult
 from app.assistant.tools import Caller
@@ -31,7 +30,7 @@ SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
 class ChatBody(BaseModel):
     conversation_id: str | None = Field(None, max_length=64)
-    message: str = Field(min_length=1)
+    message: str = Field(min_length=1, pattern=r"\S", description="the customer's message (not only whitespace)")
     customer_id: str | None = Field(None, max_length=128, description="support/admin: the customer to act for")
     stream: bool = False
 
@@ -199,130 +198,39 @@ async def get_conversation(
 # ---- OpenAI-compatible ---------------------------------------------------------------------------------
 
 
-class OpenAIMessage(BaseModel):
-    model_config = ConfigDict(extra="allow")
-
-    role: Literal["system", "developer", "user", "assistant", "tool"]
-    content: str | list[dict[str, Any]] | None = None
-
-    def text(self) -> str:
-        if isinstance(self.content, str):
-            return self.content
-        if not self.content:
-            return ""
-        return "".join(str(part.get("text", "")) for part in self.content if part.get("type") == "text")
-
-
-class StreamOptions(BaseModel):
-    model_config = ConfigDict(extra="allow")
-
-    include_usage: bool = False
-
-
-class ChatCompletionsBody(BaseModel):
-    model_config = ConfigDict(extra="allow")
-
-    model: str = "shopassist"
-    messages: list[OpenAIMessage] = Field(min_length=1, max_length=200)
-    stream: bool = False
-    stream_options: StreamOptions | None = None
-    user: str | None = Field(None, max_length=128, description="support/admin: the customer to act for")
-    max_tokens: int | None = Field(None, ge=1, description="lowers the role's reply cap (never raises it)")
-    max_completion_tokens: int | None = Field(None, ge=1, description="as max_tokens")
-
-
-def _completion_id() -> str:
-    return f"chatcmpl-{uuid.uuid4().hex[:24]}"
-
-
-def _usage(result: TurnResult) -> dict[str, int]:
-    completion = max(len(result.reply) // 4, 1)
-    return {
-        "prompt_tokens": result.prompt_tokens_estimate,
-        "completion_tokens": completion,
-        "total_tokens": result.prompt_tokens_estimate + completion,
-    }
-
-
 @router.post(
     "/v1/chat/completions",
+    response_model=ChatCompletion,
     summary="OpenAI-compatible chat (model 'shopassist'); the last user message is the turn",
     responses={200: {"content": {"text/event-stream": {}}}},
 )
 async def chat_completions(body: ChatCompletionsBody, services: ServicesDep, principal: PrincipalDep) -> Any:
-    turns = [(m.role, m.text()) for m in body.messages if m.role in ("user", "assistant")]
-    if not turns or turns[-1][0] != "user" or not turns[-1][1].strip():
-        raise ApiError(422, "the last message must be a non-empty user message", details=[{"field": "messages"}])
-    message = _message(services, turns[-1][1])
-    history = turns[:-1][-8:]
+    asked = body.question()
+    if asked is None:
+        raise ApiError(422, "no user message with text", details=[{"field": "messages"}])
+    question, history = asked
+    message = _message(services, question)
     caller = caller_for(principal, body.user)
     services.generation.refuse_if_full()  # 503 at once, before a stream has started
-    events = services.assistant.turn(
-        caller,
-        message,
-        history=history,
-        persist=False,
-        max_tokens=body.max_completion_tokens or body.max_tokens,
-    )
-    completion_id, created, model = _completion_id(), int(time.time()), body.model
-
-    def extension(result: TurnResult) -> dict[str, Any]:
-        public = result.public()
-        return {k: public[k] for k in ("products", "citations", "handoff", "intent", "degraded", "repaired")}
-
+    events = services.assistant.turn(caller, message, history=history, persist=False, max_tokens=body.reply_cap)
+    completion = Completion(body.model)
     if not body.stream:
         async with services.generation.slot():  # busy: 503 from the error handler
-            result = await _collect(events)
-        return {
-            "id": completion_id,
-            "object": "chat.completion",
-            "created": created,
-            "model": model,
-            "choices": [
-                {"index": 0, "message": {"role": "assistant", "content": result.reply}, "finish_reason": "stop"}
-            ],
-            "usage": _usage(result),
-            "shopassist": extension(result),
-        }
-
-    def chunk(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> bytes:
-        data = {
-            "id": completion_id,
-            "object": "chat.completion.chunk",
-            "created": created,
-            "model": model,
-            "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
-            **extra,
-        }
-        return f"data: {json.dumps(data, ensure_ascii=False)}\n\n".encode()
-
-    include_usage = bool(body.stream_options and body.stream_options.include_usage)
+            return completion.response(await _collect(events))
 
     async def stream() -> AsyncIterator[bytes]:
-        yield chunk({"role": "assistant", "content": ""})
+        yield completion.opening()
         try:
             async with services.generation.slot():
-                async for event in _openai_events(events):
-                    yield event
+                async for event in events:
+                    if isinstance(event, Token) and event.text:
+                        yield completion.text(event.text)
+                    elif isinstance(event, Done):
+                        yield completion.stop(event.result)
+                        if body.include_usage:
+                            yield completion.usage(event.result)
         except GenerationBusyError as exc:
-            yield chunk({"content": ""}, "length", error={"code": "busy", "message": str(exc)})
-        yield b"data: [DONE]\n\n"
-
-    async def _openai_events(events: AsyncIterator[TurnEvent]) -> AsyncIterator[bytes]:
-        async for event in events:
-            if isinstance(event, Token) and event.text:
-                yield chunk({"content": event.text})
-            elif isinstance(event, Done):
-                yield chunk({}, "stop", shopassist=extension(event.result))
-                if include_usage:
-                    usage_chunk = {
-                        "id": completion_id,
-                        "object": "chat.completion.chunk",
-                        "created": created,
-                        "model": model,
-                        "choices": [],
-                        "usage": _usage(event.result),
-                    }
-                    yield f"data: {json.dumps(usage_chunk)}\n\n".encode()
+            yield completion.busy(str(exc))
+        yield completion.done
 
     return StreamingResponse(stream(), media_type="text/event-stream", headers=SSE_HEADERS)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from starlette.concurrency import run_in_threadpool
 
 from app.api.deps import MerchantDep, ServicesDep
@@ -20,7 +20,29 @@ Field_ = Literal["title", "bullets", "description", "seo"]
 ALL_FIELDS: list[Field_] = ["title", "bullets", "description", "seo"]
 
 
+def exactly_one(*names: str, shapes: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The cross-field rule "exactly one of these, not null" in the JSON schema itself (a generated client or a
+    schema fuzzer then knows it)."""
+    # each branch also says the others are absent or null, so the branches exclude each other by construction
+    return {
+        "anyOf": [
+            {"required": [n], "properties": {m: shapes[m] if m == n else {"type": "null"} for m in names}}
+            for n in names
+        ]
+    }
+
+
+# attributes with at least one value that is not empty ("", null, [])
+SOME_ATTRIBUTE = {"type": "object", "minProperties": 1, "not": {"additionalProperties": {"enum": ["", None, []]}}}
+
+
 class CopyBody(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra=exactly_one(
+            "product_id", "attributes", shapes={"product_id": {"type": "string"}, "attributes": SOME_ATTRIBUTE}
+        )
+    )
+
     product_id: str | None = Field(None, max_length=128)
     attributes: dict[str, Any] | None = Field(None, description="raw attributes when there is no product yet")
     tone: Tone = "neutral"
@@ -136,6 +158,12 @@ async def approve_draft(
 
 
 class JobBody(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra=exactly_one(
+            "product_ids", "category", shapes={"product_ids": {"type": "array"}, "category": {"type": "string"}}
+        )
+    )
+
     product_ids: list[Annotated[str, Field(min_length=1, max_length=128)]] | None = Field(
         None, min_length=1, max_length=10_000
     )
@@ -197,8 +225,8 @@ async def create_job(body: JobBody, services: ServicesDep, principal: MerchantDe
     )
     try:
         job_id = await run_in_threadpool(services.copy_jobs.submit, request, principal.subject)
-    except JobSelectionError as exc:
-        raise ApiError(422, str(exc)) from None
+    except JobSelectionError as exc:  # the selection names products that do not exist: as POST /v1/copy, 404
+        raise ApiError(404, str(exc)) from None
     progress = await run_in_threadpool(services.copy_jobs.store.progress, job_id)
     assert progress is not None
     return JobCreated(job_id=job_id, total=progress.total, status=progress.status)

@@ -18,7 +18,10 @@ router = APIRouter(tags=["personalization"])
 
 
 class EventsBody(BaseModel):
-    events: list[dict[str, Any]] = Field(min_length=1, max_length=10_000)
+    # read event by event (bad ones are reported while good ones are stored); the schema states a good one
+    events: list[dict[str, Any]] = Field(
+        min_length=1, max_length=10_000, json_schema_extra={"items": Event.model_json_schema()}
+    )
 
 
 class RejectedEvent(BaseModel):
