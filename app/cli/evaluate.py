@@ -45,6 +45,7 @@ def run_eval(
     from rich.markdown import Markdown
 
     from eval import report
+    from eval.report_tables import summary_tables
 
     chosen = "security" if suite == "redteam" else suite
     if chosen == "llm":
@@ -66,7 +67,7 @@ def run_eval(
     with console.status("evaluating…") as status:
         result = report.run(suites, sizes, llm, progress=lambda name: status.update(f"evaluating: {name}…"))
     out = report.write(result, reports)
-    for name, block in report.summary_tables(report.load(out)).items():
+    for name, block in summary_tables(report.load(out)).items():
         console.rule(f"{name} ({result.seconds.get(name, 0):.0f} s)")
         console.print(Markdown(block))
     console.print(f"report: {out / 'report.md'}")
