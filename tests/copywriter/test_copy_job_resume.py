@@ -1,9 +1,9 @@
-"""A batch copy job over 50 products survives a SIGKILL of its worker (``shopassist copy``, a real process with the
-real embedded model) and, resumed, ends with exactly one draft per product.
+"""A batch copy job over 50 products survives a SIGKILL of its worker (``shopassist copy``, a real process) and,
+resumed, ends with exactly one draft per product.
 
-Generations are capped at 32 tokens (the least the setting allows) so the 50 products take about a minute on two
-cores: the small model then rarely finishes its JSON and most drafts are the attribute template. What is tested
-is the job machinery (claims, atomic completion, resume), not the prose.
+What is tested is the job machinery (claims, atomic completion, resume), not the prose: the process's model is
+the scripted OpenAI-protocol server, answering each request after 0.2 s so that the kill lands mid-job. The
+copy routes' tests use the real model.
 """
 
 from __future__ import annotations
@@ -18,9 +18,19 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import make_settings
+from tests.scripted_llm import ScriptedLLM
 from tests.test_cli import BIN, cli_env
 
-pytestmark = pytest.mark.integration  # a real process with the real model, killed
+pytestmark = pytest.mark.integration  # a real process, killed
+
+COPY = json.dumps(
+    {
+        "title": "Linen Dress",
+        "bullets": ["A linen dress."],
+        "description": "A dress in linen.",
+        "seo": {"title": "Linen Dress", "meta_description": "A dress in linen."},
+    }
+)
 
 PRODUCTS = 50
 
@@ -31,7 +41,9 @@ def job_state(db: Path) -> dict[str, int]:
     return {status: count for status, count in rows}
 
 
-def test_a_killed_copy_job_resumes_and_writes_each_product_exactly_once(tmp_path: Path, demo_store: Path) -> None:
+def test_a_killed_copy_job_resumes_and_writes_each_product_exactly_once(
+    tmp_path: Path, demo_store: Path, scripted: ScriptedLLM
+) -> None:
     from app.wiring import build_catalog
 
     data_dir = tmp_path / "data"
@@ -45,11 +57,16 @@ def test_a_killed_copy_job_resumes_and_writes_each_product_exactly_once(tmp_path
         expected = catalog.ids("Dresses")[:PRODUCTS]
     finally:
         catalog.index.close()
+    scripted.reset()
+    scripted.say("", COPY, delay_s=0.2)
+    llm = scripted.llm_settings()
     env = cli_env(
         data_dir,
-        SHOPASSIST_COPYWRITER__MAX_TOKENS="32",
         SHOPASSIST_COPYWRITER__JOB_CONCURRENCY="2",
-        SHOPASSIST_LLM__PARALLEL="2",
+        SHOPASSIST_LLM__BACKEND="openai",
+        SHOPASSIST_LLM__BASE_URL=str(llm.base_url),
+        SHOPASSIST_LLM__API_KEY=llm.api_key.get_secret_value() if llm.api_key else "",
+        SHOPASSIST_LLM__SERVED_MODEL=llm.served_model,
         COLUMNS="120",
     )
     db = data_dir / "shopassist.db"
