@@ -1,4 +1,5 @@
-"""Chat: the assistant's REST and SSE routes, conversation history, and the OpenAI-compatible endpoint."""
+"""Chat: the assistant's REST and SSE routes and conversation history (the OpenAI-compatible routes are in
+``openai.py``)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,6 @@ from starlette.concurrency import run_in_threadpool
 
 from app.api.deps import PrincipalDep, ServicesDep, caller_for
 from app.api.errors import ApiError
-from app.api.openai_compat import ChatCompletion, ChatCompletionsBody, Completion
 from app.assistant.context import product_card
 from app.assistant.service import ConversationNotFoundError, Done, Products, Token, TurnEvent, TurnResult
 from app.assistant.tools import Caller
@@ -83,7 +83,7 @@ class ConversationResponse(BaseModel):
     messages: list[StoredMessageOut]
 
 
-def _message(services: Services, text: str) -> str:
+def checked_message(services: Services, text: str) -> str:
     if not text.strip():
         raise ApiError(422, "message is empty", details=[{"field": "message", "message": "empty"}])
     limit = services.settings.assistant.max_message_chars
@@ -128,14 +128,14 @@ def _product_summary(product: Product) -> dict[str, Any]:
     responses={200: {"content": {"text/event-stream": {}}}},
 )
 async def chat(body: ChatBody, services: ServicesDep, principal: PrincipalDep) -> Any:
-    message = _message(services, body.message)
+    message = checked_message(services, body.message)
     caller = caller_for(principal, body.customer_id)
     conversation = await run_in_threadpool(_conversation, services, caller, body.conversation_id)
     services.generation.refuse_if_full()  # 503 at once, before a stream has started
     events = services.assistant.turn(caller, message, conversation)
     if not body.stream:
         async with services.generation.slot():  # busy: 503 from the error handler
-            result = await _collect(events)
+            result = await collect(events)
         return ChatResponse.model_validate(result.public())
 
     async def stream() -> AsyncIterator[bytes]:
@@ -157,7 +157,7 @@ async def chat(body: ChatBody, services: ServicesDep, principal: PrincipalDep) -
     return StreamingResponse(stream(), media_type="text/event-stream", headers=SSE_HEADERS)
 
 
-async def _collect(events: AsyncIterator[TurnEvent]) -> TurnResult:
+async def collect(events: AsyncIterator[TurnEvent]) -> TurnResult:
     async for event in events:
         if isinstance(event, Done):
             return event.result
@@ -196,41 +196,3 @@ async def get_conversation(
 
 
 # ---- OpenAI-compatible ---------------------------------------------------------------------------------
-
-
-@router.post(
-    "/v1/chat/completions",
-    response_model=ChatCompletion,
-    summary="OpenAI-compatible chat (model 'shopassist'); the last user message is the turn",
-    responses={200: {"content": {"text/event-stream": {}}}},
-)
-async def chat_completions(body: ChatCompletionsBody, services: ServicesDep, principal: PrincipalDep) -> Any:
-    asked = body.question()
-    if asked is None:
-        raise ApiError(422, "no user message with text", details=[{"field": "messages"}])
-    question, history = asked
-    message = _message(services, question)
-    caller = caller_for(principal, body.user)
-    services.generation.refuse_if_full()  # 503 at once, before a stream has started
-    events = services.assistant.turn(caller, message, history=history, persist=False, max_tokens=body.reply_cap)
-    completion = Completion(body.model)
-    if not body.stream:
-        async with services.generation.slot():  # busy: 503 from the error handler
-            return completion.response(await _collect(events))
-
-    async def stream() -> AsyncIterator[bytes]:
-        yield completion.opening()
-        try:
-            async with services.generation.slot():
-                async for event in events:
-                    if isinstance(event, Token) and event.text:
-                        yield completion.text(event.text)
-                    elif isinstance(event, Done):
-                        yield completion.stop(event.result)
-                        if body.include_usage:
-                            yield completion.usage(event.result)
-        except GenerationBusyError as exc:
-            yield completion.busy(str(exc))
-        yield completion.done
-
-    return StreamingResponse(stream(), media_type="text/event-stream", headers=SSE_HEADERS)
