@@ -335,6 +335,16 @@ class LimitsSettings(BaseModel):
     idempotency_ttl_s: int = Field(86_400, ge=60, description="how long a write's Idempotency-Key result is replayed")
 
 
+class StorefrontSettings(BaseModel):
+    """The shop's own storefront: where feed and JSON-LD links point ({url} and {id} are filled in)."""
+
+    url: str = Field("http://127.0.0.1:8000/demo", description="public base URL of the shop's pages")
+    product_link: str = Field("{url}/products/{id}", description="a product's page (its own `url` wins)")
+    image_link: str = Field("{url}/images/{id}.svg", description="a product's image (its own `image_url` wins)")
+    language: str = Field("en", pattern=r"^[a-z]{2}$", description="content language of the feeds")
+    country: str = Field("US", pattern=r"^[A-Z]{2}$", description="feed label (target country) of the feeds")
+
+
 class LogSettings(BaseModel):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     format: Literal["json", "text"] = "json"
@@ -374,6 +384,7 @@ class Settings(BaseSettings):
     limits: LimitsSettings = Field(default_factory=LimitsSettings)
     copywriter: CopySettings = Field(default_factory=CopySettings)
     federated: FederatedSettings = Field(default_factory=FederatedSettings)
+    storefront: StorefrontSettings = Field(default_factory=StorefrontSettings)
     log: LogSettings = Field(default_factory=LogSettings)
 
     @model_validator(mode="after")

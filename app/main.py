@@ -16,7 +16,18 @@ from app.api.errors import COMMON_ERRORS, install_error_handlers
 from app.api.idempotency import IdempotencyMiddleware
 from app.api.limits import LimitsMiddleware, RateLimiter
 from app.api.middleware import RequestContextMiddleware
-from app.api.routes import auth, catalog, chat, commerce, copywriting, openai, personalization, service, widget
+from app.api.routes import (
+    auth,
+    catalog,
+    chat,
+    commerce,
+    copywriting,
+    feeds,
+    openai,
+    personalization,
+    service,
+    widget,
+)
 from app.config import Settings, get_settings
 from app.guard.pii import RedactingFilter
 from app.observability import configure_logging
@@ -68,6 +79,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(auth.router, responses=COMMON_ERRORS)
     app.include_router(personalization.router, responses=COMMON_ERRORS)
     app.include_router(catalog.router, responses=COMMON_ERRORS)
+    app.include_router(feeds.router, responses=COMMON_ERRORS)
     app.include_router(chat.router, responses=COMMON_ERRORS)
     app.include_router(openai.router, responses=COMMON_ERRORS)
     app.include_router(commerce.router, responses=COMMON_ERRORS)

@@ -36,6 +36,7 @@ from retrieval.embed import (
     product_text,
 )
 from retrieval.events import EventWeights
+from retrieval.feed_export import Storefront
 from retrieval.index.base import ProductIndex
 from retrieval.indexer import CatalogIndexer
 from retrieval.policies import PolicyIndex, read_policies
@@ -317,6 +318,11 @@ def build_personalization(settings: Settings, database: Database, catalog: Catal
         promotion_gate(settings),
         search_weight=settings.recs.search_weight,
     )
+
+
+def storefront(settings: Settings) -> Storefront:
+    f = settings.storefront
+    return Storefront(f.url, f.product_link, f.image_link, f.language, f.country, settings.shop_name)
 
 
 def promotion_gate(settings: Settings) -> PromotionGate:

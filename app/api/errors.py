@@ -137,7 +137,15 @@ class ErrorEnvelope(BaseModel):
 
 def documented_errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI ``responses`` for the error statuses a group of routes can answer."""
-    return {status: {"model": ErrorEnvelope, "description": STATUS_CODES.get(status, "error")} for status in statuses}
+    # errors are JSON whatever the route's own media type (an HTML page's 404 is the JSON envelope too)
+    return {
+        status: {
+            "model": ErrorEnvelope,
+            "description": STATUS_CODES.get(status, "error"),
+            "content": {"application/json": {}},
+        }
+        for status in statuses
+    }
 
 
 COMMON_ERRORS = documented_errors(400, 401, 403, 404, 409, 413, 422, 429, 503)

@@ -1,16 +1,24 @@
-"""The embeddable chat widget (``/widget.js``) and a small demo shop page that embeds it (``/demo``)."""
+"""The embeddable chat widget (``/widget.js``), a small demo shop page that embeds it (``/demo``), and demo
+product pages and placeholder images (what the feeds' default links point to)."""
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
 from functools import cache
 from importlib.resources import files
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Path
 from fastapi.responses import HTMLResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from app.api.deps import ServicesDep
+from app.api.errors import ApiError
+from app.wiring import storefront
+from retrieval.catalog import Product
+from retrieval.feed_export import json_ld
 
 router = APIRouter(tags=["widget"])
 
@@ -48,6 +56,47 @@ async def demo_page(services: ServicesDep) -> HTMLResponse:
         .replace("{{CONFIG_JSON}}", _script_json({"token": token, "title": f"Ask {settings.shop_name}"}))
     )
     return HTMLResponse(page, headers={"Cache-Control": "no-store"})
+
+
+@router.get(
+    "/demo/images/{product_id}.svg",
+    response_class=Response,
+    responses={200: {"content": {"image/svg+xml": {"schema": {"type": "string"}}}}},
+    summary="A generated placeholder image of a product (public)",
+)
+async def product_image(services: ServicesDep, product_id: Annotated[str, Path(max_length=128)]) -> Response:
+    product = (await run_in_threadpool(services.catalog.get_many, [product_id])).get(product_id)
+    if product is None:
+        raise ApiError(404, f"no product {product_id}")
+    return Response(placeholder_svg(product), media_type="image/svg+xml", headers={"Cache-Control": "max-age=3600"})
+
+
+@router.get("/demo/products/{product_id}", response_class=HTMLResponse, summary="A demo product page (public)")
+async def product_page(services: ServicesDep, product_id: Annotated[str, Path(max_length=128)]) -> HTMLResponse:
+    product = (await run_in_threadpool(services.catalog.get_many, [product_id])).get(product_id)
+    if product is None:
+        raise ApiError(404, f"no product {product_id}")
+    shop = storefront(services.settings)
+    page = f"""<!doctype html><html lang="{shop.language}"><head><meta charset="utf-8">
+<title>{html.escape(product.title)} - {html.escape(services.settings.shop_name)}</title>
+<script type="application/ld+json">{_script_json(json_ld(product, shop))}</script></head>
+<body><main><img src="{html.escape(shop.image(product))}" alt="" width="240" height="240">
+<h1>{html.escape(product.title)}</h1><p class="price">{product.price:.2f} {html.escape(product.currency)}</p>
+<p>{html.escape(product.description)}</p><p><a href="/demo">{html.escape(services.settings.shop_name)}</a></p>
+</main></body></html>"""
+    return HTMLResponse(page)
+
+
+def placeholder_svg(product: Product) -> str:
+    """A square in a colour of the product's id with its title's initials: an image link that always resolves."""
+    hue = int(hashlib.sha256(product.id.encode()).hexdigest()[:4], 16) % 360
+    initials = "".join(word[0] for word in product.title.split()[:2]).upper() or "?"
+    return (
+        '<svg xmlns="http://www.w3.org/2000/svg" width="480" height="480" viewBox="0 0 480 480">'
+        f'<rect width="480" height="480" fill="hsl({hue},45%,78%)"/>'
+        f'<text x="240" y="270" font-family="sans-serif" font-size="120" text-anchor="middle" '
+        f'fill="hsl({hue},40%,30%)">{html.escape(initials)}</text></svg>'
+    )
 
 
 def _script_json(data: object) -> str:
