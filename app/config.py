@@ -343,6 +343,9 @@ class StorefrontSettings(BaseModel):
     image_link: str = Field("{url}/images/{id}.svg", description="a product's image (its own `image_url` wins)")
     language: str = Field("en", pattern=r"^[a-z]{2}$", description="content language of the feeds")
     country: str = Field("US", pattern=r"^[A-Z]{2}$", description="feed label (target country) of the feeds")
+    checkout_url: str = Field(
+        "{url}/checkout?cart={cart_id}", description="the shop's own checkout for a cart (shopassist takes no payment)"
+    )
 
 
 class LogSettings(BaseModel):

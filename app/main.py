@@ -18,6 +18,7 @@ from app.api.limits import LimitsMiddleware, RateLimiter
 from app.api.middleware import RequestContextMiddleware
 from app.api.routes import (
     auth,
+    carts,
     catalog,
     chat,
     commerce,
@@ -83,6 +84,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(chat.router, responses=COMMON_ERRORS)
     app.include_router(openai.router, responses=COMMON_ERRORS)
     app.include_router(commerce.router, responses=COMMON_ERRORS)
+    app.include_router(carts.router, responses=COMMON_ERRORS)
     app.include_router(copywriting.router, responses=COMMON_ERRORS)
     app.include_router(widget.router, responses=COMMON_ERRORS)
     mount_ui(app, built)

@@ -10,6 +10,7 @@ from app import __version__
 from app.assistant.knowledge import ShopKnowledge
 from app.assistant.service import Assistant
 from app.assistant.tools import OrderTools
+from app.carts import CartService
 from app.config import Settings
 from app.copywriter.jobs import CopyJobRunner
 from app.copywriter.service import Copywriter
@@ -19,6 +20,7 @@ from app.observability import Metrics
 from app.personalization import PersonalizationService
 from app.personalization.promotion import PromotionGate
 from app.security import KeyRing, keyring_from_settings
+from app.store.carts import CartStore
 from app.store.commerce import CommerceStore
 from app.store.conversations import ConversationStore
 from app.store.copy_jobs import CopyJobStore
@@ -65,6 +67,7 @@ class Services:
     idempotency: IdempotencyStore
     copywriter: Copywriter
     copy_jobs: CopyJobRunner
+    carts: CartService
     version: str = __version__
     started: bool = field(default=False)
 
@@ -238,7 +241,16 @@ def build_services(settings: Settings) -> Services:
         idempotency=IdempotencyStore(database, settings.limits.idempotency_ttl_s),
         copywriter=copywriter,
         copy_jobs=build_copy_jobs(settings, copywriter, database, generation),
+        carts=build_carts(settings, database, catalog, personalization),
     )
+
+
+def build_carts(
+    settings: Settings, database: Database, catalog: CatalogService, personalization: PersonalizationService
+) -> CartService:
+    f = settings.storefront
+    checkout = f.checkout_url.replace("{url}", f.url.rstrip("/"))
+    return CartService(CartStore(database), catalog, personalization, checkout)
 
 
 def build_copywriter(

@@ -12,7 +12,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.api.limits import header, send_error
 from app.store.idempotency import IdempotencyStore, StoredResponse
 
-WRITE_PATHS = re.compile(r"^/v1/(events|catalog/ingest|copy/jobs|copy/drafts/[^/]+/approve)$")
+WRITE_PATHS = re.compile(r"^/v1/(events|catalog/ingest|copy/jobs|copy/drafts/[^/]+/approve|carts|carts/[^/]+/lines)$")
 _KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
 
 
