@@ -9,7 +9,7 @@ TORCH_PIN := torch==2.13.0
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: venv venv-demo venv-models venv-federated venv-chroma venv-vllm bench-models browser run test test-fast test-slow test-vllm lint bench eval demo-data clean
+.PHONY: venv venv-demo venv-models venv-federated venv-chroma venv-vllm bench-models browser run test test-fast test-slow test-mcp test-vllm lint bench eval demo-data clean
 
 ## venv: .venv with torch (local CPU wheel) first, then the package with its dev extra and the test model
 venv: $(VENV)/.stamp-core
@@ -92,7 +92,11 @@ test: venv browser venv-federated
 test-fast: venv
 	$(PY) -m pytest -m 'not slow and not integration' -x
 
-## test-slow: the slow extras (the whole tiny evaluation report, a LoRA training run)
+## test-mcp: the MCP conformance suite (npm, Node 22 from npm) against /mcp, the scenarios that apply
+test-mcp: venv
+	$(PY) -m pytest tests/mcp -m slow
+
+## test-slow: the slow extras (the whole tiny evaluation report, a LoRA training run, the MCP conformance suite)
 test-slow: venv browser venv-federated
 	$(PY) -m pytest -m slow
 

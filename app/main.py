@@ -15,6 +15,7 @@ from app import __version__
 from app.api.errors import COMMON_ERRORS, install_error_handlers
 from app.api.idempotency import IdempotencyMiddleware
 from app.api.limits import LimitsMiddleware, RateLimiter
+from app.api.mcp_server import build_mcp
 from app.api.middleware import RequestContextMiddleware
 from app.api.routes import (
     auth,
@@ -41,6 +42,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     settings = settings or (services.settings if services else get_settings())
     configure_logging(settings.log.level, settings.log.format, filters=[RedactingFilter()])
     built = services or build_services(settings)
+    mcp = build_mcp(built)
+    # stateless: any replica answers any request; mounted under /mcp, so the SDK's own path is its root
+    mcp_app = mcp.streamable_http_app(streamable_http_path="/", stateless_http=True, json_response=True)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -49,7 +53,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         app.state.services = built
         jobs = asyncio.create_task(built.copy_jobs.serve(), name="copy-jobs")
         try:
-            yield
+            async with mcp.session_manager.run():  # a mounted app's own lifespan does not run
+                yield
         finally:
             jobs.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -87,6 +92,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(carts.router, responses=COMMON_ERRORS)
     app.include_router(copywriting.router, responses=COMMON_ERRORS)
     app.include_router(widget.router, responses=COMMON_ERRORS)
+    app.mount("/mcp", mcp_app)
     mount_ui(app, built)
     if settings.metrics_public:
         _document_public(app, "/metrics")

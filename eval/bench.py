@@ -18,7 +18,7 @@ console = Console()
 
 
 def _benches() -> dict[str, Callable[[], dict[str, Any]]]:
-    from eval import bench_carts, bench_llm, bench_recs, bench_search, bench_service
+    from eval import bench_commerce, bench_llm, bench_recs, bench_search, bench_service
 
     return {
         "search-engines": bench_search.engines,
@@ -26,7 +26,8 @@ def _benches() -> dict[str, Callable[[], dict[str, Any]]]:
         "search-http": bench_search.http,
         "recs-fit": bench_recs.fit,
         "recs-http": bench_recs.http,
-        "carts-http": bench_carts.http,
+        "carts-http": bench_commerce.carts,
+        "mcp-http": bench_commerce.mcp,
         "llm": bench_llm.run,
         "service": bench_service.run,
     }
