@@ -11,28 +11,28 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app.assistant.service import TurnResult
 
-_TEXT = {"type": "string", "pattern": r"\S"}
-# a user message with some text, as a string or as a text part: the schema's form of "there is a question"
-HAS_QUESTION: dict[str, Any] = {
-    "type": "object",
-    "required": ["role", "content"],
-    "properties": {
-        "role": {"const": "user"},
-        "content": {
-            "anyOf": [
-                _TEXT,
-                {
-                    "type": "array",
-                    "contains": {
-                        "type": "object",
-                        "required": ["type", "text"],
-                        "properties": {"type": {"const": "text"}, "text": _TEXT},
-                    },
-                },
-            ]
+TEXT_SCHEMA = {"type": "string", "pattern": r"\S"}  # a string with some text
+
+
+def user_message_with_text(part_type: str) -> dict[str, Any]:
+    """JSON schema of a user message with some text, as a string or as a part of ``part_type``: the schema's form of
+    "there is a question" (``text`` parts in chat completions, ``input_text`` in responses)."""
+    part = {
+        "type": "object",
+        "required": ["type", "text"],
+        "properties": {"type": {"const": part_type}, "text": TEXT_SCHEMA},
+    }
+    return {
+        "type": "object",
+        "required": ["role", "content"],
+        "properties": {
+            "role": {"const": "user"},
+            "content": {"anyOf": [TEXT_SCHEMA, {"type": "array", "contains": part}]},
         },
-    },
-}
+    }
+
+
+HAS_QUESTION = user_message_with_text("text")
 HISTORY_TURNS = 8  # user/assistant messages before the question that the turn sees
 
 

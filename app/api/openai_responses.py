@@ -10,38 +10,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.api.openai_compat import HISTORY_TURNS
+from app.api.openai_compat import HISTORY_TURNS, TEXT_SCHEMA, user_message_with_text
 from app.assistant.service import TurnResult
 
-_TEXT = {"type": "string", "pattern": r"\S"}
-# the input has a question: a non-blank string, or a user message with text (string or an input_text part)
+# the input has a question: a non-blank string, or a user message with text (a string or an input_text part)
 HAS_INPUT_QUESTION: dict[str, Any] = {
-    "anyOf": [
-        _TEXT,
-        {
-            "type": "array",
-            "contains": {
-                "type": "object",
-                "required": ["role", "content"],
-                "properties": {
-                    "role": {"const": "user"},
-                    "content": {
-                        "anyOf": [
-                            _TEXT,
-                            {
-                                "type": "array",
-                                "contains": {
-                                    "type": "object",
-                                    "required": ["type", "text"],
-                                    "properties": {"type": {"const": "input_text"}, "text": _TEXT},
-                                },
-                            },
-                        ]
-                    },
-                },
-            },
-        },
-    ]
+    "anyOf": [TEXT_SCHEMA, {"type": "array", "contains": user_message_with_text("input_text")}]
 }
 
 

@@ -15,8 +15,10 @@ from app.api.errors import ApiError
 from app.api.openai_compat import ChatCompletion, ChatCompletionsBody, Completion
 from app.api.openai_responses import Responding, ResponseObject, ResponsesBody
 from app.api.routes.chat import SSE_HEADERS, checked_message, collect
-from app.assistant.service import Done, Token
+from app.assistant.service import Done, Token, TurnEvent
 from app.llm.gate import GenerationBusyError
+from app.security import Principal
+from app.wiring import Services
 
 router = APIRouter(tags=["openai"])
 
@@ -40,6 +42,24 @@ async def list_models(_: PrincipalDep) -> ModelList:
     return ModelList(data=[ModelCard(id=MODEL)])
 
 
+def _turn(
+    services: Services,
+    principal: Principal,
+    asked: tuple[str, list[tuple[str, str]]] | None,
+    field: str,
+    user: str | None,
+    cap: int | None,
+) -> AsyncIterator[TurnEvent]:
+    """The assistant's turn for an OpenAI request (not persisted: the client holds the history)."""
+    if asked is None:
+        raise ApiError(422, "no user message with text", details=[{"field": field}])
+    question, history = asked
+    message = checked_message(services, question)
+    caller = caller_for(principal, user)
+    services.generation.refuse_if_full()  # 503 at once, before a stream has started
+    return services.assistant.turn(caller, message, history=history, persist=False, max_tokens=cap)
+
+
 @router.post(
     "/v1/chat/completions",
     response_model=ChatCompletion,
@@ -47,14 +67,7 @@ async def list_models(_: PrincipalDep) -> ModelList:
     responses={200: {"content": {"text/event-stream": {}}}},
 )
 async def chat_completions(body: ChatCompletionsBody, services: ServicesDep, principal: PrincipalDep) -> Any:
-    asked = body.question()
-    if asked is None:
-        raise ApiError(422, "no user message with text", details=[{"field": "messages"}])
-    question, history = asked
-    message = checked_message(services, question)
-    caller = caller_for(principal, body.user)
-    services.generation.refuse_if_full()  # 503 at once, before a stream has started
-    events = services.assistant.turn(caller, message, history=history, persist=False, max_tokens=body.reply_cap)
+    events = _turn(services, principal, body.question(), "messages", body.user, body.reply_cap)
     completion = Completion(body.model)
     if not body.stream:
         async with services.generation.slot():  # busy: 503 from the error handler
@@ -85,14 +98,7 @@ async def chat_completions(body: ChatCompletionsBody, services: ServicesDep, pri
     responses={200: {"content": {"text/event-stream": {}}}},
 )
 async def responses(body: ResponsesBody, services: ServicesDep, principal: PrincipalDep) -> Any:
-    asked = body.question()
-    if asked is None:
-        raise ApiError(422, "no user message with text", details=[{"field": "input"}])
-    question, history = asked
-    message = checked_message(services, question)
-    caller = caller_for(principal, body.user)
-    services.generation.refuse_if_full()  # 503 at once, before a stream has started
-    events = services.assistant.turn(caller, message, history=history, persist=False, max_tokens=body.max_output_tokens)
+    events = _turn(services, principal, body.question(), "input", body.user, body.max_output_tokens)
     responding = Responding(body.model)
     if not body.stream:
         async with services.generation.slot():
