@@ -1,5 +1,5 @@
-"""The widget end to end: Debian's Chromium (headless, through Playwright) opens /demo, asks a question, and sees
-the answer stream in with product cards."""
+"""The widget end to end: Debian's Chromium (headless, through Playwright) opens /demo, asks a question, sees the
+answer stream in with product cards, and adds one to a cart."""
 
 from __future__ import annotations
 
@@ -60,8 +60,20 @@ def test_demo_page_streams_an_answer_with_product_cards(shop: LiveServer, browse
     assert "$" in card_text
     lengths: list[Any] = page.evaluate("window.__lengths")
     assert any(streaming and length > 0 for length, streaming in lengths), lengths  # partial text was shown
-    conversation = page.evaluate("Object.entries(localStorage).find(([k]) => k.startsWith('shopassist:'))")
+    conversation = page.evaluate("Object.entries(localStorage).find(([k]) => k.startsWith('shopassist:conversation:'))")
     assert conversation and len(conversation[1]) == 32
+    # "Add to cart" on a card: a cart for the demo customer with that product, and a checkout link
+    button = page.locator("#shopassist-widget .product-card button.add-to-cart:not([disabled])").first
+    chosen = button.locator("xpath=..").get_attribute("data-product-id")
+    button.click()
+    note = page.locator("#shopassist-widget .cart-note")
+    note.wait_for(timeout=30_000)
+    assert "Added" in note.inner_text() and note.locator("a").get_attribute("href")
+    cart_id = page.evaluate("Object.entries(localStorage).find(([k]) => k.startsWith('shopassist:cart:'))[1]")
+    services = shop.app.state.services
+    cart = services.carts.get(cart_id, None, True).cart
+    assert [(line.product_id, line.quantity) for line in cart.lines] == [(chosen, 1)]
+    assert cart.customer_id == services.settings.assistant.demo_customer_id
     assert not errors, errors
     # the conversation id survives a reload: the next turn continues the same conversation
     page.reload()

@@ -5,8 +5,9 @@
  *           data-token="sact.…"                           (a customer token minted by the shop's backend)
  *           data-title="Ask us anything" data-open="false"></script>
  *
- * Streams replies over SSE (POST /v1/chat with stream=true), renders product cards, and keeps the
- * conversation id in localStorage. Text is inserted as text, never as HTML.
+ * Streams replies over SSE (POST /v1/chat with stream=true), renders product cards with an "Add to cart"
+ * button (POST /v1/carts, then its lines, each add with an Idempotency-Key), and keeps the conversation and
+ * cart ids in localStorage. Text is inserted as text, never as HTML.
  */
 (function () {
   "use strict";
@@ -16,8 +17,10 @@
   var token = script.dataset.token || "";
   var title = script.dataset.title || "Chat with us";
   var storeKey = "shopassist:conversation:" + apiBase + ":" + token.slice(0, 24);
-  var conversationId = null;
+  var cartKey = "shopassist:cart:" + apiBase + ":" + token.slice(0, 24);
+  var conversationId = null, cartId = null;
   try { conversationId = localStorage.getItem(storeKey); } catch (e) { conversationId = null; }
+  try { cartId = localStorage.getItem(cartKey); } catch (e) { cartId = null; }
 
   var host = document.createElement("div");
   host.id = "shopassist-widget";
@@ -43,6 +46,9 @@
     '.card{min-width:140px;max-width:160px;border:1px solid #e5e7eb;border-radius:8px;padding:8px;' +
     'background:#fff;font-size:12px}' +
     '.card .t{font-weight:600;margin-bottom:4px}.card .p{color:#047857}.card .i{color:#6b7280}' +
+    '.card button{margin-top:6px;border:0;border-radius:6px;padding:4px 8px;background:#047857;color:#fff;' +
+    'font-size:12px;cursor:pointer}.card button:disabled{background:#9ca3af;cursor:default}' +
+    '.cart-note{align-self:flex-start;font-size:13px;color:#047857}.cart-note a{color:#2563eb}' +
     'form{display:flex;border-top:1px solid #e5e7eb}' +
     'input{flex:1;border:0;padding:12px;font-size:14px;outline:none}' +
     'button.send{border:0;background:#2563eb;color:#fff;padding:0 16px;cursor:pointer}' +
@@ -94,11 +100,55 @@
       pr.textContent = (p.currency === "USD" ? "$" : "") + Number(p.price).toFixed(2) +
         (p.currency === "USD" ? "" : " " + p.currency);
       var id = document.createElement("div"); id.className = "i"; id.textContent = p.id;
-      card.appendChild(t); card.appendChild(pr); card.appendChild(id);
+      var buy = document.createElement("button"); buy.type = "button"; buy.className = "add-to-cart";
+      buy.textContent = p.in_stock === false ? "Out of stock" : "Add to cart";
+      buy.disabled = p.in_stock === false;
+      buy.addEventListener("click", function (event) {
+        event.preventDefault(); event.stopPropagation();  // the card may be a link to the product page
+        buy.disabled = true;
+        addToCart(p).finally(function () { buy.disabled = false; });
+      });
+      card.appendChild(t); card.appendChild(pr); card.appendChild(id); card.appendChild(buy);
       row.appendChild(card);
     });
     log.appendChild(row);
     log.scrollTop = log.scrollHeight;
+  }
+
+  function api(path, body, extraHeaders) {
+    var headers = { "Content-Type": "application/json", "Authorization": "Bearer " + token };
+    Object.keys(extraHeaders || {}).forEach(function (k) { headers[k] = extraHeaders[k]; });
+    return fetch(apiBase + path, { method: "POST", headers: headers, body: JSON.stringify(body) });
+  }
+
+  async function addToCart(product, retried) {
+    try {
+      if (!cartId) {
+        var opened = await api("/v1/carts", {});
+        if (!opened.ok) throw new Error((await opened.json()).error.message);
+        cartId = (await opened.json()).id;
+        try { localStorage.setItem(cartKey, cartId); } catch (e) { /* storage disabled */ }
+      }
+      var key = "widget-" + Date.now() + "-" + Math.random().toString(36).slice(2);  // one add, even if retried
+      var added = await api("/v1/carts/" + encodeURIComponent(cartId) + "/lines",
+                            { product_id: product.id, quantity: 1 }, { "Idempotency-Key": key });
+      if (added.status === 404 && !retried) {  // the cart is gone: open a new one
+        cartId = null;
+        try { localStorage.removeItem(cartKey); } catch (e) { /* storage disabled */ }
+        return addToCart(product, true);
+      }
+      var cart = await added.json();
+      if (!added.ok) throw new Error(cart.error.message);
+      var note = add("cart-note", "Added " + product.title + " to your cart (" + cart.lines.length +
+        (cart.lines.length === 1 ? " item" : " items") + "). ");
+      var checkout = safeUrl(cart.checkout_url);
+      if (checkout) {
+        var link = document.createElement("a"); link.href = checkout; link.target = "_blank"; link.rel = "noopener";
+        link.textContent = "Checkout"; note.appendChild(link);
+      }
+    } catch (e) {
+      add("error", "Could not add to the cart: " + (e && e.message ? e.message : "please try again."));
+    }
   }
 
   function parseEvent(block) {
