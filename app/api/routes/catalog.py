@@ -137,7 +137,7 @@ class SearchResponse(BaseModel):
 @router.get("/v1/products/search", response_model=SearchResponse, summary="Hybrid product search with filters")
 def search(
     services: ServicesDep,
-    _: PrincipalDep,
+    principal: PrincipalDep,
     q: Annotated[str, Query(min_length=1, max_length=500, pattern=r"\S", description="what the shopper typed")],
     limit: Annotated[int, Query(ge=1, le=100)] = 10,
     category: Annotated[str | None, Query(max_length=300, description="category path prefix")] = None,
@@ -154,6 +154,8 @@ def search(
         return SearchResponse(items=[], personalized=False, took_ms=0.0, route="none", mode=chosen)
     if not q.strip():
         raise ApiError(422, "q must not be blank", code="validation_error")
+    if principal.role == "customer" and user_id not in (None, principal.subject):
+        raise ApiError(403, "a customer token personalizes search for its own customer only")
     filters = SearchFilters(
         category=normalise_category(category) if category else None,
         min_price=min_price,

@@ -76,12 +76,15 @@ async def post_events(body: EventsBody, services: ServicesDep, _: PrincipalDep) 
 @router.get("/v1/users/{user_id}/recommendations", response_model=RecommendationsResponse)
 def recommendations(
     services: ServicesDep,
-    _: PrincipalDep,
+    principal: PrincipalDep,
     user_id: Annotated[str, Path(min_length=1, max_length=128)],
     limit: Annotated[int, Query(ge=1, le=100)] = 10,
     category: Annotated[str | None, Query(max_length=300)] = None,
     exclude_seen: bool = True,
 ) -> RecommendationsResponse:
+    if principal.role == "customer" and user_id != principal.subject:
+        # another shopper's recommendations reveal their history: for this caller they do not exist
+        raise ApiError(404, f"no recommendations for {user_id}")
     result = services.personalization.recommend(
         user_id, limit, normalise_category(category) if category else None, exclude_seen
     )
