@@ -57,16 +57,22 @@ def _items(recommendations: list[Recommendation]) -> list[Item]:
 
 
 @router.post("/v1/events", status_code=202, response_model=EventsResponse, summary="Record shopper events")
-async def post_events(body: EventsBody, services: ServicesDep, _: PrincipalDep) -> EventsResponse:
+async def post_events(body: EventsBody, services: ServicesDep, principal: PrincipalDep) -> EventsResponse:
     valid: list[Event] = []
     rejected: list[RejectedEvent] = []
     for index, raw in enumerate(body.events):
         try:
-            valid.append(Event.model_validate(raw))
+            event = Event.model_validate(raw)
         except ValidationError as exc:
             for error in exc.errors():
                 field = ".".join(str(part) for part in error.get("loc", ())) or "event"
                 rejected.append(RejectedEvent(index=index, field=field, message=error.get("msg", "invalid")))
+            continue
+        if principal.role == "customer" and event.user_id != principal.subject:
+            # a shopper's token records that shopper's behaviour only, never another's history
+            rejected.append(RejectedEvent(index=index, field="user_id", message="not this customer token's user"))
+            continue
+        valid.append(event)
     if not valid:
         raise ApiError(422, "no valid event", code="validation_error", details=[r.model_dump() for r in rejected])
     accepted, duplicates = await run_in_threadpool(services.personalization.record, valid)  # durable before 202
