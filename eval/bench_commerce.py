@@ -7,28 +7,36 @@ from __future__ import annotations
 import json
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from eval.bench_search import _percentile
 from eval.serving import bench_env, cli, serving
 
+KEY = "bench-admin-key-0123456789"
+
+
+@contextmanager
+def served_demo(prefix: str) -> Iterator[tuple[Path, str]]:
+    """The demo store built, ingested and served by ``shopassist serve`` in a temporary data dir: (root, URL)."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+        root = Path(tmp)
+        env = bench_env(root, SHOPASSIST_ADMIN_API_KEY=KEY, SHOPASSIST_LLM__MODEL="smollm2-135m")
+        cli(env, "demo-data")
+        cli(env, "ingest", str(root / "demo" / "products.jsonl"))
+        with serving(env) as (base, _process, _ready_s):
+            yield root, base
+
 
 def carts(adds: int = 300) -> dict[str, Any]:
     import httpx
 
-    key = "bench-admin-key-0123456789"
-    with tempfile.TemporaryDirectory(prefix="bench-carts-") as tmp:
-        root = Path(tmp)
-        env = bench_env(root, SHOPASSIST_ADMIN_API_KEY=key, SHOPASSIST_LLM__MODEL="smollm2-135m")
-        cli(env, "demo-data")
-        cli(env, "ingest", str(root / "demo" / "products.jsonl"))
+    with served_demo("bench-carts-") as (root, base):
         rows = [json.loads(line) for line in (root / "demo" / "products.jsonl").read_text().splitlines()]
         products = [r["id"] for r in rows if r.get("in_stock", True) and (r.get("stock") is None or r["stock"] > 0)]
-        with (
-            serving(env) as (base, _process, _ready_s),
-            httpx.Client(base_url=base, headers={"Authorization": f"Bearer {key}"}, timeout=10) as client,
-        ):
+        with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {KEY}"}, timeout=10) as client:
             added, read = [], []
             cart = ""
             for n in range(adds):
@@ -61,33 +69,26 @@ def mcp(calls: int = 200) -> dict[str, Any]:
     from mcp import Client
     from mcp.client.streamable_http import streamable_http_client
 
-    key = "bench-admin-key-0123456789"
-    with tempfile.TemporaryDirectory(prefix="bench-mcp-") as tmp:
-        root = Path(tmp)
-        env = bench_env(root, SHOPASSIST_ADMIN_API_KEY=key, SHOPASSIST_LLM__MODEL="smollm2-135m")
-        cli(env, "demo-data")
-        cli(env, "ingest", str(root / "demo" / "products.jsonl"))
-        with serving(env) as (base, _process, _ready_s):
+    async def tools(base: str) -> list[float]:
+        latencies = []
+        async with (
+            httpx2.AsyncClient(headers={"Authorization": f"Bearer {KEY}"}, timeout=30) as http,
+            Client(streamable_http_client(f"{base}/mcp/", http_client=http)) as client,
+        ):
+            for n in range(calls + 10):
+                started = time.perf_counter()
+                await client.call_tool("search_catalog", {"query": QUERIES[n % len(QUERIES)], "limit": 5})
+                latencies.append((time.perf_counter() - started) * 1000)
+        return latencies[10:]  # the first calls warm the encoders' caches
 
-            async def tools() -> list[float]:
-                latencies = []
-                async with (
-                    httpx2.AsyncClient(headers={"Authorization": f"Bearer {key}"}, timeout=30) as http,
-                    Client(streamable_http_client(f"{base}/mcp/", http_client=http)) as client,
-                ):
-                    for n in range(calls + 10):
-                        started = time.perf_counter()
-                        await client.call_tool("search_catalog", {"query": QUERIES[n % len(QUERIES)], "limit": 5})
-                        latencies.append((time.perf_counter() - started) * 1000)
-                return latencies[10:]  # the first calls warm the encoders' caches
-
-            over_mcp = asyncio.run(tools())
-            rest = []
-            with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {key}"}, timeout=10) as client:
-                for n in range(calls + 10):
-                    started = time.perf_counter()
-                    client.get("/v1/products/search", params={"q": QUERIES[n % len(QUERIES)], "limit": 5})
-                    rest.append((time.perf_counter() - started) * 1000)
+    with served_demo("bench-mcp-") as (_root, base):
+        over_mcp = asyncio.run(tools(base))
+        rest = []
+        with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {KEY}"}, timeout=10) as client:
+            for n in range(calls + 10):
+                started = time.perf_counter()
+                client.get("/v1/products/search", params={"q": QUERIES[n % len(QUERIES)], "limit": 5})
+                rest.append((time.perf_counter() - started) * 1000)
     return {
         "search_catalog_p50_ms": _percentile(over_mcp, 50),
         "search_catalog_p99_ms": _percentile(over_mcp, 99),
