@@ -85,7 +85,7 @@ class CartService:
         return self.get(cart_id, customer_id, staff)
 
     def _product(self, product_id: str) -> Product:
-        product = self.catalog.get_many([product_id]).get(product_id)
+        product = self.catalog.get(product_id)
         if product is None:
             raise CartError(404, f"no product {product_id}")
         return product

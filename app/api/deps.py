@@ -15,6 +15,7 @@ from app.assistant.tools import Caller
 from app.config import Role, Settings
 from app.security import Principal
 from app.wiring import Services
+from retrieval.catalog import Product
 
 _bearer = HTTPBearer(auto_error=False, description="API key or customer token")
 
@@ -42,6 +43,14 @@ def authenticate(services: Services, credentials: HTTPAuthorizationCredentials |
     if principal is None:
         raise ApiError(401, "invalid token", headers={"WWW-Authenticate": "Bearer"})
     return principal
+
+
+def existing_product(services: Services, product_id: str) -> Product:
+    """The catalog's product, or 404 (blocking: async routes call it in the thread pool)."""
+    product = services.catalog.get(product_id)
+    if product is None:
+        raise ApiError(404, f"no product {product_id!r}")
+    return product
 
 
 CredentialsDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]

@@ -103,7 +103,7 @@ def build_mcp(services: Services) -> MCPServer:
     async def get_product(product_id: str, ctx: Context) -> dict[str, Any]:
         """One product with every attribute the listing has."""
         caller(ctx)
-        product = (await run_in_threadpool(services.catalog.get_many, [product_id])).get(product_id)
+        product = await run_in_threadpool(services.catalog.get, product_id)
         if product is None:
             raise ToolError(f"no product {product_id}")
         return product.model_dump(mode="json")

@@ -65,12 +65,9 @@ class Cart:
     def subtotal(self) -> float:
         return round(sum(line.total for line in self.lines), 2)
 
-    def quantity_of(self, product_id: str, variant: dict[str, str] | None = None) -> int:
-        return sum(
-            line.quantity
-            for line in self.lines
-            if line.product_id == product_id and (variant is None or line.variant == variant)
-        )
+    def quantity_of(self, product_id: str) -> int:
+        """Units of the product in the cart, over all its variants (what stock limits)."""
+        return sum(line.quantity for line in self.lines if line.product_id == product_id)
 
 
 class CartStore:

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from app.api.deps import MerchantDep, PrincipalDep, ServicesDep
+from app.api.deps import MerchantDep, PrincipalDep, ServicesDep, existing_product
 from app.api.errors import ApiError
 from retrieval.catalog import Product, normalise_category
 from retrieval.catalog_service import IngestOutcome
@@ -152,8 +152,6 @@ def search(
         # no price lies in an empty range: an empty page, as any filter that matches nothing
         chosen = mode or services.settings.search.mode
         return SearchResponse(items=[], personalized=False, took_ms=0.0, route="none", mode=chosen)
-    if not q.strip():
-        raise ApiError(422, "q must not be blank", code="validation_error")
     if principal.role == "customer" and user_id not in (None, principal.subject):
         raise ApiError(403, "a customer token personalizes search for its own customer only")
     filters = SearchFilters(
@@ -178,7 +176,4 @@ def search(
 
 @router.get("/v1/products/{product_id}", response_model=Product, summary="One product")
 def get_product(services: ServicesDep, _: PrincipalDep, product_id: str) -> Product:
-    product = services.catalog.get(product_id)
-    if product is None:
-        raise ApiError(404, f"no product {product_id!r}")
-    return product
+    return existing_product(services, product_id)

@@ -8,8 +8,7 @@ from fastapi import APIRouter, Path
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from app.api.deps import MerchantDep, PrincipalDep, ServicesDep
-from app.api.errors import ApiError
+from app.api.deps import MerchantDep, PrincipalDep, ServicesDep, existing_product
 from app.wiring import Services, storefront
 from retrieval.catalog import Product
 from retrieval.feed_export import google_product_input, json_ld, openai_product
@@ -51,7 +50,5 @@ async def openai_products(services: ServicesDep, _: MerchantDep) -> list[dict[st
 async def product_json_ld(
     services: ServicesDep, _: PrincipalDep, product_id: Annotated[str, Path(max_length=128)]
 ) -> JSONResponse:
-    product = (await run_in_threadpool(services.catalog.get_many, [product_id])).get(product_id)
-    if product is None:
-        raise ApiError(404, f"no product {product_id}")
+    product = await run_in_threadpool(existing_product, services, product_id)
     return JSONResponse(json_ld(product, storefront(services.settings)), media_type="application/ld+json")

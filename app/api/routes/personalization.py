@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from app.api.deps import PrincipalDep, ServicesDep
+from app.api.deps import PrincipalDep, ServicesDep, existing_product
 from app.api.errors import ApiError
 from app.personalization import Recommendation
 from retrieval.catalog import Product, normalise_category
@@ -103,6 +103,5 @@ def recommendations(
 def similar(
     services: ServicesDep, _: PrincipalDep, product_id: str, limit: Annotated[int, Query(ge=1, le=100)] = 10
 ) -> SimilarResponse:
-    if services.catalog.get(product_id) is None:
-        raise ApiError(404, f"no product {product_id!r}")
+    existing_product(services, product_id)
     return SimilarResponse(items=_items(services.personalization.similar(product_id, limit)))

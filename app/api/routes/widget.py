@@ -14,8 +14,7 @@ from fastapi import APIRouter, Path
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from app.api.deps import ServicesDep
-from app.api.errors import ApiError
+from app.api.deps import ServicesDep, existing_product
 from app.wiring import storefront
 from retrieval.catalog import Product
 from retrieval.feed_export import json_ld
@@ -65,17 +64,13 @@ async def demo_page(services: ServicesDep) -> HTMLResponse:
     summary="A generated placeholder image of a product (public)",
 )
 async def product_image(services: ServicesDep, product_id: Annotated[str, Path(max_length=128)]) -> Response:
-    product = (await run_in_threadpool(services.catalog.get_many, [product_id])).get(product_id)
-    if product is None:
-        raise ApiError(404, f"no product {product_id}")
+    product = await run_in_threadpool(existing_product, services, product_id)
     return Response(placeholder_svg(product), media_type="image/svg+xml", headers={"Cache-Control": "max-age=3600"})
 
 
 @router.get("/demo/products/{product_id}", response_class=HTMLResponse, summary="A demo product page (public)")
 async def product_page(services: ServicesDep, product_id: Annotated[str, Path(max_length=128)]) -> HTMLResponse:
-    product = (await run_in_threadpool(services.catalog.get_many, [product_id])).get(product_id)
-    if product is None:
-        raise ApiError(404, f"no product {product_id}")
+    product = await run_in_threadpool(existing_product, services, product_id)
     shop = storefront(services.settings)
     page = f"""<!doctype html><html lang="{shop.language}"><head><meta charset="utf-8">
 <title>{html.escape(product.title)} - {html.escape(services.settings.shop_name)}</title>
