@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.api.openai_compat import HISTORY_TURNS, TEXT_SCHEMA, user_message_with_text
+from app.api.openai_compat import HISTORY_TURNS, TEXT_SCHEMA, extension_of, usage_of, user_message_with_text
 from app.assistant.service import TurnResult
 
 # the input has a question: a non-blank string, or a user message with text (a string or an input_text part)
@@ -108,9 +108,7 @@ class Responding:
         if result is None:
             return ResponseObject(id=self.id, created_at=self.created, model=self.model, status="in_progress",
                                   output=[])  # fmt: skip
-        words = max(len(result.reply) // 4, 1)  # an estimate, as in chat completions
-        public = result.public()
-        extension = {k: public[k] for k in ("products", "citations", "handoff", "intent", "degraded", "repaired")}
+        usage = usage_of(result)  # the same estimate and extension as chat completions
         return ResponseObject(
             id=self.id,
             created_at=self.created,
@@ -118,11 +116,11 @@ class Responding:
             status="completed",
             output=[OutputMessage(id=self.message_id, status="completed", content=[OutputText(text=result.reply)])],
             usage=ResponseUsage(
-                input_tokens=result.prompt_tokens_estimate,
-                output_tokens=words,
-                total_tokens=result.prompt_tokens_estimate + words,
+                input_tokens=usage.prompt_tokens,
+                output_tokens=usage.completion_tokens,
+                total_tokens=usage.total_tokens,
             ),
-            shopassist=extension,
+            shopassist=extension_of(result).model_dump(),
         )
 
     def _event(self, kind: str, **data: Any) -> bytes:
