@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from app.personalization import PersonalizationService
 from app.store.carts import Cart, CartStore
@@ -28,6 +29,15 @@ class CartError(Exception):
 class CartView:
     cart: Cart
     checkout_url: str
+
+    def public(self) -> dict[str, Any]:
+        """The cart as the MCP tools and the chat reply show it (the REST route's shape)."""
+        lines = [{"id": line.id, "product_id": line.product_id, "title": line.title, "quantity": line.quantity,
+                  "unit_price": line.unit_price, "variant": line.variant, "line_total": line.total}
+                 for line in self.cart.lines]  # fmt: skip
+        cart = self.cart
+        return {"id": cart.id, "customer_id": cart.customer_id, "lines": lines, "subtotal": cart.subtotal,
+                "currency": cart.currency, "checkout_url": self.checkout_url}  # fmt: skip
 
 
 class CartService:

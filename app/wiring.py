@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from app import __version__
+from app.assistant.cart_offer import CartAssistant
 from app.assistant.knowledge import ShopKnowledge
 from app.assistant.service import Assistant
 from app.assistant.tools import OrderTools
@@ -207,6 +208,7 @@ def build_services(settings: Settings) -> Services:
     conversations = ConversationStore(database)
     policies = build_policies(settings, catalog)
     knowledge = ShopKnowledge(catalog, commerce, settings.assistant.routing)
+    carts = build_carts(settings, database, catalog, personalization)
     assistant = Assistant(
         settings.assistant,
         settings.shop_name,
@@ -218,6 +220,7 @@ def build_services(settings: Settings) -> Services:
         conversations,
         metrics,
         knowledge,
+        carts=CartAssistant(carts, catalog),
     )
     generation = GenerationGate(
         settings.limits.max_concurrent_generations,
@@ -241,7 +244,7 @@ def build_services(settings: Settings) -> Services:
         idempotency=IdempotencyStore(database, settings.limits.idempotency_ttl_s),
         copywriter=copywriter,
         copy_jobs=build_copy_jobs(settings, copywriter, database, generation),
-        carts=build_carts(settings, database, catalog, personalization),
+        carts=carts,
     )
 
 

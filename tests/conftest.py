@@ -225,6 +225,7 @@ def assistant_like(
         Metrics(),
         services.assistant.knowledge,
         services.assistant.examples,
+        services.assistant.carts,
     )
 
 

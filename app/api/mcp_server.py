@@ -44,27 +44,6 @@ def _summary(product: Product) -> dict[str, Any]:
     }
 
 
-def _cart(view: CartView) -> dict[str, Any]:
-    cart = view.cart
-    return {
-        "id": cart.id,
-        "lines": [
-            {
-                "id": line.id,
-                "product_id": line.product_id,
-                "title": line.title,
-                "quantity": line.quantity,
-                "unit_price": line.unit_price,
-                "variant": line.variant,
-            }
-            for line in cart.lines
-        ],
-        "subtotal": cart.subtotal,
-        "currency": cart.currency,
-        "checkout_url": view.checkout_url,
-    }
-
-
 def build_mcp(services: Services) -> MCPServer:
     """The server, bound to this app's services."""
     server = MCPServer(
@@ -142,7 +121,7 @@ def build_mcp(services: Services) -> MCPServer:
         """A cart with its lines, subtotal and checkout link."""
         own, staff = customer_or_staff(caller(ctx))
         try:
-            return _cart(await run_in_threadpool(services.carts.get, cart_id, own, staff))
+            return (await run_in_threadpool(services.carts.get, cart_id, own, staff)).public()
         except CartError as exc:
             raise ToolError(str(exc)) from None
 
@@ -165,7 +144,7 @@ def build_mcp(services: Services) -> MCPServer:
             return view
 
         try:
-            return _cart(await run_in_threadpool(apply))
+            return (await run_in_threadpool(apply)).public()
         except CartError as exc:
             raise ToolError(str(exc)) from None
 

@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.assistant.service import TurnResult
+from app.assistant.turn_events import TurnResult
 
 TEXT_SCHEMA = {"type": "string", "pattern": r"\S"}  # a string with some text
 

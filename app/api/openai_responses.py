@@ -11,7 +11,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.api.openai_compat import HISTORY_TURNS, TEXT_SCHEMA, extension_of, usage_of, user_message_with_text
-from app.assistant.service import TurnResult
+from app.assistant.turn_events import TurnResult
 
 # the input has a question: a non-blank string, or a user message with text (a string or an input_text part)
 HAS_INPUT_QUESTION: dict[str, Any] = {

@@ -13,12 +13,13 @@ import functools
 import logging
 import time
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from langchain_core.messages import BaseMessage
 
 from app.assistant import templates
+from app.assistant.cart_offer import CartAssistant, CartOffer
 from app.assistant.generate import Generated, Generator
 from app.assistant.grounding import CITED_ID, GroundingData, check, cite_refs, expand_refs
 from app.assistant.handoff import open_handoff
@@ -31,6 +32,7 @@ from app.assistant.retrieve import Retrieved, Retriever
 from app.assistant.router import ExampleIndex, Router
 from app.assistant.tiebreak import LLMTiebreak
 from app.assistant.tools import Caller, OrderTools
+from app.assistant.turn_events import Done, Products, Token, TurnEvent, TurnResult
 from app.config import AssistantSettings
 from app.guard.claims import ClaimChecker
 from app.guard.output import LeakDetector, sanitize_text
@@ -39,7 +41,6 @@ from app.llm.service import LLMService
 from app.observability import Metrics
 from app.personalization import PersonalizationService
 from app.store.conversations import Conversation, ConversationStore
-from retrieval.catalog import Product
 from retrieval.catalog_service import CatalogService
 from retrieval.policies import PolicyIndex
 
@@ -48,71 +49,6 @@ log = logging.getLogger(__name__)
 
 class ConversationNotFoundError(LookupError):
     """No such conversation, or not one the caller may see."""
-
-
-@dataclass(frozen=True)
-class Token:
-    text: str
-
-
-@dataclass(frozen=True)
-class Products:
-    items: list[Product]
-
-
-@dataclass
-class TurnResult:
-    conversation_id: str | None
-    reply: str
-    products: list[str]
-    citations: list[dict[str, str]]
-    handoff: bool
-    intent: str
-    degraded: bool = False
-    repaired: bool = False
-    ticket_id: str | None = None
-    dropped_ids: list[str] = field(default_factory=list)
-    unsupported_amounts: list[float] = field(default_factory=list)
-    fallback: bool = False  # the reply is a template built from the data
-    retrieved_products: list[str] = field(default_factory=list)
-    ttft_s: float | None = None
-    prompt_tokens_estimate: int = 0
-    claims_checked: int = 0
-    claims_supported: int = 0
-    claims_cut: list[str] = field(default_factory=list)  # unsupported claims whose sentences were withheld
-    reasons: list[str] = field(default_factory=list)  # why the turn was routed as it was
-    model_turn: str = ""  # the turn's prompt as the model saw it (kept for the next turns' history)
-    refs: dict[str, str] = field(default_factory=dict)  # product id -> card reference, for the conversation
-
-    def public(self) -> dict[str, Any]:
-        data: dict[str, Any] = {
-            "conversation_id": self.conversation_id,
-            "reply": self.reply,
-            "products": self.products,
-            "citations": self.citations,
-            "handoff": self.handoff,
-            "intent": self.intent,
-            "degraded": self.degraded,
-            "repaired": self.repaired,
-            "reasons": self.reasons,
-        }
-        if self.ticket_id:
-            data["ticket_id"] = self.ticket_id
-        data["grounding"] = {
-            "dropped_ids": self.dropped_ids,
-            "unsupported_amounts": self.unsupported_amounts,
-            "fallback": self.fallback,
-            "claims": {"checked": self.claims_checked, "supported": self.claims_supported, "cut": self.claims_cut},
-        }
-        return data
-
-
-@dataclass(frozen=True)
-class Done:
-    result: TurnResult
-
-
-TurnEvent = Token | Products | Done
 
 
 @dataclass(frozen=True)
@@ -146,6 +82,7 @@ class Assistant:
         metrics: Metrics,
         knowledge: ShopKnowledge,
         examples: ExampleIndex | None = None,
+        carts: CartAssistant | None = None,
     ) -> None:
         self.settings = settings
         self.shop_name = shop_name
@@ -155,6 +92,7 @@ class Assistant:
         self.conversations = conversations
         self.metrics = metrics
         self.knowledge = knowledge
+        self.carts = carts
         self.examples = examples or ExampleIndex(catalog.searcher.multilingual)
         self.router = Router(knowledge, self.examples, policies, settings.routing, catalog.searcher.translator)
         self.retriever = Retriever(settings, catalog, personalization, policies, orders)
@@ -191,12 +129,15 @@ class Assistant:
         history: Sequence[tuple[str, str]] | None = None,
         persist: bool = True,
         max_tokens: int | None = None,
+        cart_id: str | None = None,
     ) -> AsyncIterator[TurnEvent]:
         """Answer one message in ``conversation`` (loaded by ``conversation_for``, which checks access), or in a
         new one. ``history`` (stateless callers such as the OpenAI-compatible route) replaces the stored
         conversation; with ``persist`` the turn is stored in a conversation (created when None);
         ``max_tokens`` may lower, never raise, the caller's role cap on the reply. Every streamed sentence has
-        passed the grounding and claim checks: nothing is taken back later."""
+        passed the grounding and claim checks: nothing is taken back later. A cart request in a stored
+        conversation is answered by ``CartAssistant`` (an offer, added to ``cart_id`` or the customer's cart
+        only once the next message confirms it)."""
         started = time.perf_counter()
         if conversation is not None:
             if conversation.customer_id and caller.staff:
@@ -208,6 +149,7 @@ class Assistant:
         past: list[tuple[str, str]] = list(history or [])
         model_past, earlier_refs = past, {}
         previous_products: list[str] = []
+        offer: CartOffer | None = None
         if conversation is not None and history is None:
             memory = recall(conversation, self.settings.history_tokens)
             past, model_past, summary = memory.history, memory.model_history, memory.summary
@@ -219,46 +161,63 @@ class Assistant:
                 if stored.role == "assistant":
                     previous_products = list(stored.meta.get("products") or [])
                     earlier_refs = dict(stored.meta.get("refs") or {})
+                    offer = CartOffer.from_meta(stored.meta)
                     break
         elif past:
             previous_products = await asyncio.to_thread(self._ids_in_history, past)
 
-        # encoders, index and database in a worker thread: other turns keep streaming meanwhile
-        ready = self.llm.state == "ready"
-        tiebreak = None
-        if self.tiebreak is not None and ready:
-            tiebreak = functools.partial(self.tiebreak.decide, loop=asyncio.get_running_loop())
-        plan = await asyncio.to_thread(
-            self.planner.plan, caller, message, previous_products, llm_ready=ready, tiebreak=tiebreak
-        )
-        intent, retrieved = plan.intent, plan.retrieved
-        self.metrics.chat_turns.labels(intent.intent.value).inc()
-        result = TurnResult(
-            conversation_id=conversation.id if conversation else None,
-            reply="",
-            products=[],
-            citations=[],
-            handoff=False,
-            intent=intent.intent.value,
-            retrieved_products=[p.id for p in retrieved.products],
-            reasons=list(intent.reasons),
-            refs=earlier_refs,
-        )
-        if plan.answer == Answer.GENERATE:
-            cap = self.settings.staff_reply_max_tokens if caller.staff else self.settings.reply_max_tokens
-            budget = min(cap, max_tokens) if max_tokens else cap
-            async for text in self._generate(message, plan, model_past, summary, result, started, budget):
-                yield Token(text)
-        else:
-            result.reply = await asyncio.to_thread(
-                self._answer_from_data, plan, caller, conversation, message, past, result
+        cart = None  # cart turns need the stored conversation: an offer is accepted by the next message only
+        if self.carts is not None and conversation is not None and history is None:
+            cart = await asyncio.to_thread(
+                self.carts.handle, caller.customer_id, message, offer, previous_products, cart_id
             )
+        if cart is not None:
+            cited = [{"type": "product", "id": p} for p in cart.product_ids]
+            result = TurnResult(conversation.id if conversation else None, cart.reply, cart.product_ids, cited,
+                                False, "cart", refs=earlier_refs, reasons=["a cart request or offer"])  # fmt: skip
+            result.cart_offer = cart.offer.public() if cart.offer else None
+            result.cart = cart.cart.public() if cart.cart else None
+            self.metrics.chat_turns.labels("cart").inc()
             yield Token(result.reply)
+            shown = await asyncio.to_thread(self.catalog.get_many, cart.product_ids)
+            yield Products([shown[p] for p in cart.product_ids if p in shown])
+        else:
+            # encoders, index and database in a worker thread: other turns keep streaming meanwhile
+            ready = self.llm.state == "ready"
+            tiebreak = None
+            if self.tiebreak is not None and ready:
+                tiebreak = functools.partial(self.tiebreak.decide, loop=asyncio.get_running_loop())
+            plan = await asyncio.to_thread(
+                self.planner.plan, caller, message, previous_products, llm_ready=ready, tiebreak=tiebreak
+            )
+            intent, retrieved = plan.intent, plan.retrieved
+            self.metrics.chat_turns.labels(intent.intent.value).inc()
+            result = TurnResult(
+                conversation_id=conversation.id if conversation else None,
+                reply="",
+                products=[],
+                citations=[],
+                handoff=False,
+                intent=intent.intent.value,
+                retrieved_products=[p.id for p in retrieved.products],
+                reasons=list(intent.reasons),
+                refs=earlier_refs,
+            )
+            if plan.answer == Answer.GENERATE:
+                cap = self.settings.staff_reply_max_tokens if caller.staff else self.settings.reply_max_tokens
+                budget = min(cap, max_tokens) if max_tokens else cap
+                async for text in self._generate(message, plan, model_past, summary, result, started, budget):
+                    yield Token(text)
+            else:
+                result.reply = await asyncio.to_thread(
+                    self._answer_from_data, plan, caller, conversation, message, past, result
+                )
+                yield Token(result.reply)
 
-        self._finish(result, intent, retrieved)
-        if result.products:
-            by_id = {p.id: p for p in retrieved.products}
-            yield Products([by_id[p] for p in result.products if p in by_id])
+            self._finish(result, intent, retrieved)
+            if result.products:
+                by_id = {p.id: p for p in retrieved.products}
+                yield Products([by_id[p] for p in result.products if p in by_id])
         if conversation is not None and persist:
             meta = {k: v for k, v in result.public().items() if k not in ("conversation_id", "reply")}
             user_meta: dict[str, Any] = {"intent": result.intent}
@@ -266,6 +225,8 @@ class Assistant:
                 user_meta["model_view"] = result.model_turn
                 meta["model_view"] = cite_refs(result.reply, result.refs)
             meta["refs"] = result.refs
+            if cart is not None and cart.offer is not None:  # only the next message can accept it
+                meta["cart_offer"] = cart.offer.meta()
             await asyncio.to_thread(
                 self.conversations.append_turn, conversation.id, message, result.reply, meta, user_meta
             )

@@ -93,6 +93,17 @@ class CartStore:
             ).all()
             return Cart(row.id, row.customer_id, row.currency, [_line(r) for r in lines])
 
+    def latest(self, customer_id: str, currency: str) -> Cart | None:
+        """The customer's most recently changed cart in ``currency`` (where a chat add goes by default)."""
+        with self.database.session() as session:
+            cart_id = session.scalars(
+                select(CartRow.id)
+                .where(CartRow.customer_id == customer_id, CartRow.currency == currency)
+                .order_by(CartRow.updated_at.desc())
+                .limit(1)
+            ).first()
+        return None if cart_id is None else self.get(cart_id, customer_id=customer_id, staff=False)
+
     def add(
         self, cart_id: str, product_id: str, title: str, quantity: int, price: float, variant: dict[str, str]
     ) -> str:

@@ -12,8 +12,8 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from app.assistant.service import Done, Products, Token, TurnEvent
 from app.assistant.tools import Caller
+from app.assistant.turn_events import Done, Products, Token, TurnEvent
 from app.llm.gate import GenerationBusyError
 from app.security import CUSTOMER_ID_PATTERN
 from app.ui.markdown import escape

@@ -15,8 +15,8 @@ import httpx
 import openai
 import pytest
 
-from app.assistant.service import Done, TurnResult
 from app.assistant.tools import Caller
+from app.assistant.turn_events import Done, TurnResult
 from app.llm.service import LLMService
 from app.observability import Metrics
 from tests.conftest import MERCHANT_KEY, SUPPORT_KEY, Runner, assistant_like, customer_token

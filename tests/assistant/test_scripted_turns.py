@@ -13,8 +13,9 @@ from typing import Any
 import openai
 import pytest
 
-from app.assistant.service import Assistant, Done, Token, TurnResult
+from app.assistant.service import Assistant
 from app.assistant.tools import Caller
+from app.assistant.turn_events import Done, Token, TurnResult
 from app.llm.service import LLMService
 from app.observability import Metrics
 from tests.conftest import SUPPORT_KEY, Runner, assistant_like, customer_token

@@ -15,9 +15,11 @@ from starlette.concurrency import run_in_threadpool
 
 from app.api.deps import PrincipalDep, ServicesDep, caller_for
 from app.api.errors import ApiError
+from app.api.routes.carts import CartOut
 from app.assistant.context import product_card
-from app.assistant.service import ConversationNotFoundError, Done, Products, Token, TurnEvent, TurnResult
+from app.assistant.service import ConversationNotFoundError
 from app.assistant.tools import Caller
+from app.assistant.turn_events import Done, Products, Token, TurnEvent, TurnResult
 from app.llm.gate import GenerationBusyError
 from app.store.conversations import Conversation
 from app.wiring import Services
@@ -33,6 +35,9 @@ class ChatBody(BaseModel):
     message: str = Field(min_length=1, pattern=r"\S", description="the customer's message (not only whitespace)")
     customer_id: str | None = Field(None, max_length=128, description="support/admin: the customer to act for")
     stream: bool = False
+    cart_id: str | None = Field(
+        None, max_length=64, description="the cart the widget holds: where a confirmed chat add goes"
+    )
 
 
 class Citation(BaseModel):
@@ -53,6 +58,13 @@ class Grounding(BaseModel):
     claims: ClaimCounts
 
 
+class CartOfferOut(BaseModel):
+    product_id: str
+    quantity: int
+    variant: dict[str, str]
+    missing: list[str] = Field(description="variant names still to choose (the reply asks for the first)")
+
+
 class ChatResponse(BaseModel):
     conversation_id: str | None
     reply: str
@@ -65,6 +77,10 @@ class ChatResponse(BaseModel):
     ticket_id: str | None = None
     grounding: Grounding
     reasons: list[str] = Field(description="why the turn was routed as it was, from the shop's data (or the LLM)")
+    cart_offer: CartOfferOut | None = Field(
+        None, description="the add this reply asks the customer to confirm; only their next message can accept it"
+    )
+    cart: CartOut | None = Field(None, description="the cart after an add the customer confirmed in this turn")
 
 
 class StoredMessageOut(BaseModel):
@@ -132,7 +148,7 @@ async def chat(body: ChatBody, services: ServicesDep, principal: PrincipalDep) -
     caller = caller_for(principal, body.customer_id)
     conversation = await run_in_threadpool(_conversation, services, caller, body.conversation_id)
     services.generation.refuse_if_full()  # 503 at once, before a stream has started
-    events = services.assistant.turn(caller, message, conversation)
+    events = services.assistant.turn(caller, message, conversation, cart_id=body.cart_id)
     if not body.stream:
         async with services.generation.slot():  # busy: 503 from the error handler
             result = await collect(events)

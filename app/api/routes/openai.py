@@ -15,7 +15,7 @@ from app.api.errors import ApiError
 from app.api.openai_compat import ChatCompletion, ChatCompletionsBody, Completion
 from app.api.openai_responses import Responding, ResponseObject, ResponsesBody
 from app.api.routes.chat import SSE_HEADERS, checked_message, collect
-from app.assistant.service import Done, Token, TurnEvent
+from app.assistant.turn_events import Done, Token, TurnEvent
 from app.llm.gate import GenerationBusyError
 from app.security import Principal
 from app.wiring import Services

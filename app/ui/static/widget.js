@@ -7,7 +7,9 @@
  *
  * Streams replies over SSE (POST /v1/chat with stream=true), renders product cards with an "Add to cart"
  * button (POST /v1/carts, then its lines, each add with an Idempotency-Key), and keeps the conversation and
- * cart ids in localStorage. Text is inserted as text, never as HTML.
+ * cart ids in localStorage. The chat adds to the same cart (its id goes with each message) once the shopper
+ * confirms an offer (Yes / No buttons). Every cart change fires a "shopassist:cart" event on window with the
+ * cart, so the page around the widget can show it. Text is inserted as text, never as HTML.
  */
 (function () {
   "use strict";
@@ -49,6 +51,8 @@
     '.card button{margin-top:6px;border:0;border-radius:6px;padding:4px 8px;background:#047857;color:#fff;' +
     'font-size:12px;cursor:pointer}.card button:disabled{background:#9ca3af;cursor:default}' +
     '.cart-note{align-self:flex-start;font-size:13px;color:#047857}.cart-note a{color:#2563eb}' +
+    '.confirm{display:flex;gap:6px;align-self:flex-start}.confirm button{border:1px solid #2563eb;' +
+    'background:#fff;color:#2563eb;border-radius:14px;padding:4px 12px;cursor:pointer;font-size:13px}' +
     'form{display:flex;border-top:1px solid #e5e7eb}' +
     'input{flex:1;border:0;padding:12px;font-size:14px;outline:none}' +
     'button.send{border:0;background:#2563eb;color:#fff;padding:0 16px;cursor:pointer}' +
@@ -139,16 +143,39 @@
       }
       var cart = await added.json();
       if (!added.ok) throw new Error(cart.error.message);
-      var note = add("cart-note", "Added " + product.title + " to your cart (" + cart.lines.length +
-        (cart.lines.length === 1 ? " item" : " items") + "). ");
-      var checkout = safeUrl(cart.checkout_url);
-      if (checkout) {
-        var link = document.createElement("a"); link.href = checkout; link.target = "_blank"; link.rel = "noopener";
-        link.textContent = "Checkout"; note.appendChild(link);
-      }
+      cartChanged(cart, "Added " + product.title + " to your cart");
+      return cart;
     } catch (e) {
       add("error", "Could not add to the cart: " + (e && e.message ? e.message : "please try again."));
     }
+  }
+
+  function cartChanged(cart, said) {
+    cartId = cart.id;
+    try { localStorage.setItem(cartKey, cartId); } catch (e) { /* storage disabled */ }
+    var units = cart.lines.reduce(function (n, line) { return n + line.quantity; }, 0);
+    var note = add("cart-note", said + " (" + units + (units === 1 ? " item" : " items") + "). ");
+    var checkout = safeUrl(cart.checkout_url);
+    if (checkout) {
+      var link = document.createElement("a"); link.href = checkout; link.target = "_blank"; link.rel = "noopener";
+      link.textContent = "Checkout"; note.appendChild(link);
+    }
+    window.dispatchEvent(new CustomEvent("shopassist:cart", { detail: cart }));
+  }
+
+  function renderConfirm(offer) {
+    var row = document.createElement("div"); row.className = "confirm";
+    [["Yes, add it", "yes"], ["No", "no"]].forEach(function (choice) {
+      var b = document.createElement("button"); b.type = "button"; b.textContent = choice[0];
+      b.addEventListener("click", function () {
+        row.remove();
+        add("msg user", choice[1]);
+        send(choice[1], false);
+      });
+      row.appendChild(b);
+    });
+    log.appendChild(row);
+    log.scrollTop = log.scrollHeight;
   }
 
   function parseEvent(block) {
@@ -168,7 +195,7 @@
       response = await fetch(apiBase + "/v1/chat", {
         method: "POST",
         headers: { "Content-Type": "application/json", "Authorization": "Bearer " + token },
-        body: JSON.stringify({ conversation_id: conversationId, message: text, stream: true })
+        body: JSON.stringify({ conversation_id: conversationId, message: text, stream: true, cart_id: cartId })
       });
     } catch (e) {
       bubble.remove();
@@ -211,6 +238,8 @@
             conversationId = parsed.data.conversation_id;
             try { localStorage.setItem(storeKey, conversationId); } catch (e) { /* storage disabled */ }
           }
+          if (parsed.data.cart) cartChanged(parsed.data.cart, "Your cart is updated");
+          if (parsed.data.cart_offer && !parsed.data.cart_offer.missing.length) renderConfirm(parsed.data.cart_offer);
         } else if (parsed.event === "error") {
           add("error", (parsed.data.error && parsed.data.error.message) || "The reply failed.");
         }
@@ -231,6 +260,8 @@
 
   window.ShopAssist = {
     open: function () { panel.classList.add("open"); },
+    addToCart: function (product) { return addToCart(product, false); },
+    cartId: function () { return cartId; },
     reset: function () {
       conversationId = null;
       try { localStorage.removeItem(storeKey); } catch (e) { /* storage disabled */ }
