@@ -19,6 +19,7 @@ from app.api.mcp_server import build_mcp
 from app.api.middleware import RequestContextMiddleware
 from app.api.routes import (
     auth,
+    browse,
     carts,
     catalog,
     chat,
@@ -85,6 +86,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(auth.router, responses=COMMON_ERRORS)
     app.include_router(personalization.router, responses=COMMON_ERRORS)
     app.include_router(catalog.router, responses=COMMON_ERRORS)
+    app.include_router(browse.router, responses=COMMON_ERRORS)
     app.include_router(feeds.router, responses=COMMON_ERRORS)
     app.include_router(chat.router, responses=COMMON_ERRORS)
     app.include_router(openai.router, responses=COMMON_ERRORS)

@@ -29,6 +29,7 @@ from app.store.database import Database
 from app.store.drafts import DraftStore
 from app.store.events import EventStore
 from app.store.idempotency import IdempotencyStore
+from retrieval.browse import CatalogBrowser
 from retrieval.catalog_service import CatalogService
 from retrieval.embed import (
     CachedEncoder,
@@ -69,6 +70,7 @@ class Services:
     copywriter: Copywriter
     copy_jobs: CopyJobRunner
     carts: CartService
+    browser: CatalogBrowser
     version: str = __version__
     started: bool = field(default=False)
 
@@ -245,6 +247,7 @@ def build_services(settings: Settings) -> Services:
         copywriter=copywriter,
         copy_jobs=build_copy_jobs(settings, copywriter, database, generation),
         carts=carts,
+        browser=CatalogBrowser(catalog),
     )
 
 

@@ -28,6 +28,7 @@ def _benches() -> dict[str, Callable[[], dict[str, Any]]]:
         "recs-http": bench_recs.http,
         "carts-http": bench_commerce.carts,
         "mcp-http": bench_commerce.mcp,
+        "storefront-chromium": bench_commerce.storefront,
         "llm": bench_llm.run,
         "service": bench_service.run,
     }

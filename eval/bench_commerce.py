@@ -1,6 +1,8 @@
 """Commerce benchmarks over HTTP on the served demo store (`shopassist serve`, as `make run` starts it): adding a
 cart line (catalog read, stock check, database write, the recommender's cart event) against a product read in the
-same run; MCP ``search_catalog`` through the SDK's client against ``GET /v1/products/search`` in the same run."""
+same run; MCP ``search_catalog`` through the SDK's client against ``GET /v1/products/search`` in the same run; the
+storefront (``/demo``) loading in headless Chromium until its grid and recommendations show, against the
+server-rendered product page (no API calls) in the same browser."""
 
 from __future__ import annotations
 
@@ -19,13 +21,17 @@ KEY = "bench-admin-key-0123456789"
 
 
 @contextmanager
-def served_demo(prefix: str) -> Iterator[tuple[Path, str]]:
-    """The demo store built, ingested and served by ``shopassist serve`` in a temporary data dir: (root, URL)."""
+def served_demo(prefix: str, events: bool = False) -> Iterator[tuple[Path, str]]:
+    """The demo store built, ingested and served by ``shopassist serve`` in a temporary data dir: (root, URL);
+    with ``events`` its shopper events loaded and ALS trained, as ``make run`` does."""
     with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
         root = Path(tmp)
         env = bench_env(root, SHOPASSIST_ADMIN_API_KEY=KEY, SHOPASSIST_LLM__MODEL="smollm2-135m")
         cli(env, "demo-data")
         cli(env, "ingest", str(root / "demo" / "products.jsonl"))
+        if events:
+            cli(env, "load-events", str(root / "demo" / "events.jsonl"))
+            cli(env, "train-recs")
         with serving(env) as (base, _process, _ready_s):
             yield root, base
 
@@ -94,4 +100,37 @@ def mcp(calls: int = 200) -> dict[str, Any]:
         "search_catalog_p99_ms": _percentile(over_mcp, 99),
         "rest_search_p50_ms": _percentile(rest[10:], 50),
         "mcp_p50_over_rest_p50": _percentile(over_mcp, 50) / max(_percentile(rest[10:], 50), 1e-9),
+    }
+
+
+def storefront(loads: int = 20) -> dict[str, Any]:
+    """Each load a fresh browser context (no cache, a new shopper): navigation start to the grid and the
+    recommendations shown (``body[data-ready=home]``)."""
+    import shutil
+
+    from playwright.sync_api import sync_playwright
+
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    with served_demo("bench-storefront-", events=True) as (root, base), sync_playwright() as playwright:
+        product = json.loads((root / "demo" / "products.jsonl").read_text().splitlines()[0])["id"]
+        browser = playwright.chromium.launch(executable_path=chromium, headless=True, args=["--no-sandbox"])
+        pages: list[float] = []
+        plain: list[float] = []
+        for n in range(loads + 2):
+            for url, selector, into in ((f"{base}/demo?shopper=new", "body[data-ready=home]", pages),
+                                        (f"{base}/demo/products/{product}", "h1", plain)):  # fmt: skip
+                context = browser.new_context()
+                page = context.new_page()
+                started = time.perf_counter()
+                page.goto(url)
+                page.wait_for_selector(selector, timeout=30_000)
+                if n >= 2:  # the first loads warm the server's caches
+                    into.append((time.perf_counter() - started) * 1000)
+                context.close()
+        browser.close()
+    return {
+        "storefront_load_p50_ms": _percentile(pages, 50),
+        "storefront_load_p95_ms": _percentile(pages, 95),
+        "product_page_load_p50_ms": _percentile(plain, 50),
+        "storefront_p50_over_product_page_p50": _percentile(pages, 50) / max(_percentile(plain, 50), 1e-9),
     }

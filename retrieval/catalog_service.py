@@ -70,10 +70,11 @@ class CatalogService:
         except Exception as exc:
             raise IndexUnavailableError(_reason(exc)) from exc
 
-    def ids(self, category: str | None = None) -> list[str]:
-        """Every product id, or those under a category path prefix (``"Dresses"``, ``"Tops > Knits"``)."""
+    def ids(self, category: str | None = None, filters: SearchFilters | None = None) -> list[str]:
+        """Every product id, or those under a category path prefix (``"Dresses"``, ``"Tops > Knits"``), or those
+        that pass ``filters``."""
         try:
-            return self.index.ids(SearchFilters(category=category) if category else None)
+            return self.index.ids(filters or (SearchFilters(category=category) if category else None))
         except Exception as exc:
             raise IndexUnavailableError(_reason(exc)) from exc
 

@@ -177,8 +177,9 @@ def shop(live: LiveServer, demo_store: Path) -> LiveServer:
         response = client.post("/v1/catalog/ingest", headers=merchant, files={"file": ("products.jsonl", feed)})
         assert response.status_code == 200, response.text
         events = [json.loads(line) for line in (demo_store / "events.jsonl").read_text().splitlines()]
-        posted = client.post("/v1/events", headers=merchant, json={"events": events})
-        assert posted.status_code == 202, posted.text
+        for start in range(0, len(events), 2_000):  # within the request body limit
+            posted = client.post("/v1/events", headers=merchant, json={"events": events[start : start + 2_000]})
+            assert posted.status_code == 202, posted.text
     services = live.app.state.services
     services.commerce.load_files(demo_store / "customers.jsonl", demo_store / "orders.jsonl")
     assert services.personalization.train() is not None

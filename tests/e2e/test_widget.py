@@ -3,27 +3,13 @@ answer stream in with product cards, and adds one to a cart."""
 
 from __future__ import annotations
 
-import shutil
+import re
 import time
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from tests.live_server import LiveServer
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-dev-shm-usage"]
-        )
-        yield launched
-        launched.close()
 
 
 def test_demo_page_streams_an_answer_with_product_cards(shop: LiveServer, browser: Browser) -> None:
@@ -31,6 +17,7 @@ def test_demo_page_streams_an_answer_with_product_cards(shop: LiveServer, browse
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.goto(f"{shop.url}/demo")
+    page.click("#shopassist-widget .launcher")  # the storefront opens with the chat closed
     page.wait_for_selector("#shopassist-widget .panel.open")
     # record how the reply bubble grows: streaming means it is seen partly filled before it is complete
     page.evaluate(
@@ -77,6 +64,7 @@ def test_demo_page_streams_an_answer_with_product_cards(shop: LiveServer, browse
     assert not errors, errors
     # the conversation id survives a reload: the next turn continues the same conversation
     page.reload()
+    page.click("#shopassist-widget .launcher")
     page.wait_for_selector("#shopassist-widget .panel.open")
     page.fill("#shopassist-widget input", "thanks!")
     page.click("#shopassist-widget button.send")
@@ -99,3 +87,49 @@ def test_widget_script_and_demo_are_public(shop: LiveServer) -> None:
     assert script.status_code == 200 and script.headers["content-type"].startswith("application/javascript")
     assert "/v1/chat" in script.text
     assert demo.status_code == 200 and "sact." in demo.text and "/widget.js" in demo.text
+
+
+def ask(page: Page, text: str) -> str:
+    """Send a message in the widget and return the reply once it has finished streaming."""
+    bubbles = page.locator("#shopassist-widget .msg.assistant")
+    before = bubbles.count()
+    page.fill("#shopassist-widget input", text)
+    page.click("#shopassist-widget button.send")
+    page.wait_for_function(
+        f"""() => {{
+        const root = document.querySelector('#shopassist-widget').shadowRoot;
+        return root.querySelectorAll('.msg.assistant').length > {before} && !root.querySelector('.msg.streaming');
+      }}""",
+        timeout=90_000,
+    )
+    return bubbles.nth(before).inner_text()
+
+
+def test_the_chat_adds_to_the_cart_after_the_shopper_clicks_yes(shop: LiveServer, browser: Browser) -> None:
+    page = browser.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(f"{shop.url}/demo")
+    page.click("#shopassist-widget .launcher")
+    ask(page, "show me linen shorts")
+    first = page.locator("#shopassist-widget .product-card").first.get_attribute("data-product-id")
+    reply = ask(page, "add the first one to my cart")
+    for _ in range(3):  # the product's sizes and colours are asked for one at a time
+        choice = re.search(r"It comes in ([^,.]+)", reply)
+        if choice is None:
+            break
+        reply = ask(page, choice.group(1))
+    assert reply.startswith("Shall I add") and f"[{first}]" in reply, reply
+    services = shop.app.state.services
+    customer = str(services.settings.assistant.demo_customer_id)
+    before = services.carts.store.latest(customer, "USD")
+    count = sum(line.quantity for line in before.lines) if before else 0
+    page.click("#shopassist-widget .confirm button:has-text('Yes')")
+    note = page.locator("#shopassist-widget .cart-note", has_text="Your cart is updated")
+    note.wait_for(timeout=30_000)
+    cart = services.carts.store.latest(customer, "USD")
+    assert cart is not None and sum(line.quantity for line in cart.lines) == count + 1
+    assert first in [line.product_id for line in cart.lines]
+    assert page.evaluate("document.getElementById('cart-count').textContent") == str(count + 1)  # the page saw it
+    assert not errors, errors
+    page.close()

@@ -6,11 +6,12 @@ from __future__ import annotations
 import hashlib
 import html
 import json
+import secrets
 from functools import cache
 from importlib.resources import files
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
@@ -41,20 +42,40 @@ async def widget_js() -> Response:
     )
 
 
-@router.get("/demo", response_class=HTMLResponse, summary="Demo shop page embedding the widget (public)")
-async def demo_page(services: ServicesDep) -> HTMLResponse:
+@router.get("/demo", response_class=HTMLResponse, summary="The demo storefront, with the widget (public)")
+async def demo_page(
+    services: ServicesDep,
+    shopper: Annotated[Literal["demo", "new"], Query(description="new: a fresh shopper with no history")] = "demo",
+) -> HTMLResponse:
     settings = services.settings
     customer = settings.assistant.demo_customer_id if settings.env != "production" else None
+    if customer and shopper == "new":
+        customer = f"guest-{secrets.token_hex(4)}"  # cold start: watch the recommendations learn
     token = ""
     if customer and services.keyring.customer_tokens is not None:
         token, _ = services.keyring.customer_tokens.mint(customer)
+    config = {"token": token, "customer": customer or "", "title": f"Ask {settings.shop_name}"}
     page = (
-        _static("demo.html")
+        _static("storefront.html")
         .replace("{{SHOP_NAME}}", html.escape(settings.shop_name))
         .replace("{{CUSTOMER}}", html.escape(customer or "nobody (demo disabled)"))
-        .replace("{{CONFIG_JSON}}", _script_json({"token": token, "title": f"Ask {settings.shop_name}"}))
+        .replace("{{CONFIG_JSON}}", _script_json(config))
     )
     return HTMLResponse(page, headers={"Cache-Control": "no-store"})
+
+
+@router.get(
+    "/demo/storefront.js",
+    response_class=Response,
+    responses={200: {"content": {"application/javascript": {"schema": {"type": "string"}}}}},
+    summary="The demo storefront's script (public)",
+)
+async def storefront_js() -> Response:
+    return Response(
+        _static("storefront.js"),
+        media_type="application/javascript; charset=utf-8",
+        headers={"Cache-Control": "public, max-age=300"},
+    )
 
 
 @router.get(
@@ -77,20 +98,27 @@ async def product_page(services: ServicesDep, product_id: Annotated[str, Path(ma
 <script type="application/ld+json">{_script_json(json_ld(product, shop))}</script></head>
 <body><main><img src="{html.escape(shop.image(product))}" alt="" width="240" height="240">
 <h1>{html.escape(product.title)}</h1><p class="price">{product.price:.2f} {html.escape(product.currency)}</p>
-<p>{html.escape(product.description)}</p><p><a href="/demo">{html.escape(services.settings.shop_name)}</a></p>
+<p>{html.escape(product.description)}</p>
+<p><a href="/demo#/p/{html.escape(product.id)}">In the {html.escape(services.settings.shop_name)} storefront</a></p>
 </main></body></html>"""
     return HTMLResponse(page)
 
 
 def placeholder_svg(product: Product) -> str:
-    """A square in a colour of the product's id with its title's initials: an image link that always resolves."""
-    hue = int(hashlib.sha256(product.id.encode()).hexdigest()[:4], 16) % 360
-    initials = "".join(word[0] for word in product.title.split()[:2]).upper() or "?"
+    """A square in a colour of the product's category (its shade from the id) with the initials of the title's
+    last two words and the category's last part: an image link that always resolves."""
+    hue = int(hashlib.sha256(product.category.encode()).hexdigest()[:4], 16) % 360
+    light = 70 + int(hashlib.sha256(product.id.encode()).hexdigest()[:2], 16) % 16
+    words = [w for w in product.title.replace("-", " ").split() if w[:1].isalnum()]
+    initials = "".join(w[0] for w in words[-2:]).upper() or "?"
+    caption = product.category.split(" > ")[-1]
     return (
         '<svg xmlns="http://www.w3.org/2000/svg" width="480" height="480" viewBox="0 0 480 480">'
-        f'<rect width="480" height="480" fill="hsl({hue},45%,78%)"/>'
-        f'<text x="240" y="270" font-family="sans-serif" font-size="120" text-anchor="middle" '
-        f'fill="hsl({hue},40%,30%)">{html.escape(initials)}</text></svg>'
+        f'<rect width="480" height="480" fill="hsl({hue},45%,{light}%)"/>'
+        f'<text x="240" y="260" font-family="sans-serif" font-size="120" text-anchor="middle" '
+        f'fill="hsl({hue},40%,28%)">{html.escape(initials)}</text>'
+        f'<text x="240" y="340" font-family="sans-serif" font-size="34" text-anchor="middle" '
+        f'fill="hsl({hue},30%,35%)">{html.escape(caption[:24])}</text></svg>'
     )
 
 

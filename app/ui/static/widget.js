@@ -125,7 +125,12 @@
     return fetch(apiBase + path, { method: "POST", headers: headers, body: JSON.stringify(body) });
   }
 
+  function storedCart() {  // the page around the widget may have opened the cart since
+    try { return localStorage.getItem(cartKey) || cartId; } catch (e) { return cartId; }
+  }
+
   async function addToCart(product, retried) {
+    cartId = storedCart();
     try {
       if (!cartId) {
         var opened = await api("/v1/carts", {});
@@ -189,6 +194,7 @@
   }
 
   async function send(text, retried) {
+    cartId = storedCart();
     var bubble = add("msg assistant streaming", "");
     var response;
     try {

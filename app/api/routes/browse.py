@@ -1,0 +1,71 @@
+"""Browsing without a query (a storefront's grid and sidebar): pages of products under filters, and facets."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+
+from app.api.deps import PrincipalDep, ServicesDep
+from retrieval.browse import Sort
+from retrieval.catalog import Product, normalise_category
+from retrieval.index.base import SearchFilters
+
+router = APIRouter(tags=["catalog"])
+
+
+class ProductPage(BaseModel):
+    items: list[Product]
+    total: int = Field(description="products that pass the filters")
+    offset: int
+    limit: int
+
+
+class Facet(BaseModel):
+    value: str
+    count: int
+
+
+class FacetsResponse(BaseModel):
+    categories: list[Facet] = Field(description="full category paths (' > ' joined) and their products")
+    brands: list[Facet]
+    min_price: float | None
+    max_price: float | None
+
+
+@router.get("/v1/products", response_model=ProductPage, summary="Browse products under filters (no query)")
+def browse(
+    services: ServicesDep,
+    _: PrincipalDep,
+    category: Annotated[str | None, Query(max_length=300, description="category path prefix")] = None,
+    min_price: Annotated[float | None, Query(ge=0)] = None,
+    max_price: Annotated[float | None, Query(ge=0)] = None,
+    in_stock: bool | None = None,
+    brand: Annotated[str | None, Query(max_length=200)] = None,
+    sort: Sort = "popular",
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    limit: Annotated[int, Query(ge=1, le=100)] = 24,
+) -> ProductPage:
+    if min_price is not None and max_price is not None and min_price > max_price:
+        return ProductPage(items=[], total=0, offset=offset, limit=limit)  # no price lies in an empty range
+    filters = SearchFilters(
+        category=normalise_category(category) if category else None,
+        min_price=min_price,
+        max_price=max_price,
+        in_stock=in_stock,
+        brand=brand,
+    )
+    page = services.browser.page(filters, offset, limit, sort)
+    return ProductPage(items=page.items, total=page.total, offset=offset, limit=limit)
+
+
+@router.get("/v1/catalog/facets", response_model=FacetsResponse, summary="Category paths and brands with counts")
+def facets(services: ServicesDep, _: PrincipalDep) -> FacetsResponse:
+    f = services.browser.facets()
+    return FacetsResponse(
+        categories=[Facet(value=k, count=v) for k, v in f.categories.items()],
+        brands=[Facet(value=k, count=v) for k, v in f.brands.items()],
+        min_price=f.min_price,
+        max_price=f.max_price,
+    )
