@@ -19,8 +19,8 @@ from retrieval.catalog import Product
 from retrieval.catalog_service import CatalogService
 
 ADD_CUE = re.compile(
-    r"\b(add|put|place|pop)\b.{0,80}\b(cart|basket|bag|trolley)\b|\badd (it|this|that|them|one|the \w+ one)\b"
-    r"|\bi'?ll (take|buy|have) (it|this|that|one|the)\b|\bbuy (it|this|that|the (first|second|third|last))\b"
+    r"\b(add|put|place|pop)\b.{0,80}\b(to|in|into|on)\s+(my|the)\s+(shopping\s+)?(cart|basket|trolley|shopping bag)\b"
+    r"|\badd (it|this|that|them|one|the \w+ one)\b|\bi'?ll (take|buy|have) (it|this|that|one|two|the)\b"
     r"|(加入|加到|放进|放入)购物车|加购|ajoute.{0,60}panier|in den warenkorb|al carrito"
     r"|(aggiungi|metti).{0,60}carrello",
     re.IGNORECASE,

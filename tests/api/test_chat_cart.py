@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from app.assistant.cart_offer import named_values, quantity_in
+from app.assistant.cart_offer import CartAssistant, named_values, quantity_in
 from tests.conftest import SUPPORT_KEY, customer_token
 from tests.live_server import LiveServer
 
@@ -122,3 +122,12 @@ def test_values_and_quantities_are_read_as_written() -> None:
     assert named_values("size 28 please", ["27", "28"]) == ["28"]
     assert (quantity_in("add 3 x of them"), quantity_in("two of those"), quantity_in("add it"),
             quantity_in("99 pieces")) == (3, 2, 1, 20)  # fmt: skip
+
+
+def test_cart_cues_take_cart_requests_and_leave_other_questions() -> None:
+    asks = ["add the first one to my cart", "I'll take the second one", "add 2 x VL-HP-0101 to my basket",
+            "把它加入购物车", "ajoute-le à mon panier"]  # fmt: skip
+    others = ["put my laptop in the bag", "can I add a gift note to my order?", "where can I buy it?",
+              "does this bag fit a laptop", "is the cart free to return?"]  # fmt: skip
+    assert all(CartAssistant.wants_to_add(m) for m in asks)
+    assert not any(CartAssistant.wants_to_add(m) for m in others)

@@ -6,7 +6,6 @@ import pytest
 from playwright.sync_api import Browser
 
 from tests.conftest import MERCHANT_KEY, SUPPORT_KEY
-from tests.e2e.test_widget import browser  # noqa: F401 - the shared Chromium fixture
 from tests.live_server import LiveServer
 
 
@@ -19,7 +18,7 @@ def test_only_staff_keys_sign_in(shop: LiveServer) -> None:
 
 
 @pytest.mark.usefixtures("shop")
-def test_support_agent_chats_in_the_browser(shop: LiveServer, browser: Browser) -> None:  # noqa: F811
+def test_support_agent_chats_in_the_browser(shop: LiveServer, browser: Browser) -> None:
     page = browser.new_page()
     page.goto(f"{shop.url}/ui/chat/")
     page.get_by_label("username").fill("agent")

@@ -9,7 +9,6 @@ import re
 from playwright.sync_api import Browser, Page
 
 from tests.conftest import MERCHANT_KEY, SUPPORT_KEY
-from tests.e2e.test_widget import browser  # noqa: F401 - the shared Chromium fixture
 from tests.live_server import LiveServer
 
 MERCHANT = {"Authorization": f"Bearer {MERCHANT_KEY}"}
@@ -29,7 +28,7 @@ def test_only_merchant_and_admin_keys_sign_in(shop: LiveServer) -> None:
     assert support.status_code == 400 and merchant.status_code == 200
 
 
-def test_generate_edit_approve_then_search_finds_the_new_text(shop: LiveServer, browser: Browser) -> None:  # noqa: F811
+def test_generate_edit_approve_then_search_finds_the_new_text(shop: LiveServer, browser: Browser) -> None:
     page = browser.new_page()
     sign_in(page, shop.url)
     search = page.get_by_label("Find a product")
@@ -70,7 +69,7 @@ def test_generate_edit_approve_then_search_finds_the_new_text(shop: LiveServer, 
     assert found["items"][0]["id"] == pid
 
 
-def test_a_batch_job_runs_with_a_live_progress_bar(shop: LiveServer, browser: Browser) -> None:  # noqa: F811
+def test_a_batch_job_runs_with_a_live_progress_bar(shop: LiveServer, browser: Browser) -> None:
     page = browser.new_page()
     sign_in(page, shop.url)
     page.get_by_role("tab", name="Batch").click()

@@ -1,0 +1,90 @@
+"""The online click model: pCTR from impression and click events as they arrive (River's logistic regression,
+one SGD step per event), with a checkpoint on disk so a restart serves what was learned.
+
+Features: the query's terms, the product's category (alone and by position), the slot position, the shopper's
+ALS affinity to the product, the hour of day, the surface (search, recommendations, chat), and the product and
+campaign themselves. River was chosen over Vowpal Wabbit by measurement on the replay simulation (equal log loss
+within noise, a third of the update and a twentieth of the prediction time: docs/benchmarks.md).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import pickle
+import re
+import tempfile
+import threading
+from pathlib import Path
+
+from river import linear_model, optim
+
+Features = dict[str, float]
+_TERM = re.compile(r"\w+")
+
+
+def features(
+    *, query: str, category: str, position: int, affinity: float, hour: int, product_id: str, campaign_id: str,
+    surface: str,
+) -> Features:  # fmt: skip
+    leaf = category.split(" > ")[-1].casefold()
+    x: Features = {
+        f"pos={position}": 1.0,
+        f"cat={leaf}": 1.0,
+        f"cat={leaf}|pos={position}": 1.0,
+        f"hour={hour}": 1.0,
+        f"surface={surface}": 1.0,
+        f"p={product_id}": 1.0,
+        f"c={campaign_id}": 1.0,
+        "affinity": max(-1.0, min(1.0, affinity)),
+    }
+    for term in _TERM.findall(query.casefold())[:8]:
+        x[f"q={term}"] = 1.0
+        x[f"q={term}|cat={leaf}"] = 1.0
+    return x
+
+
+def log_loss(p: float, clicked: bool) -> float:
+    p = min(max(p, 1e-6), 1 - 1e-6)
+    return -math.log(p if clicked else 1 - p)
+
+
+class ClickModel:
+    def __init__(self, learning_rate: float = 0.05, l2: float = 1e-4, prior_ctr: float = 0.02) -> None:
+        intercept = math.log(prior_ctr / (1 - prior_ctr))
+        self.model = linear_model.LogisticRegression(
+            optimizer=optim.SGD(learning_rate), l2=l2, intercept_init=intercept, intercept_lr=learning_rate / 5
+        )
+        self.updates = 0
+        self._lock = threading.Lock()
+
+    def predict(self, x: Features) -> float:
+        with self._lock:
+            return float(self.model.predict_proba_one(x)[True])
+
+    def learn(self, x: Features, clicked: bool) -> None:
+        with self._lock:
+            self.model.learn_one(x, clicked)
+            self.updates += 1
+
+    def save(self, path: Path) -> None:
+        """Atomically: a crash mid-write leaves the previous checkpoint."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with self._lock:
+            data = pickle.dumps((self.model, self.updates))
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".click-model-")
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+
+    @classmethod
+    def load(cls, path: Path, **settings: float) -> ClickModel:
+        model = cls(**settings)
+        if path.exists():
+            try:
+                model.model, model.updates = pickle.loads(path.read_bytes())  # our own checkpoint file
+            except (pickle.UnpicklingError, EOFError, ValueError, AttributeError):
+                pass  # unreadable: start from the prior rather than refuse to serve
+        return model
