@@ -348,6 +348,25 @@ class StorefrontSettings(BaseModel):
     )
 
 
+class AdsSettings(BaseModel):
+    """Sponsored products: where ads may appear, the auction, pacing and the online click model."""
+
+    enabled: bool = Field(True, description="serve sponsored products where campaigns are running")
+    positions: list[int] = Field([0, 4], max_length=5, description="0-based positions of sponsored slots in a list")
+    reserve_cpc: float = Field(0.05, gt=0, description="reserve price per click: lower bids never win")
+    relevance_floor: float = Field(
+        0.3, ge=0, le=1, description="least query-product cosine (or shopper affinity) an ad needs to be shown"
+    )
+    frequency_cap: int = Field(20, ge=1, description="impressions per shopper, campaign and day at most")
+    explore: float = Field(0.05, ge=0, le=1, description="share of slots given to a random eligible ad")
+    pacing_gain: float = Field(10.0, gt=0, description="throttle to 0 when spend runs 1/gain of the budget ahead")
+    click_window_s: float = Field(300, gt=0, description="an impression not clicked within this is a negative example")
+    attribution_days: float = Field(7, gt=0, description="a purchase this long after a click counts as a conversion")
+    learning_rate: float = Field(0.01, gt=0, description="SGD step of the click model")
+    prior_ctr: float = Field(0.02, gt=0, lt=1, description="the click model's CTR before it has seen events")
+    checkpoint_every: int = Field(200, ge=1, description="save the click model after this many updates")
+
+
 class LogSettings(BaseModel):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     format: Literal["json", "text"] = "json"
@@ -388,6 +407,7 @@ class Settings(BaseSettings):
     copywriter: CopySettings = Field(default_factory=CopySettings)
     federated: FederatedSettings = Field(default_factory=FederatedSettings)
     storefront: StorefrontSettings = Field(default_factory=StorefrontSettings)
+    ads: AdsSettings = Field(default_factory=AdsSettings)
     log: LogSettings = Field(default_factory=LogSettings)
 
     @model_validator(mode="after")

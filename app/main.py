@@ -18,6 +18,7 @@ from app.api.limits import LimitsMiddleware, RateLimiter
 from app.api.mcp_server import build_mcp
 from app.api.middleware import RequestContextMiddleware
 from app.api.routes import (
+    ads,
     auth,
     browse,
     carts,
@@ -92,6 +93,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(openai.router, responses=COMMON_ERRORS)
     app.include_router(commerce.router, responses=COMMON_ERRORS)
     app.include_router(carts.router, responses=COMMON_ERRORS)
+    app.include_router(ads.router, responses=COMMON_ERRORS)
     app.include_router(copywriting.router, responses=COMMON_ERRORS)
     app.include_router(widget.router, responses=COMMON_ERRORS)
     app.mount("/mcp", mcp_app)

@@ -146,6 +146,18 @@ class Metrics:
             ["guard", "outcome"],
             registry=self.registry,
         )
+        self.ad_impressions = Counter(
+            "shopassist_ad_impressions_total",
+            "Sponsored products shown, by surface",
+            ["surface"],
+            registry=self.registry,
+        )
+        self.ad_clicks = Counter(
+            "shopassist_ad_clicks_total", "Clicks on sponsored products (each impression once)", registry=self.registry
+        )
+        self.ad_spend = Counter(
+            "shopassist_ad_spend_total", "Money charged for clicks, in the shop's currency", registry=self.registry
+        )
         self.component_ready = Gauge(
             "shopassist_component_ready",
             "1 when a component (llm, database, ...) is usable, else 0",

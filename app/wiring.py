@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from app import __version__
+from app.ads.campaigns import CampaignService
+from app.ads.service import AdService
 from app.assistant.cart_offer import CartAssistant
 from app.assistant.knowledge import ShopKnowledge
 from app.assistant.service import Assistant
@@ -21,6 +23,7 @@ from app.observability import Metrics
 from app.personalization import PersonalizationService
 from app.personalization.promotion import PromotionGate
 from app.security import KeyRing, keyring_from_settings
+from app.store.ads import AdStore
 from app.store.carts import CartStore
 from app.store.commerce import CommerceStore
 from app.store.conversations import ConversationStore
@@ -71,6 +74,8 @@ class Services:
     copy_jobs: CopyJobRunner
     carts: CartService
     browser: CatalogBrowser
+    ads: AdService
+    campaigns: CampaignService
     version: str = __version__
     started: bool = field(default=False)
 
@@ -108,6 +113,10 @@ class Services:
 
     def close(self) -> None:
         self.personalization.stop_schedule()
+        try:
+            self.ads.close()  # the click model's last checkpoint
+        except OSError:
+            log.warning("could not save the click model checkpoint")
         self.llm.close()
         self.policies.close()
         self.catalog.index.close()
@@ -211,6 +220,8 @@ def build_services(settings: Settings) -> Services:
     policies = build_policies(settings, catalog)
     knowledge = ShopKnowledge(catalog, commerce, settings.assistant.routing)
     carts = build_carts(settings, database, catalog, personalization)
+    ads = AdService(AdStore(database), catalog, personalization, settings.ads, metrics,
+                    Path(settings.data_dir) / "ads" / "click_model.json")  # fmt: skip
     assistant = Assistant(
         settings.assistant,
         settings.shop_name,
@@ -248,6 +259,8 @@ def build_services(settings: Settings) -> Services:
         copy_jobs=build_copy_jobs(settings, copywriter, database, generation),
         carts=carts,
         browser=CatalogBrowser(catalog),
+        ads=ads,
+        campaigns=CampaignService(ads),
     )
 
 

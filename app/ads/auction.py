@@ -1,7 +1,7 @@
 """The auction for sponsored slots and the pacing throttle: pure functions, shared by serving and the replay
 simulation (``eval/ads.py``).
 
-Generalised second price on quality-weighted bids: candidates rank by ``bid × pCTR``; the winner of slot k pays
+Generalised second price on quality-weighted bids: candidates rank by ``bid x pCTR``; the winner of slot k pays
 the least bid that would still have kept it above the next candidate, ``score(k+1) / pCTR(k)``, never less than
 the reserve and never more than its own bid. ``highest_bid`` is the baseline the evaluation compares with
 (rank and price by bid alone).

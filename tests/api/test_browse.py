@@ -37,7 +37,12 @@ def test_pages_add_up_to_the_filtered_total_in_the_chosen_order(scripted_shop: L
 def test_filters_are_the_index_filters(scripted_shop: LiveServer, http: httpx.Client) -> None:
     catalog = scripted_shop.app.state.services.catalog
     every = catalog.get_many(catalog.ids()).values()
-    params = {"category": "Electronics > Audio", "max_price": 150, "in_stock": "true", "limit": 100}
+    params: dict[str, str | int] = {
+        "category": "Electronics > Audio",
+        "max_price": 150,
+        "in_stock": "true",
+        "limit": 100,
+    }
     page = http.get("/v1/products", headers=STAFF, params=params).json()
     expected = {p.id for p in every if p.category.startswith("Electronics > Audio") and p.price <= 150 and p.in_stock}
     assert {p["id"] for p in page["items"]} == expected and page["total"] == len(expected) > 0

@@ -10,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from app.api.deps import MerchantDep, PrincipalDep, ServicesDep, existing_product
 from app.api.errors import ApiError
+from app.api.sponsored import ListedProduct, with_ads
 from retrieval.catalog import Product, normalise_category
 from retrieval.catalog_service import IngestOutcome
 from retrieval.feeds import FORMATS, FeedError
@@ -120,14 +121,8 @@ async def ingest(request: Request, services: ServicesDep, _: MerchantDep) -> Ing
     raise ApiError(415, "send multipart/form-data with a `file`, or application/json with `products`")
 
 
-class ProductOut(BaseModel):
-    id: str
-    score: float
-    product: Product
-
-
 class SearchResponse(BaseModel):
-    items: list[ProductOut]
+    items: list[ListedProduct]
     personalized: bool
     took_ms: float
     route: str = Field(description="english (MiniLM + BM25) or multilingual (USE-multilingual vector)")
@@ -147,6 +142,7 @@ def search(
     brand: Annotated[str | None, Query(max_length=200)] = None,
     user_id: Annotated[str | None, Query(max_length=128)] = None,
     mode: Literal["hybrid", "dense", "sparse"] | None = None,
+    ads: Annotated[bool, Query(description="sponsored items for a shopper (a customer token or user_id)")] = True,
 ) -> SearchResponse:
     if min_price is not None and max_price is not None and min_price > max_price:
         # no price lies in an empty range: an empty page, as any filter that matches nothing
@@ -165,8 +161,15 @@ def search(
         result, personalized = services.personalization.search(q, filters, limit, mode, user_id)
     else:
         result, personalized = services.catalog.search(q, filters, limit, mode), False
+    shopper = user_id or (principal.subject if principal.role == "customer" else None)
+    organic = [(h.product, h.score) for h in result.hits]
+    shown = [p for p, _ in organic]
+    placements = []
+    if ads and shopper:
+        placements = services.ads.place("search", query=q, user_id=shopper, organic=shown, category=filters.category,
+                                        limit=limit)  # fmt: skip
     return SearchResponse(
-        items=[ProductOut(id=h.id, score=h.score, product=h.product) for h in result.hits],
+        items=with_ads(organic, placements, limit),
         personalized=personalized,
         took_ms=round(result.took_ms, 2),
         route=result.route,

@@ -10,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from app.api.deps import PrincipalDep, ServicesDep, existing_product
 from app.api.errors import ApiError
+from app.api.sponsored import ListedProduct, with_ads
 from app.personalization import Recommendation
 from retrieval.catalog import Product, normalise_category
 from retrieval.events import Event
@@ -43,7 +44,7 @@ class Item(BaseModel):
 
 
 class RecommendationsResponse(BaseModel):
-    items: list[Item]
+    items: list[ListedProduct]
     model_version: str
     cold_start: bool
 
@@ -87,6 +88,7 @@ def recommendations(
     limit: Annotated[int, Query(ge=1, le=100)] = 10,
     category: Annotated[str | None, Query(max_length=300)] = None,
     exclude_seen: bool = True,
+    ads: Annotated[bool, Query(description="sponsored items among them")] = True,
 ) -> RecommendationsResponse:
     if principal.role == "customer" and user_id != principal.subject:
         # another shopper's recommendations reveal their history: for this caller they do not exist
@@ -94,8 +96,14 @@ def recommendations(
     result = services.personalization.recommend(
         user_id, limit, normalise_category(category) if category else None, exclude_seen
     )
+    organic = [(r.product, r.score) for r in result.items]
+    placements = (
+        services.ads.place("recommendations", user_id=user_id, organic=[p for p, _ in organic], limit=limit)
+        if ads
+        else []
+    )
     return RecommendationsResponse(
-        items=_items(result.items), model_version=result.model_version, cold_start=result.cold_start
+        items=with_ads(organic, placements, limit), model_version=result.model_version, cold_start=result.cold_start
     )
 
 

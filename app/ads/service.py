@@ -1,0 +1,217 @@
+"""Serving sponsored products: which running campaigns may show (targeting, relevance floor, stock, budget,
+pacing, frequency cap), the auction among them, the impressions committed before the response, and clicks
+charged once; the click model learns from every impression and click as it arrives."""
+
+from __future__ import annotations
+
+import logging
+import random
+import re
+import threading
+import time
+import uuid
+from collections import deque
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from app.ads.auction import Bidder, Win, pacing_pass, quality_gsp
+from app.ads.click_model import ClickModel, Features, features
+from app.config import AdsSettings
+from app.observability import Metrics
+from app.personalization import PersonalizationService
+from app.store.ads import AdStore, Campaign, Charge, Impression
+from retrieval.catalog import Product, category_prefixes
+from retrieval.catalog_service import CatalogService
+from retrieval.index.base import SearchFilters
+
+log = logging.getLogger(__name__)
+_WORD = re.compile(r"\w+")
+
+
+@dataclass(frozen=True)
+class Placement:
+    """A sponsored product and where it goes in the list."""
+
+    product: Product
+    position: int
+    campaign_id: str
+    impression_id: str
+
+
+class AdService:
+    def __init__(
+        self, store: AdStore, catalog: CatalogService, personalization: PersonalizationService,
+        settings: AdsSettings, metrics: Metrics, model_path: Path,
+    ) -> None:  # fmt: skip
+        self.store = store
+        self.catalog = catalog
+        self.personalization = personalization
+        self.settings = settings
+        self.metrics = metrics
+        self.model_path = model_path
+        self.model = ClickModel.load(model_path, learning_rate=settings.learning_rate, prior_ctr=settings.prior_ctr)
+        self._rng = random.Random()  # noqa: S311 - exploration and pacing draws, not secrets
+        self._lock = threading.Lock()
+        self._campaigns: list[Campaign] = []
+        self._version: object = None
+        self._checked = 0.0
+        self._pending: deque[tuple[str, Features, float]] = deque()  # impressions awaiting a click or the window
+        self._clicked: set[str] = set()
+        self._saved_at = self.model.updates
+
+    # ---- campaigns in memory -------------------------------------------------------------------------------
+    def campaigns(self) -> list[Campaign]:
+        """The campaigns, reloaded when any changed (checked at most once a second, so other workers' edits
+        are seen within a second)."""
+        now = time.monotonic()
+        if now - self._checked >= 1.0 or self._version is None:
+            self._checked = now
+            version = self.store.version()
+            if version != self._version:
+                self._campaigns, self._version = self.store.campaigns(), version
+        return self._campaigns
+
+    def changed(self) -> None:
+        self._version = None
+
+    # ---- serving -------------------------------------------------------------------------------------------
+    def place(
+        self, surface: str, *, query: str = "", user_id: str | None = None, organic: list[Product],
+        category: str | None = None, limit: int = 10,
+    ) -> list[Placement]:  # fmt: skip
+        """The sponsored products for one list (at the configured positions below ``limit``), their impressions
+        committed before this returns; [] when nothing is eligible."""
+        positions = [p for p in self.settings.positions if p < limit]
+        now = datetime.now(UTC)
+        running = [c for c in self.campaigns() if c.running(now)] if self.settings.enabled else []
+        if not positions or not running:
+            return []
+        self._flush(time.monotonic())
+        terms = {w.casefold() for w in _WORD.findall(query)}
+        areas = {prefix for p in organic[:limit] for prefix in category_prefixes(p.category)}
+        if category:
+            areas.add(category)
+        spent = self.store.spent_today(now)
+        capped = self.store.shown_today(user_id, now) if user_id else {}
+        day = (now - now.replace(hour=0, minute=0, second=0, microsecond=0)).total_seconds() / 86400
+        wanted: dict[str, list[Campaign]] = {}
+        for campaign in running:
+            spend = spent.get(campaign.id, 0.0)
+            if spend >= campaign.daily_budget or capped.get(campaign.id, 0) >= self.settings.frequency_cap:
+                continue
+            keywords = {k.casefold() for k in campaign.keywords}
+            if keywords and not terms & keywords and surface != "recommendations":
+                continue
+            if campaign.categories and not areas & set(campaign.categories):
+                continue
+            if self._rng.random() > pacing_pass(spend, campaign.daily_budget, day, self.settings.pacing_gain):
+                continue
+            for product_id in campaign.product_ids:  # one also listed organically moves up into the slot
+                wanted.setdefault(product_id, []).append(campaign)
+        if not wanted:
+            return []
+        relevance = self._relevance(surface, query, user_id, list(wanted), organic)
+        history = self.personalization.events.history(user_id) if user_id else {}
+        model = self.personalization.current()
+        affinity = model.score(history, list(relevance)) if model and history else {}
+        products = self.catalog.get_many(list(relevance))
+        bidders, seen = [], {}
+        for product_id, score in relevance.items():
+            product = products.get(product_id)
+            if product is None or not product.in_stock or score < self.settings.relevance_floor:
+                continue
+            for campaign in wanted[product_id]:
+                x = features(query=query, category=product.category, position=positions[0],
+                             affinity=affinity.get(product_id, 0.0), hour=now.hour, product_id=product_id,
+                             campaign_id=campaign.id, surface=surface, rating=product.rating)  # fmt: skip
+                seen[(campaign.id, product_id)] = x
+                bidders.append(Bidder(campaign.id, product_id, campaign.bid_cpc, self.model.predict(x), score))
+        wins = quality_gsp(bidders, len(positions), self.settings.reserve_cpc, rng=self._rng,
+                           explore=self.settings.explore)  # fmt: skip
+        return self._record(surface, user_id, wins, positions, products, seen)
+
+    def _relevance(
+        self, surface: str, query: str, user_id: str | None, candidates: list[str], organic: list[Product]
+    ) -> dict[str, float]:
+        """Query surfaces: the dense cosine of query and product. Recommendations: the shopper's ALS score of the
+        product relative to their top organic recommendation's (no history: nothing is relevant)."""
+        if query.strip():
+            hits = self.catalog.search(query, SearchFilters(ids=candidates, in_stock=True), len(candidates),
+                                       mode="dense").hits  # fmt: skip
+            return {h.id: float(h.score) for h in hits}
+        history = self.personalization.events.history(user_id) if user_id else {}
+        model = self.personalization.current()
+        if model is None or not history:
+            return {}
+        scores = model.score(history, candidates + [p.id for p in organic[:1]])
+        top = scores.get(organic[0].id, 0.0) if organic else max(scores.values(), default=0.0)
+        return {p: s / top for p, s in scores.items() if p in set(candidates)} if top > 0 else {}
+
+    def _record(
+        self, surface: str, user_id: str | None, wins: list[Win], positions: list[int], products: dict[str, Product],
+        seen: dict[tuple[str, str], Features],
+    ) -> list[Placement]:  # fmt: skip
+        placements, impressions = [], []
+        for position, win in zip(positions, wins, strict=False):
+            b = win.bidder
+            x = {**seen[(b.campaign_id, b.product_id)]}
+            x = {k: v for k, v in x.items() if not k.startswith("pos=") and "|pos=" not in k}
+            leaf = products[b.product_id].category.split(" > ")[-1].casefold()
+            x.update({f"pos={position}": 1.0, f"cat={leaf}|pos={position}": 1.0})  # where it is actually shown
+            impression = Impression(f"imp_{uuid.uuid4().hex}", b.campaign_id, b.product_id, user_id, surface,
+                                    position, win.price, x)  # fmt: skip
+            impressions.append(impression)
+            placements.append(Placement(products[b.product_id], position, b.campaign_id, impression.id))
+        if impressions:
+            self.store.record_impressions(impressions)  # durable before the list that shows them is sent
+            self.metrics.ad_impressions.labels(surface).inc(len(impressions))
+            now = time.monotonic()
+            with self._lock:
+                self._pending.extend((i.id, i.features, now) for i in impressions)
+        return placements
+
+    # ---- clicks and learning -------------------------------------------------------------------------------
+    def click(self, impression_id: str, owner: str | None = None) -> Charge | None:
+        """Charge a click (once per impression) and learn from it; None: no such impression for ``owner``."""
+        budgets = {c.id: c.daily_budget for c in self.campaigns()}
+        charge = self.store.click(impression_id, budgets, owner)
+        if charge is None or charge.duplicate:
+            return charge
+        self.metrics.ad_clicks.inc()
+        self.metrics.ad_spend.inc(charge.charged)
+        with self._lock:
+            self._clicked.add(impression_id)
+        self.model.learn(charge.impression.features, True)
+        self._maybe_save()
+        return charge
+
+    def _flush(self, now: float) -> None:
+        """Impressions older than the click window that were not clicked teach the model a negative."""
+        expired: list[Features] = []
+        with self._lock:
+            while self._pending and now - self._pending[0][2] >= self.settings.click_window_s:
+                impression_id, x, _ = self._pending.popleft()
+                if impression_id in self._clicked:
+                    self._clicked.discard(impression_id)
+                else:
+                    expired.append(x)
+        for x in expired:
+            self.model.learn(x, False)
+        if expired:
+            self._maybe_save()
+
+    def _maybe_save(self) -> None:
+        if self.model.updates - self._saved_at >= self.settings.checkpoint_every:
+            self._saved_at = self.model.updates
+            try:
+                self.model.save(self.model_path)
+            except OSError:
+                log.warning("could not save the click model checkpoint; keeping it in memory")
+
+    def close(self) -> None:
+        if self.model.updates != self._saved_at:
+            self.model.save(self.model_path)
+
+    def attribution(self) -> timedelta:
+        return timedelta(days=self.settings.attribution_days)

@@ -1,0 +1,297 @@
+"""Sponsored products, replayed over the demo shoppers for one simulated day (``shopassist eval --suite ads``).
+
+The world. Each shopper's events are split by time: the first 70% train ALS (the service's settings) and give
+the click model its affinity feature; the last 30% are held out and say what the shopper wants. Clicks follow a
+position-based model: P(click on item i at position k) = examination(k) x attraction(u, i), with examination(k)
+= 1 / (k + 1)^0.7 and attraction(u, i) = (0.01 + 0.30 x (share of u's held-out events in i's class) + 0.08 if
+i's brand is among u's held-out brands) x appeal(i), where appeal(i) = 0.2 + 0.8 x ((rating - 1) / 4)^3 from the
+product's real review rating (a 5-star product draws five times the clicks of a 2.5-star one). A request is a
+shopper searching for the class of one of their held-out
+products; the organic list is that class's in-stock products, most reviewed first (ten positions); sponsored
+slots sit at positions 1 and 5 (0-based 0 and 4). Campaigns target one class each (its keywords), with log-normal
+bids and budgets that bind.
+
+Strategies over the same request stream: (a) no ads; (b) highest bid first (second price on bids, budgets
+enforced, no pacing); (c) the service's auction: second price on bid x pCTR, the online click model learning
+from its own impressions and clicks, 5% exploration, pacing through the day. The click model's log loss is
+measured progressively (each impression predicted before it is learned) against a constant-CTR baseline (the
+running mean), for River and for Vowpal Wabbit on the same stream.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from app.ads.auction import Bidder, Win, highest_bid, pacing_pass, quality_gsp
+from app.ads.click_model import ClickModel, Features, features, log_loss
+from retrieval.catalog import Product
+from retrieval.demo_shoppers import class_of, occasions_of
+from retrieval.events import EventWeights
+from retrieval.recs import AlsParams, AlsRecommender
+
+SLOTS = (0, 4)
+LIST = 10
+RESERVE = 0.05
+RELEVANCE_FLOOR = 0.5
+
+
+@dataclass
+class Campaign:
+    id: str
+    products: list[str]
+    cls: str
+    bid: float
+    budget: float
+    spent: float = 0.0
+
+
+@dataclass
+class World:
+    products: dict[str, Product]
+    by_class: dict[str, list[str]]
+    interest: dict[str, dict[str, float]]  # user -> class -> share of held-out events
+    brands: dict[str, set[str]]
+    wanted: dict[str, list[str]]  # user -> held-out products (the queries come from these)
+    history: dict[str, dict[str, float]]  # training confidences, for ALS affinity
+    model: AlsRecommender
+
+    def category_share(self, user: str, product_id: str) -> float:
+        """The share of the user's training confidence in the product's class (a feature the service has too)."""
+        history = self.history.get(user, {})
+        total = sum(history.values())
+        cls = class_of(self.products[product_id])
+        return sum(c for p, c in history.items() if class_of(self.products[p]) == cls) / total if total else 0.0
+
+    def attraction(self, user: str, product_id: str) -> float:
+        p = self.products[product_id]
+        brand = 0.08 if p.brand in self.brands.get(user, set()) else 0.0
+        appeal = 0.2 + 0.8 * ((max(1.0, p.rating or 3.0) - 1) / 4) ** 3
+        return (0.01 + 0.30 * self.interest[user].get(class_of(p), 0.0) + brand) * appeal
+
+    def relevance(self, query_class: str, product_id: str) -> float:
+        p = self.products[product_id]
+        if class_of(p) == query_class:
+            return 1.0
+        wanted = {name for pid in self.by_class[query_class][:1] for name in occasions_of(self.products[pid])}
+        return 0.6 if wanted & occasions_of(p) else 0.0
+
+
+def examination(position: int) -> float:
+    return float(1.0 / (position + 1) ** 0.7)
+
+
+def build_world(store: Path) -> World:
+    import json
+
+    lines = (store / "products.jsonl").read_text().splitlines()
+    products = {p.id: p for p in (Product.model_validate_json(x) for x in lines)}
+    by_class: dict[str, list[str]] = defaultdict(list)
+    for p in sorted(products.values(), key=lambda p: (-(p.review_count or 0), p.id)):
+        if p.in_stock:
+            by_class[class_of(p)].append(p.id)
+    events: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for line in (store / "events.jsonl").read_text().splitlines():
+        e = json.loads(line)
+        events[e["user_id"]].append(e)
+    weights = EventWeights(recency_boost=10.0, recency_half_life=5.0)
+    history, interest, brands, wanted = {}, {}, {}, {}
+    for user, seq in events.items():
+        cut = int(len(seq) * 0.7)
+        train, held = seq[:cut], seq[cut:]
+        history[user] = weights.user_confidences([(e["product_id"], e["type"], e["value"]) for e in train])
+        classes = Counter(class_of(products[e["product_id"]]) for e in held)
+        interest[user] = {c: n / len(held) for c, n in classes.items()}
+        brands[user] = {products[e["product_id"]].brand or "" for e in held}
+        wanted[user] = [e["product_id"] for e in held if class_of(products[e["product_id"]]) in by_class]
+    interactions = [(u, p, c) for u, h in history.items() for p, c in h.items()]
+    model = AlsRecommender.fit(interactions, AlsParams())
+    return World(products, dict(by_class), interest, brands, {u: w for u, w in wanted.items() if w}, history, model)
+
+
+def make_campaigns(world: World, rng: random.Random, count: int = 80) -> list[Campaign]:
+    classes = sorted(world.by_class)
+    campaigns = []
+    for n in range(count):
+        cls = rng.choice(classes)
+        pool = world.by_class[cls]
+        chosen = rng.sample(pool, min(len(pool), rng.randint(1, 3)))
+        bid = round(min(3.0, max(0.10, rng.lognormvariate(math.log(0.6), 0.6))), 2)
+        campaigns.append(Campaign(f"cmp{n:03d}", chosen, cls, bid, round(rng.uniform(2.0, 12.0), 2)))
+    return campaigns
+
+
+@dataclass
+class Outcome:
+    revenue: float = 0.0
+    impressions: int = 0
+    clicks: int = 0
+    ndcg: list[float] = field(default_factory=list)
+    over_budget_clicks: int = 0
+    spend_curve: list[tuple[float, float]] = field(default_factory=list)  # (day share, spend share)
+
+    def figures(self, budget: float) -> dict[str, float]:
+        return {
+            "revenue": round(self.revenue, 2),
+            "ad_impressions": float(self.impressions),
+            "ad_clicks": float(self.clicks),
+            "ad_ctr": self.clicks / self.impressions if self.impressions else 0.0,
+            "ndcg@10": sum(self.ndcg) / len(self.ndcg) if self.ndcg else 0.0,
+            "budget_use": self.revenue / budget if budget else 0.0,
+        }
+
+
+def _ndcg(gains: list[float]) -> float:
+    dcg = sum(g / math.log2(k + 2) for k, g in enumerate(gains))
+    ideal = sum(g / math.log2(k + 2) for k, g in enumerate(sorted(gains, reverse=True)))
+    return dcg / ideal if ideal else 0.0
+
+
+@dataclass
+class Logged:
+    x: Features
+    clicked: bool
+    p_true: float  # the click model's probability (for the oracle's log loss)
+
+
+def simulate(
+    world: World, requests: int, strategy: str, seed: int = 7, explore: float = 0.05
+) -> tuple[Outcome, list[Logged], list[Campaign]]:
+    rng = random.Random(seed)  # the same requests and click draws for every strategy
+    clicks_rng = random.Random(seed + 1)
+    campaigns = make_campaigns(world, random.Random(seed + 2))
+    by_class: dict[str, list[Campaign]] = defaultdict(list)
+    for c in campaigns:
+        by_class[c.cls].append(c)
+    users = sorted(world.wanted)
+    model = ClickModel()
+    logged: list[Logged] = []
+    out = Outcome()
+    total_budget = sum(c.budget for c in campaigns)
+    for n in range(requests):
+        day = n / requests
+        user = rng.choice(users)
+        target = rng.choice(world.wanted[user])
+        query_class = class_of(world.products[target])
+        query = query_class.lower()
+        organic = world.by_class[query_class][: LIST + 4]
+        wins: list[Win] = []
+        if strategy != "none":
+            bidders = []
+            affinity = world.model.score(world.history[user], [p for c in campaigns for p in c.products])
+            for campaign in [c for c in campaigns if world.relevance(query_class, c.products[0]) >= RELEVANCE_FLOOR]:
+                if campaign.spent >= campaign.budget:
+                    continue
+                if strategy == "quality" and rng.random() > pacing_pass(campaign.spent, campaign.budget, day):
+                    continue
+                for pid in campaign.products:
+                    x = features(query=query, category=world.products[pid].category, position=SLOTS[0],
+                                 affinity=affinity.get(pid, 0.0), hour=int(day * 24), product_id=pid,
+                                 campaign_id=campaign.id, surface="search",
+                                 category_share=world.category_share(user, pid),
+                                 rating=world.products[pid].rating)  # fmt: skip
+                    pctr = model.predict(x) if strategy == "quality" else 1.0
+                    bidders.append(Bidder(campaign.id, pid, campaign.bid, pctr))
+            wins = (quality_gsp(bidders, len(SLOTS), RESERVE, rng=rng, explore=explore) if strategy == "quality"
+                    else highest_bid(bidders, len(SLOTS), RESERVE))  # fmt: skip
+        ad_ids = {w.bidder.product_id for w in wins}
+        page: list[tuple[str, Win | None]] = [(p, None) for p in organic if p not in ad_ids]
+        page = page[:LIST]
+        for slot, won in zip(SLOTS, wins, strict=False):
+            page.insert(slot, (won.bidder.product_id, won))
+        page = page[:LIST]
+        out.ndcg.append(_ndcg([world.attraction(user, p) for p, _ in page]))
+        by_id = {c.id: c for c in campaigns}
+        for position, (pid, placed) in enumerate(page):
+            p_true = examination(position) * world.attraction(user, pid)
+            clicked = clicks_rng.random() < p_true
+            if placed is None:
+                continue
+            win = placed
+            campaign = by_id[win.bidder.campaign_id]
+            out.impressions += 1
+            x = features(query=query, category=world.products[pid].category, position=position,
+                         affinity=world.model.score(world.history[user], [pid]).get(pid, 0.0), hour=int(day * 24),
+                         product_id=pid, campaign_id=campaign.id, surface="search",
+                         category_share=world.category_share(user, pid), rating=world.products[pid].rating)  # fmt: skip
+            logged.append(Logged(x, clicked, p_true))
+            if strategy == "quality":
+                model.learn(x, clicked)
+            if clicked:
+                out.clicks += 1
+                if campaign.spent >= campaign.budget:  # clicks beyond the budget are not charged
+                    out.over_budget_clicks += 1
+                    continue
+                campaign.spent += win.price
+                out.revenue += win.price
+        if n % max(1, requests // 48) == 0:
+            out.spend_curve.append((day, out.revenue / total_budget))
+    return out, logged, campaigns
+
+
+def logloss_curve(logged: list[Logged], learner: str, window: int = 1000) -> list[dict[str, float]]:
+    """Progressive validation: each impression predicted, then learned; windows of ``window`` impressions."""
+    predict, learn = _learner(learner)
+    clicks = 0
+    rows, model_loss, constant_loss = [], 0.0, 0.0
+    for n, item in enumerate(logged, start=1):
+        constant = (clicks + 0.5) / n  # the running CTR of the impressions before this one, smoothed
+        model_loss += log_loss(predict(item.x), item.clicked)
+        constant_loss += log_loss(constant, item.clicked)
+        learn(item.x, item.clicked)
+        clicks += item.clicked
+        if n % window == 0:
+            rows.append({"impressions": float(n), "model": model_loss / window, "constant": constant_loss / window,
+                         "ratio": model_loss / max(constant_loss, 1e-9)})  # fmt: skip
+            model_loss = constant_loss = 0.0
+    return rows
+
+
+def _learner(name: str) -> tuple[Any, Any]:
+    if name == "river":
+        model = ClickModel()
+        return model.predict, model.learn
+    import vowpalwabbit
+
+    vw = vowpalwabbit.Workspace("--loss_function logistic --link logistic -b 22 -l 0.1 --quiet")
+
+    def line(x: Features) -> str:
+        return "|f " + " ".join(f"{k.replace(':', '_').replace('|', '_').replace(' ', '_')}:{v}" for k, v in x.items())
+
+    return (lambda x: float(vw.predict(line(x))),
+            lambda x, clicked: vw.learn(("1 " if clicked else "-1 ") + line(x)))  # fmt: skip
+
+
+def run(store: Path, requests: int = 40_000) -> dict[str, Any]:
+    world = build_world(store)
+    figures: dict[str, Any] = {"requests": requests, "model": __doc__.split("\n\n")[1].replace("\n", " ")}
+    logged: list[Logged] = []
+    for strategy in ("none", "highest_bid", "quality"):
+        outcome, log, campaigns = simulate(world, requests, strategy)
+        budget = sum(c.budget for c in campaigns)
+        figures[strategy] = outcome.figures(budget)
+        if strategy == "quality":
+            logged = log
+            limited = [c for c in campaigns if c.spent > 0.5 * c.budget]
+            figures["pacing"] = {
+                "campaigns_spending_half_or_more": float(len(limited)),
+                "spend_over_budget_share": sum(c.spent for c in limited) / max(sum(c.budget for c in limited), 1e-9),
+                "max_overspend": max((c.spent - c.budget for c in campaigns), default=0.0),
+                "max_bid": max(c.bid for c in campaigns),
+                "over_budget_clicks_not_charged": float(outcome.over_budget_clicks),
+                "spend_curve": outcome.spend_curve,
+            }
+    q, b = figures["quality"], figures["highest_bid"]
+    figures["quality_ctr_over_highest_bid"] = q["ad_ctr"] / max(b["ad_ctr"], 1e-9)
+    figures["quality_revenue_over_highest_bid"] = q["revenue"] / max(b["revenue"], 1e-9)
+    figures["click_model"] = {name: logloss_curve(logged, name) for name in ("river", "vowpalwabbit")}
+    for name, curve in figures["click_model"].items():
+        after = [r for r in curve if r["impressions"] > 10_000]
+        figures[f"{name}_logloss_over_constant_after_10k"] = (
+            sum(r["model"] for r in after) / max(sum(r["constant"] for r in after), 1e-9) if after else float("nan")
+        )
+    return figures
