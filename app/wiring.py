@@ -234,6 +234,7 @@ def build_services(settings: Settings) -> Services:
         metrics,
         knowledge,
         carts=CartAssistant(carts, catalog),
+        ads=ads,
     )
     generation = GenerationGate(
         settings.limits.max_concurrent_generations,

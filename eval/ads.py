@@ -240,7 +240,8 @@ def logloss_curve(logged: list[Logged], learner: str, window: int = 1000) -> lis
     rows, model_loss, constant_loss = [], 0.0, 0.0
     for n, item in enumerate(logged, start=1):
         constant = (clicks + 0.5) / n  # the running CTR of the impressions before this one, smoothed
-        model_loss += log_loss(predict(item.x), item.clicked)
+        model_loss += log_loss(predict({**item.x, "__p_true": item.p_true} if learner == "oracle" else item.x),
+                               item.clicked)  # fmt: skip
         constant_loss += log_loss(constant, item.clicked)
         learn(item.x, item.clicked)
         clicks += item.clicked
@@ -252,6 +253,8 @@ def logloss_curve(logged: list[Logged], learner: str, window: int = 1000) -> lis
 
 
 def _learner(name: str) -> tuple[Any, Any]:
+    if name == "oracle":  # the simulated clicks' own probability: the best any model could do
+        return (lambda x: x["__p_true"], lambda x, clicked: None)
     if name == "river":
         model = ClickModel()
         return model.predict, model.learn
@@ -280,16 +283,15 @@ def run(store: Path, requests: int = 40_000) -> dict[str, Any]:
             figures["pacing"] = {
                 "campaigns_spending_half_or_more": float(len(limited)),
                 "spend_over_budget_share": sum(c.spent for c in limited) / max(sum(c.budget for c in limited), 1e-9),
-                "max_overspend": max((c.spent - c.budget for c in campaigns), default=0.0),
-                "max_bid": max(c.bid for c in campaigns),
+                "max_overspend_in_clicks": max(((c.spent - c.budget) / c.bid for c in campaigns), default=0.0),
                 "over_budget_clicks_not_charged": float(outcome.over_budget_clicks),
                 "spend_curve": outcome.spend_curve,
             }
     q, b = figures["quality"], figures["highest_bid"]
     figures["quality_ctr_over_highest_bid"] = q["ad_ctr"] / max(b["ad_ctr"], 1e-9)
     figures["quality_revenue_over_highest_bid"] = q["revenue"] / max(b["revenue"], 1e-9)
-    figures["click_model"] = {name: logloss_curve(logged, name) for name in ("river", "vowpalwabbit")}
-    for name, curve in figures["click_model"].items():
+    figures["click_model"] = {name: logloss_curve(logged, name) for name in ("river", "vowpalwabbit", "oracle")}
+    for name, curve in figures["click_model"].items():  # river_…, vowpalwabbit_…, oracle_…
         after = [r for r in curve if r["impressions"] > 10_000]
         figures[f"{name}_logloss_over_constant_after_10k"] = (
             sum(r["model"] for r in after) / max(sum(r["constant"] for r in after), 1e-9) if after else float("nan")

@@ -18,7 +18,7 @@ console = Console()
 
 
 def _benches() -> dict[str, Callable[[], dict[str, Any]]]:
-    from eval import bench_commerce, bench_llm, bench_recs, bench_search, bench_service
+    from eval import bench_ads, bench_commerce, bench_llm, bench_recs, bench_search, bench_service
 
     return {
         "search-engines": bench_search.engines,
@@ -29,6 +29,7 @@ def _benches() -> dict[str, Callable[[], dict[str, Any]]]:
         "carts-http": bench_commerce.carts,
         "mcp-http": bench_commerce.mcp,
         "storefront-chromium": bench_commerce.storefront,
+        "ads-http": bench_ads.http,
         "llm": bench_llm.run,
         "service": bench_service.run,
     }

@@ -119,6 +119,27 @@ def federated_epsilon(federated: dict[str, Any], out: Path) -> str:
     return _save(figure, out / "federated_epsilon.png")
 
 
+def ads_plots(ads: dict[str, Any], out: Path) -> list[str]:
+    figure, ax = plt.subplots(figsize=(6, 3.6))
+    for name, curve in ads["click_model"].items():
+        ax.plot([r["impressions"] for r in curve], [r["ratio"] for r in curve], label=name)
+    ax.axhline(1.0, color="grey", lw=0.8)
+    ax.set_xlabel("impressions")
+    ax.set_ylabel("log loss / constant CTR's (per 1k)")
+    ax.set_title("Click model, progressive validation")
+    ax.legend(fontsize=8)
+    first = _save(figure, out / "ads_logloss.png")
+    figure, ax = plt.subplots(figsize=(5, 3.6))
+    curve = ads["pacing"]["spend_curve"]
+    ax.plot([d for d, _ in curve], [s for _, s in curve], label="(c) spend share")
+    ax.plot([0, 1], [0, 1], "--", color="grey", label="even pacing")
+    ax.set_xlabel("share of the day")
+    ax.set_ylabel("share of all budgets spent")
+    ax.set_title("Pacing over the simulated day")
+    ax.legend(fontsize=8)
+    return [first, _save(figure, out / "ads_pacing.png")]
+
+
 def draw(suites: dict[str, Any], out: Path) -> dict[str, list[str]]:
     """Every plot the run's figures allow; suite → image file names."""
     images: dict[str, list[str]] = {}
@@ -132,4 +153,6 @@ def draw(suites: dict[str, Any], out: Path) -> dict[str, list[str]]:
         images["copy"] = [copy_faithfulness(suites["copy"], out)]
     if "federated" in suites:
         images["federated"] = [federated_epsilon(suites["federated"], out)]
+    if "ads" in suites:
+        images["ads"] = ads_plots(suites["ads"], out)
     return images

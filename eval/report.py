@@ -26,7 +26,7 @@ from typing import Any
 from app.config import LLMSettings
 from eval.report_tables import TITLES, render, summary_tables
 
-SUITES = ("search", "recs", "chat", "copy", "security", "federated")
+SUITES = ("search", "recs", "chat", "copy", "security", "federated", "ads")
 LLM_SUITES = ("chat", "copy", "security")
 PACKAGES = (
     "shopassist",
@@ -67,6 +67,7 @@ class Profile:
     ttft_questions: int | None = None  # single-request questions asked per repeat (None: all)
     chat_max_tokens: int | None = None  # cap on a chat reply's tokens (None: the setting's default)
     shop_dialogs: int | None = None  # frozen dialogs per shop run through the LLM (None: all; the plan sees all)
+    ads_requests: int = 40_000  # simulated search requests of the ads replay (one day)
 
 
 PROFILES = {
@@ -90,6 +91,7 @@ PROFILES = {
         ttft_questions=4,
         chat_max_tokens=64,
         shop_dialogs=1,
+        ads_requests=4_000,
     ),
 }
 
@@ -200,6 +202,16 @@ def run_recs(profile: Profile) -> dict[str, Any]:
         return recs.run(store, movielens=profile.movielens, grid=grid)
 
 
+def run_ads(profile: Profile) -> dict[str, Any]:
+    from eval import ads
+    from retrieval.demo_store import write_demo_store
+
+    with tempfile.TemporaryDirectory(prefix="shopassist-report-") as tmp:
+        store = Path(tmp) / "demo"
+        write_demo_store(store)
+        return ads.run(store, requests=profile.ads_requests)
+
+
 def run_federated(profile: Profile) -> dict[str, Any]:
     """The federated eval in the federated environment (its own interpreter: Flower's pins differ)."""
     import subprocess
@@ -284,6 +296,9 @@ def run(suites: list[str], profile: Profile, llm: LLMSettings, progress: Callabl
     if "federated" in suites:
         with timed("federated"):
             result.suites["federated"] = run_federated(profile)
+    if "ads" in suites:
+        with timed("ads"):
+            result.suites["ads"] = run_ads(profile)
     return result
 
 

@@ -102,7 +102,29 @@ def summary_tables(figures: dict[str, Any]) -> dict[str, str]:
                 + _table(["model", "HR@10", "NDCG@10", "noise multiplier"], rows)
             )
         blocks["federated"] = "\n\n".join(parts)
+    if "ads" in suites:
+        blocks["ads"] = ads_block(suites["ads"])
     return blocks
+
+
+def ads_block(a: dict[str, Any]) -> str:
+    names = {"none": "(a) no ads", "highest_bid": "(b) highest bid first", "quality": "(c) bid x pCTR, pacing"}
+    rows = [[label, a[k]["revenue"], a[k]["ad_impressions"], a[k]["ad_clicks"], a[k]["ad_ctr"], a[k]["ndcg@10"],
+             a[k]["budget_use"]] for k, label in names.items()]  # fmt: skip
+    pacing = a["pacing"]
+    header = ["strategy", "revenue", "ad impressions", "ad clicks", "ad CTR", "nDCG@10 (mixed list)", "budget use"]
+    return (
+        _table(header, rows) + f"\n\n{int(a['requests'])} simulated requests. (c) / (b): CTR "
+        f"{a['quality_ctr_over_highest_bid']:.2f}x at {a['quality_revenue_over_highest_bid']:.2f}x the revenue. "
+        f"Click model log loss / constant CTR's after 10k impressions: River "
+        f"{a['river_logloss_over_constant_after_10k']:.3f}, Vowpal Wabbit "
+        f"{a['vowpalwabbit_logloss_over_constant_after_10k']:.3f}; the simulated clicks' own probabilities score "
+        f"{a['oracle_logloss_over_constant_after_10k']:.3f} (the floor no model can pass). Pacing: spend / budget "
+        f"{pacing['spend_over_budget_share']:.3f} over the {int(pacing['campaigns_spending_half_or_more'])} "
+        f"campaigns that spent half their budget or more; the largest overspend is "
+        f"{pacing['max_overspend_in_clicks']:.2f} of that campaign's max CPC (at most one click)."
+        f"\n\nThe simulated world: {a['model']}"
+    )
 
 
 TITLES = {
@@ -112,6 +134,7 @@ TITLES = {
     "copy": "Product copy (faithfulness, limits)",
     "security": "Security (red-team probes)",
     "federated": "Federated personalization (Flower, DP-FedAvg)",
+    "ads": "Sponsored products (replay over the demo shoppers)",
 }
 
 

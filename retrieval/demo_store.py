@@ -295,6 +295,23 @@ def build_orders_and_events(
     return orders, events
 
 
+def build_campaigns(rng: random.Random, products: list[Product]) -> list[dict[str, Any]]:
+    """A few sponsored-product campaigns for the demo (generated): two in-stock products of one brand in a class,
+    the class's own words as keywords."""
+    campaigns = []
+    for cls in ("Swim", "Dresses", "Sweaters", "Jeans", "Knits", "Jackets", "Shorts", "Sleep", "Blouses", "Outerwear"):
+        pool = [p for p in products if p.category.endswith(f"> {cls}") and p.in_stock]
+        brand = rng.choice(sorted({p.brand or "" for p in pool}))
+        chosen = sorted((p for p in pool if p.brand == brand), key=lambda p: -(p.review_count or 0))[:2]
+        words = {w.lower() for noun in PROFILES[cls].nouns for w in re.findall(r"[A-Za-z]+", noun) if len(w) > 3}
+        words.add(cls.lower())
+        budget = float(rng.choice([15, 25, 40, 60]))
+        campaigns.append({"name": f"{brand} {cls.lower()}", "product_ids": [p.id for p in chosen],
+                          "bid_cpc": round(rng.uniform(0.2, 1.2), 2), "daily_budget": budget,
+                          "keywords": sorted(words), "categories": [], "status": "active"})  # fmt: skip
+    return campaigns
+
+
 def _order(
     rng: random.Random, order_id: str, customer_id: str, items: list[dict[str, Any]], placed: datetime
 ) -> dict[str, Any]:
@@ -323,7 +340,8 @@ Generated (seeded, not real): titles, descriptions, brands, prices, colours, siz
 the {customers} customers (example.com addresses) and their taste (occasions such as beach or work, favourite
 brands, colours and a price band), their browsing sessions as {events} events (views, carts, and purchases
 from the orders), and {orders} orders with statuses and tracking numbers, each a session's basket, often with
-a complementary piece (swimwear with a cover-up, shorts or a sundress).
+a complementary piece (swimwear with a cover-up, shorts or a sundress); a few sponsored-product campaigns
+(campaigns.jsonl: two products of one brand in a class, the class's words as keywords, bids and budgets).
 Policies (policies/*.md) are fixed texts written for this demo.
 """
 
@@ -334,6 +352,7 @@ def write_demo_store(target: Path, seed: int = DEFAULT_SEED) -> dict[str, Any]:
     products, reviews = build_products(load_reviews(), rng)
     customers = build_customers(rng, DEMO_CUSTOMERS)
     orders, events = build_orders_and_events(rng, products, customers)
+    campaigns = build_campaigns(random.Random(seed + 7), products)
     policies = {
         r.name.removesuffix(".md"): r.read_text(encoding="utf-8")
         for r in files("retrieval.demo_policies").iterdir()
@@ -342,7 +361,8 @@ def write_demo_store(target: Path, seed: int = DEFAULT_SEED) -> dict[str, Any]:
     return write_shop(
         target,
         products=products,
-        tables={"reviews": reviews, "customers": customers, "orders": orders, "events": events},
+        tables={"reviews": reviews, "customers": customers, "orders": orders, "events": events,
+                "campaigns": campaigns},
         policies=policies,
         manifest={"seed": seed, "source": DATA_DISTRIBUTION},
         readme=README.replace("{distribution}", DATA_DISTRIBUTION),

@@ -227,6 +227,7 @@ def assistant_like(
         services.assistant.knowledge,
         services.assistant.examples,
         services.assistant.carts,
+        services.assistant.ads,
     )
 
 

@@ -55,7 +55,7 @@ def log_loss(p: float, clicked: bool) -> float:
 
 
 class ClickModel:
-    def __init__(self, learning_rate: float = 0.05, l2: float = 1e-4, prior_ctr: float = 0.02) -> None:
+    def __init__(self, learning_rate: float = 0.01, l2: float = 1e-4, prior_ctr: float = 0.02) -> None:
         intercept = math.log(prior_ctr / (1 - prior_ctr))
         self.model = linear_model.LogisticRegression(
             optimizer=optim.SGD(learning_rate), l2=l2, intercept_init=intercept, intercept_lr=learning_rate / 5

@@ -27,6 +27,7 @@ from retrieval.index.base import SearchFilters
 
 log = logging.getLogger(__name__)
 _WORD = re.compile(r"\w+")
+RELEVANT = 16  # the most relevant candidates an auction weighs: a bound on what one request costs
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,9 @@ class AdService:
         self._rng = random.Random()  # noqa: S311 - exploration and pacing draws, not secrets
         self._lock = threading.Lock()
         self._campaigns: list[Campaign] = []
+        self._by_keyword: dict[str, list[Campaign]] = {}
+        self._untargeted: list[Campaign] = []
+        self._spent: tuple[float, dict[str, float]] = (0.0, {})
         self._version: object = None
         self._checked = 0.0
         self._pending: deque[tuple[str, Features, float]] = deque()  # impressions awaiting a click or the window
@@ -69,8 +73,23 @@ class AdService:
             self._checked = now
             version = self.store.version()
             if version != self._version:
-                self._campaigns, self._version = self.store.campaigns(), version
+                campaigns = self.store.campaigns()
+                by_keyword: dict[str, list[Campaign]] = {}
+                for campaign in campaigns:
+                    for keyword in {k.casefold() for k in campaign.keywords}:
+                        by_keyword.setdefault(keyword, []).append(campaign)
+                self._by_keyword = by_keyword
+                self._untargeted = [c for c in campaigns if not c.keywords]
+                self._campaigns, self._version = campaigns, version
         return self._campaigns
+
+    def _targeted(self, surface: str, terms: set[str]) -> list[Campaign]:
+        """Campaigns a query's words reach (and those with no keywords); recommendations have no query: all."""
+        if surface == "recommendations":
+            return self.campaigns()
+        self.campaigns()
+        chosen = {c.id: c for term in terms for c in self._by_keyword.get(term, [])}
+        return [*self._untargeted, *chosen.values()]
 
     def changed(self) -> None:
         self._version = None
@@ -78,30 +97,28 @@ class AdService:
     # ---- serving -------------------------------------------------------------------------------------------
     def place(
         self, surface: str, *, query: str = "", user_id: str | None = None, organic: list[Product],
-        category: str | None = None, limit: int = 10,
+        category: str | None = None, limit: int = 10, positions: list[int] | None = None,
     ) -> list[Placement]:  # fmt: skip
-        """The sponsored products for one list (at the configured positions below ``limit``), their impressions
-        committed before this returns; [] when nothing is eligible."""
-        positions = [p for p in self.settings.positions if p < limit]
+        """The sponsored products for one list (at ``positions``, by default the configured ones below ``limit``),
+        their impressions committed before this returns; [] when nothing is eligible."""
+        positions = [p for p in (positions if positions is not None else self.settings.positions) if p < limit]
         now = datetime.now(UTC)
-        running = [c for c in self.campaigns() if c.running(now)] if self.settings.enabled else []
-        if not positions or not running:
+        terms = {w.casefold() for w in _WORD.findall(query)}
+        targeted = self._targeted(surface, terms) if self.settings.enabled and positions else []
+        running = [c for c in targeted if c.running(now)]
+        if not running:
             return []
         self._flush(time.monotonic())
-        terms = {w.casefold() for w in _WORD.findall(query)}
         areas = {prefix for p in organic[:limit] for prefix in category_prefixes(p.category)}
         if category:
             areas.add(category)
-        spent = self.store.spent_today(now)
+        spent = self._spent_today(now)
         capped = self.store.shown_today(user_id, now) if user_id else {}
         day = (now - now.replace(hour=0, minute=0, second=0, microsecond=0)).total_seconds() / 86400
         wanted: dict[str, list[Campaign]] = {}
         for campaign in running:
             spend = spent.get(campaign.id, 0.0)
             if spend >= campaign.daily_budget or capped.get(campaign.id, 0) >= self.settings.frequency_cap:
-                continue
-            keywords = {k.casefold() for k in campaign.keywords}
-            if keywords and not terms & keywords and surface != "recommendations":
                 continue
             if campaign.categories and not areas & set(campaign.categories):
                 continue
@@ -111,42 +128,52 @@ class AdService:
                 wanted.setdefault(product_id, []).append(campaign)
         if not wanted:
             return []
-        relevance = self._relevance(surface, query, user_id, list(wanted), organic)
+        relevant = self._relevance(surface, query, user_id, list(wanted), organic)
         history = self.personalization.events.history(user_id) if user_id else {}
         model = self.personalization.current()
-        affinity = model.score(history, list(relevance)) if model and history else {}
-        products = self.catalog.get_many(list(relevance))
+        affinity = model.score(history, list(relevant)) if model and history else {}
         bidders, seen = [], {}
-        for product_id, score in relevance.items():
-            product = products.get(product_id)
-            if product is None or not product.in_stock or score < self.settings.relevance_floor:
+        for product, score in relevant.values():
+            if not product.in_stock or score < self.settings.relevance_floor:
                 continue
-            for campaign in wanted[product_id]:
+            for campaign in wanted[product.id]:
                 x = features(query=query, category=product.category, position=positions[0],
-                             affinity=affinity.get(product_id, 0.0), hour=now.hour, product_id=product_id,
+                             affinity=affinity.get(product.id, 0.0), hour=now.hour, product_id=product.id,
                              campaign_id=campaign.id, surface=surface, rating=product.rating)  # fmt: skip
-                seen[(campaign.id, product_id)] = x
-                bidders.append(Bidder(campaign.id, product_id, campaign.bid_cpc, self.model.predict(x), score))
+                seen[(campaign.id, product.id)] = x
+                bidders.append(Bidder(campaign.id, product.id, campaign.bid_cpc, self.model.predict(x), score))
         wins = quality_gsp(bidders, len(positions), self.settings.reserve_cpc, rng=self._rng,
                            explore=self.settings.explore)  # fmt: skip
-        return self._record(surface, user_id, wins, positions, products, seen)
+        return self._record(surface, user_id, wins, positions, {p.id: p for p, _ in relevant.values()}, seen)
+
+    def _spent_today(self, now: datetime) -> dict[str, float]:
+        """Today's spend per campaign, read at most every second: a click past the budget is charged nothing,
+        so a stale second never lets a day overshoot by more than one click."""
+        if time.monotonic() - self._spent[0] >= 1.0:
+            self._spent = (time.monotonic(), self.store.spent_today(now))
+        return self._spent[1]
 
     def _relevance(
         self, surface: str, query: str, user_id: str | None, candidates: list[str], organic: list[Product]
-    ) -> dict[str, float]:
-        """Query surfaces: the dense cosine of query and product. Recommendations: the shopper's ALS score of the
-        product relative to their top organic recommendation's (no history: nothing is relevant)."""
+    ) -> dict[str, tuple[Product, float]]:
+        """The candidates worth an auction, with their relevance. Query surfaces: the dense cosine of query and
+        product, the closest ``RELEVANT`` only. Recommendations: the shopper's ALS score of the product relative
+        to their top organic recommendation's (no history: nothing is relevant)."""
         if query.strip():
-            hits = self.catalog.search(query, SearchFilters(ids=candidates, in_stock=True), len(candidates),
-                                       mode="dense").hits  # fmt: skip
-            return {h.id: float(h.score) for h in hits}
+            hits = self.catalog.search(query, SearchFilters(ids=candidates, in_stock=True),
+                                       min(len(candidates), RELEVANT), mode="dense").hits  # fmt: skip
+            return {h.id: (h.product, float(h.score)) for h in hits}
         history = self.personalization.events.history(user_id) if user_id else {}
         model = self.personalization.current()
         if model is None or not history:
             return {}
         scores = model.score(history, candidates + [p.id for p in organic[:1]])
         top = scores.get(organic[0].id, 0.0) if organic else max(scores.values(), default=0.0)
-        return {p: s / top for p, s in scores.items() if p in set(candidates)} if top > 0 else {}
+        if top <= 0:
+            return {}
+        best = sorted((p for p in candidates if p in scores), key=lambda p: -scores[p])[:RELEVANT]
+        products = self.catalog.get_many(best)
+        return {p: (products[p], scores[p] / top) for p in best if p in products}
 
     def _record(
         self, surface: str, user_id: str | None, wins: list[Win], positions: list[int], products: dict[str, Product],

@@ -18,6 +18,7 @@ from typing import Any
 
 from langchain_core.messages import BaseMessage
 
+from app.ads.service import AdService, Placement
 from app.assistant import templates
 from app.assistant.cart_offer import CartAssistant, CartOffer
 from app.assistant.generate import Generated, Generator
@@ -41,6 +42,7 @@ from app.llm.service import LLMService
 from app.observability import Metrics
 from app.personalization import PersonalizationService
 from app.store.conversations import Conversation, ConversationStore
+from retrieval.catalog import Product
 from retrieval.catalog_service import CatalogService
 from retrieval.policies import PolicyIndex
 
@@ -83,6 +85,7 @@ class Assistant:
         knowledge: ShopKnowledge,
         examples: ExampleIndex | None = None,
         carts: CartAssistant | None = None,
+        ads: AdService | None = None,
     ) -> None:
         self.settings = settings
         self.shop_name = shop_name
@@ -93,6 +96,7 @@ class Assistant:
         self.metrics = metrics
         self.knowledge = knowledge
         self.carts = carts
+        self.ads = ads
         self.examples = examples or ExampleIndex(catalog.searcher.multilingual)
         self.router = Router(knowledge, self.examples, policies, settings.routing, catalog.searcher.translator)
         self.retriever = Retriever(settings, catalog, personalization, policies, orders)
@@ -179,8 +183,8 @@ class Assistant:
             result.cart = cart.cart.public() if cart.cart else None
             self.metrics.chat_turns.labels("cart").inc()
             yield Token(result.reply)
-            shown = await asyncio.to_thread(self.catalog.get_many, cart.product_ids)
-            yield Products([shown[p] for p in cart.product_ids if p in shown])
+            found = await asyncio.to_thread(self.catalog.get_many, cart.product_ids)
+            yield Products([found[p] for p in cart.product_ids if p in found])
         else:
             # encoders, index and database in a worker thread: other turns keep streaming meanwhile
             ready = self.llm.state == "ready"
@@ -215,9 +219,19 @@ class Assistant:
                 yield Token(result.reply)
 
             self._finish(result, intent, retrieved)
-            if result.products:
-                by_id = {p.id: p for p in retrieved.products}
-                yield Products([by_id[p] for p in result.products if p in by_id])
+            by_id = {p.id: p for p in retrieved.products}
+            shown = [by_id[p] for p in result.products if p in by_id]
+            sponsored = await asyncio.to_thread(self._sponsored, caller, message, intent, shown)
+            if sponsored is not None:  # after the answer, labelled: never part of the assistant's own advice
+                note = templates.sponsored(sponsored.product)
+                result.reply = f"{result.reply}\n\n{note}"
+                result.products.append(sponsored.product.id)
+                result.sponsored = [{"product_id": sponsored.product.id, "campaign_id": sponsored.campaign_id,
+                                     "impression_id": sponsored.impression_id}]  # fmt: skip
+                yield Token(f"\n\n{note}")
+                shown.append(sponsored.product)
+            if shown:
+                yield Products(shown, {s["product_id"]: s for s in result.sponsored})
         if conversation is not None and persist:
             meta = {k: v for k, v in result.public().items() if k not in ("conversation_id", "reply")}
             user_meta: dict[str, Any] = {"intent": result.intent}
@@ -370,6 +384,14 @@ class Assistant:
         if " ".join(clean.split()) != " ".join(result.reply.split()):
             result.repaired = True  # markup was removed: the final text differs from what was streamed
         result.reply = clean
+
+    def _sponsored(self, caller: Caller, message: str, intent: TurnIntent, shown: list[Product]) -> Placement | None:
+        """One sponsored product after a product-finding answer for a shopper (the ads' own rules decide)."""
+        if self.ads is None or caller.customer_id is None or intent.intent not in (Intent.FIND, Intent.RECOMMEND):
+            return None
+        placed = self.ads.place("chat", query=message, user_id=caller.customer_id, organic=shown,
+                                positions=[len(shown)], limit=len(shown) + 1)  # fmt: skip
+        return placed[0] if placed else None
 
     def _fallback(self, intent: TurnIntent, r: Retrieved, message: str = "") -> str:
         if intent.intent == Intent.ORDER_STATUS:

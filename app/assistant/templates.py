@@ -122,3 +122,9 @@ def policy(passages: Sequence[Passage]) -> str:
     if not passages:
         return "I don't have a policy on that; I can connect you with a colleague if you like."
     return " ".join(f"From our {p.title.lower()} policy: {p.text}" for p in passages[:2])
+
+
+def sponsored(product: Product) -> str:
+    """The line a sponsored product gets after an answer: labelled, and only the record's own facts."""
+    price = f" — ${product.price:.2f}" if product.currency == "USD" else f" — {product.price:.2f} {product.currency}"
+    return f"Sponsored: {product.title} [{product.id}]{price}"

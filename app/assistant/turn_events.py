@@ -16,6 +16,7 @@ class Token:
 @dataclass(frozen=True)
 class Products:
     items: list[Product]
+    sponsored: dict[str, dict[str, str]] = field(default_factory=dict)  # product id -> its ad (campaign, impression)
 
 
 @dataclass
@@ -43,6 +44,7 @@ class TurnResult:
     refs: dict[str, str] = field(default_factory=dict)  # product id -> card reference, for the conversation
     cart: dict[str, Any] | None = None  # the cart after an add the customer confirmed in this turn
     cart_offer: dict[str, Any] | None = None  # the add this turn asks the customer to confirm
+    sponsored: list[dict[str, str]] = field(default_factory=list)  # ads shown after the answer (product, impression)
 
     def public(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -62,6 +64,8 @@ class TurnResult:
             data["cart"] = self.cart
         if self.cart_offer is not None:
             data["cart_offer"] = self.cart_offer
+        if self.sponsored:
+            data["sponsored"] = self.sponsored
         data["grounding"] = {
             "dropped_ids": self.dropped_ids,
             "unsupported_amounts": self.unsupported_amounts,

@@ -164,3 +164,44 @@ def train_recs(
         raise typer.Exit(1)
     console.print(f"model {trained.model.version}: {trained.model.metadata}")
     show_decision(trained.decision)
+
+
+@cli.command("load-campaigns")
+def load_campaigns(
+    campaigns: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="JSON Lines of campaigns")],
+) -> None:
+    """Store sponsored-product campaigns (idempotent by name); their products must be in the catalog and in
+    stock (ingest first, with the server stopped)."""
+    import json
+
+    from pydantic import ValidationError
+
+    from app.api.routes.ads import CampaignBody
+    from app.store.ads import AdStore
+    from app.wiring import build_catalog, open_database
+
+    settings = get_settings()
+    store = AdStore(open_database(settings))
+    catalog = build_catalog(settings)
+    known = {c.name for c in store.campaigns()}
+    added = 0
+    try:
+        for number, line in enumerate(campaigns.read_text(encoding="utf-8").splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                body = CampaignBody.model_validate(json.loads(line))
+            except (ValueError, ValidationError) as exc:
+                console.print(f"[red]{campaigns}:{number}:[/] {str(exc).splitlines()[0]}")
+                raise typer.Exit(2) from exc
+            found = catalog.get_many(body.product_ids)
+            if any(p not in found or not found[p].in_stock for p in body.product_ids):
+                console.print(f"[red]{campaigns}:{number}:[/] a product is not in the catalog or out of stock")
+                raise typer.Exit(2)
+            if body.name not in known:
+                store.create(body.model_dump())
+                known.add(body.name)
+                added += 1
+    finally:
+        catalog.index.close()
+    console.print(f"{added} campaigns stored ({len(known)} in all)")

@@ -178,7 +178,7 @@ class AdStore:
 
     def record_impressions(self, impressions: list[Impression]) -> None:
         now = datetime.now(UTC)
-        with self.database.session() as session, session.begin():
+        with self.database.writing(), self.database.session() as session, session.begin():
             rows = [ImpressionRow(id=i.id, campaign_id=i.campaign_id, product_id=i.product_id, user_id=i.user_id,
                                   surface=i.surface, position=i.position, price=i.price, features=i.features,
                                   created_at=now) for i in impressions]  # fmt: skip
@@ -201,7 +201,7 @@ class AdStore:
                 return Charge(0.0, True, impression)
         day = today(now)
         try:
-            with self.database.session() as session, session.begin():
+            with self.database.writing(), self.database.session() as session, session.begin():
                 spend = session.get(SpendRow, (impression.campaign_id, day))
                 if spend is None:
                     spend = SpendRow(campaign_id=impression.campaign_id, day=day, spent=0.0)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -46,6 +48,15 @@ class Database:
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # SQLite has one writer at a time and makes the others sleep in growing steps (1, 2, 5 … 100 ms) while
+        # they wait; threads of this process that write on a hot path queue here instead (a no-op elsewhere)
+        self._writes: threading.Lock | contextlib.nullcontext[None] = (
+            threading.Lock() if self.engine.dialect.name == "sqlite" else contextlib.nullcontext()
+        )
+
+    def writing(self) -> threading.Lock | contextlib.nullcontext[None]:
+        """Hold while a write transaction runs on a hot path (one writer of this process at a time on SQLite)."""
+        return self._writes
 
     def create_all(self) -> None:
         Base.metadata.create_all(self.engine)

@@ -122,3 +122,21 @@ def test_recommendations_carry_the_sponsored_flag(scripted_shop: LiveServer, htt
     items = response.json()["items"]
     assert items and all(isinstance(i["sponsored"], bool) for i in items)
     assert all((i["ad"] is not None) == i["sponsored"] for i in items)
+
+
+def test_the_chat_shows_one_labelled_ad_after_a_product_answer(scripted_shop: LiveServer, http: httpx.Client) -> None:
+    created = campaign(http, name="chat ad", keywords=["headphones"])
+    shopper = customer_token(scripted_shop, "vl-cust-024")
+    reply = http.post("/v1/chat", headers=shopper, json={"message": "do you have wireless headphones?"}).json()
+    assert reply["intent"] == "find"
+    ads = [s for s in reply.get("sponsored", []) if s["campaign_id"] == created["id"]]
+    assert len(reply.get("sponsored", [])) <= 1
+    if ads:  # exploration may give the one slot to another running campaign
+        assert ads[0]["product_id"] in reply["products"]
+    assert reply.get("sponsored"), reply
+    shown = reply["sponsored"][0]["product_id"]
+    assert reply["reply"].rstrip().splitlines()[-1].startswith("Sponsored: ") and f"[{shown}]" in reply["reply"]
+    policy = http.post("/v1/chat", headers=shopper, json={"message": "how long does shipping take?"}).json()
+    assert not policy.get("sponsored") and "Sponsored" not in policy["reply"]
+    staff = http.post("/v1/chat", headers=MERCHANT, json={"message": "do you have wireless headphones?"})
+    assert staff.status_code in (200, 403) and not staff.json().get("sponsored")

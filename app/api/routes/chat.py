@@ -58,6 +58,12 @@ class Grounding(BaseModel):
     claims: ClaimCounts
 
 
+class SponsoredOut(BaseModel):
+    product_id: str
+    campaign_id: str
+    impression_id: str = Field(description="send it to POST /v1/ads/clicks when the shopper clicks the card")
+
+
 class CartOfferOut(BaseModel):
     product_id: str
     quantity: int
@@ -81,6 +87,9 @@ class ChatResponse(BaseModel):
         None, description="the add this reply asks the customer to confirm; only their next message can accept it"
     )
     cart: CartOut | None = Field(None, description="the cart after an add the customer confirmed in this turn")
+    sponsored: list[SponsoredOut] = Field(
+        default_factory=list, description="sponsored products after the answer (in products too, labelled in the reply)"
+    )
 
 
 class StoredMessageOut(BaseModel):
@@ -122,8 +131,10 @@ def _sse(event: str, data: Any) -> bytes:
     return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n".encode()
 
 
-def _product_summary(product: Product) -> dict[str, Any]:
+def _product_summary(product: Product, ad: dict[str, str] | None = None) -> dict[str, Any]:
     return {
+        "sponsored": ad is not None,
+        "ad": {"campaign_id": ad["campaign_id"], "impression_id": ad["impression_id"]} if ad else None,
         "id": product.id,
         "title": product.title,
         "price": product.price,
@@ -161,7 +172,8 @@ async def chat(body: ChatBody, services: ServicesDep, principal: PrincipalDep) -
                     if isinstance(event, Token):
                         yield _sse("token", {"text": event.text})
                     elif isinstance(event, Products):
-                        yield _sse("products", {"items": [_product_summary(p) for p in event.items]})
+                        items = [_product_summary(p, event.sponsored.get(p.id)) for p in event.items]
+                        yield _sse("products", {"items": items})
                     elif isinstance(event, Done):
                         yield _sse("done", event.result.public())
         except GenerationBusyError as exc:

@@ -79,11 +79,17 @@
   });
 
   // ---- cards and sections ----------------------------------------------------------------------------------
-  function card(p) {
-    var c = el("article", "card");
+  function card(p, ad) {
+    var c = el("article", "card" + (ad ? " sponsored" : ""));
     c.dataset.productId = p.id;
+    if (ad) { c.dataset.impressionId = ad.impression_id; c.appendChild(el("div", "ad-label", "Sponsored")); }
     var link = el("a", "card-link");
     link.href = "#/p/" + encodeURIComponent(p.id);
+    if (ad) {  // the click is the advertiser's to pay for: report it (once per impression, the server makes sure)
+      link.addEventListener("click", function () {
+        api("POST", "/v1/ads/clicks", { impression_id: ad.impression_id }).catch(function () { /* not fatal */ });
+      });
+    }
     var img = el("img");
     img.src = image(p); img.alt = ""; img.loading = "lazy"; img.width = 200; img.height = 200;
     link.appendChild(img);
@@ -95,6 +101,10 @@
     if (!p.in_stock) c.appendChild(el("div", "sold-out", "Out of stock"));
     return c;
   }
+  function listed(items) {  // API list items ({product, sponsored, ad}) as [product, ad] pairs
+    return items.map(function (i) { return [i.product, i.sponsored ? i.ad : null]; });
+  }
+
   function section(title, items, id, note) {
     var s = el("section", "row");
     if (id) s.id = id;
@@ -102,7 +112,7 @@
     if (note) head.appendChild(el("span", "note", " " + note));
     s.appendChild(head);
     var grid = el("div", "cards");
-    items.forEach(function (p) { grid.appendChild(card(p)); });
+    items.forEach(function (p) { grid.appendChild(Array.isArray(p) ? card(p[0], p[1]) : card(p)); });
     s.appendChild(grid);
     return s;
   }
@@ -137,7 +147,7 @@
     if (q) {
       filters.set("q", q); filters.set("limit", "24"); filters.set("user_id", config.customer);
       listPromise = api("GET", "/v1/products/search?" + filters.toString()).then(function (r) {
-        return { items: r.items.map(function (i) { return i.product; }), total: r.items.length, personalized: r.personalized };
+        return { items: listed(r.items), total: r.items.length, personalized: r.personalized };
       });
     } else {
       filters.set("limit", "24");
@@ -146,7 +156,7 @@
     var results = await Promise.all([recsPromise, listPromise]);
     var recs = results[0], list = results[1];
     view.textContent = "";
-    var recItems = recs.items.map(function (i) { return i.product; });
+    var recItems = listed(recs.items);
     var why = recs.cold_start ? "(popular right now: browse a little and this changes)" : "(from what you viewed and bought)";
     view.appendChild(section("Recommended for you", recItems, "recommended", why));
     var title = q ? "Results for “" + q + "”" : (p.get("category") ? p.get("category") : "All products");

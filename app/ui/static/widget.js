@@ -48,6 +48,7 @@
     '.card{min-width:140px;max-width:160px;border:1px solid #e5e7eb;border-radius:8px;padding:8px;' +
     'background:#fff;font-size:12px}' +
     '.card .t{font-weight:600;margin-bottom:4px}.card .p{color:#047857}.card .i{color:#6b7280}' +
+    '.card.sponsored{border-color:#e0c97a}.ad-label{font-size:10px;color:#92400e;text-transform:uppercase}' +
     '.card button{margin-top:6px;border:0;border-radius:6px;padding:4px 8px;background:#047857;color:#fff;' +
     'font-size:12px;cursor:pointer}.card button:disabled{background:#9ca3af;cursor:default}' +
     '.cart-note{align-self:flex-start;font-size:13px;color:#047857}.cart-note a{color:#2563eb}' +
@@ -112,6 +113,14 @@
         buy.disabled = true;
         addToCart(p).finally(function () { buy.disabled = false; });
       });
+      if (p.sponsored && p.ad) {  // labelled, and its click reported (charged once per impression)
+        card.classList.add("sponsored"); card.dataset.impressionId = p.ad.impression_id;
+        var label = document.createElement("div"); label.className = "ad-label"; label.textContent = "Sponsored";
+        card.appendChild(label);
+        card.addEventListener("click", function () {
+          api("/v1/ads/clicks", { impression_id: p.ad.impression_id }).catch(function () { /* not fatal */ });
+        });
+      }
       card.appendChild(t); card.appendChild(pr); card.appendChild(id); card.appendChild(buy);
       row.appendChild(card);
     });

@@ -1,0 +1,36 @@
+"""The ads replay on the demo shoppers, small: every strategy's invariants hold (no ads earn nothing, budgets
+hold within one click, prices within [reserve, bid]), and ads cost the organic list little."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from eval import ads
+
+
+@pytest.fixture(scope="module")
+def world(demo_store: Path) -> ads.World:
+    return ads.build_world(demo_store)
+
+
+def test_strategies_keep_their_rules(world: ads.World) -> None:
+    none, _, _ = ads.simulate(world, 1500, "none")
+    assert none.revenue == 0 and none.impressions == 0
+    for strategy in ("highest_bid", "quality"):
+        outcome, logged, campaigns = ads.simulate(world, 1500, strategy)
+        assert outcome.impressions == len(logged) > 0 and outcome.clicks == sum(x.clicked for x in logged)
+        assert outcome.revenue == pytest.approx(sum(c.spent for c in campaigns))
+        for campaign in campaigns:
+            assert campaign.spent <= campaign.budget + campaign.bid + 1e-9  # one click past the budget at most
+        assert sum(outcome.ndcg) / len(outcome.ndcg) <= sum(none.ndcg) / len(none.ndcg) + 1e-9
+        assert all(0 < x.p_true < 1 for x in logged)
+
+
+def test_progressive_log_loss_is_reported_per_window(world: ads.World) -> None:
+    _, logged, _ = ads.simulate(world, 1500, "quality")
+    curve = ads.logloss_curve(logged, "river", window=500)
+    assert len(curve) == len(logged) // 500 and all(r["model"] > 0 and r["constant"] > 0 for r in curve)
+    oracle = ads.logloss_curve(logged, "oracle", window=500)
+    assert sum(r["model"] for r in oracle) < sum(r["constant"] for r in oracle)  # the true model beats a constant
