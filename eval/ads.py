@@ -159,7 +159,7 @@ class Logged:
 
 
 def simulate(
-    world: World, requests: int, strategy: str, seed: int = 7, explore: float = 0.05
+    world: World, requests: int, strategy: str, seed: int = 7, explore: float = 0.05, learning_rate: float = 0.01
 ) -> tuple[Outcome, list[Logged], list[Campaign]]:
     rng = random.Random(seed)  # the same requests and click draws for every strategy
     clicks_rng = random.Random(seed + 1)
@@ -168,7 +168,7 @@ def simulate(
     for c in campaigns:
         by_class[c.cls].append(c)
     users = sorted(world.wanted)
-    model = ClickModel()
+    model = ClickModel(learning_rate=learning_rate)
     logged: list[Logged] = []
     out = Outcome()
     total_budget = sum(c.budget for c in campaigns)

@@ -51,29 +51,22 @@ def http(concurrency: int = 4, total: int = 3000) -> dict[str, Any]:
         none_lat, none_wall, _ = asyncio.run(_load(base, KEY, paths(True), concurrency, total))
         made = _campaigns(base, in_stock, CAMPAIGNS)
         asyncio.run(_load(base, KEY, paths(True), concurrency, len(queries)))  # the campaign cache loads
-        with_lat: list[float] = []
-        off_lat: list[float] = []
-        with_wall = off_wall = 0.0
+        series: dict[tuple[bool, int], tuple[list[float], float]] = {}
         errors = 0
-        for _ in range(3):  # interleaved, so drift hits both alike
-            lat, wall, err = asyncio.run(_load(base, KEY, paths(True), concurrency, total // 3))
-            with_lat += lat
-            with_wall += wall
-            errors += err
-            lat, wall, err = asyncio.run(_load(base, KEY, paths(False), concurrency, total // 3))
-            off_lat += lat
-            off_wall += wall
-            errors += err
-    return {
-        "campaigns": float(made),
-        "no_campaigns_p99_ms": _percentile(none_lat, 99),
-        "no_campaigns_rps": total / none_wall,
-        "ads_p50_ms": _percentile(with_lat, 50),
-        "ads_p99_ms": _percentile(with_lat, 99),
-        "ads_rps": len(with_lat) / with_wall,
-        "ads_off_p50_ms": _percentile(off_lat, 50),
-        "ads_off_p99_ms": _percentile(off_lat, 99),
-        "ads_off_rps": len(off_lat) / off_wall,
-        "ads_added_p99_ms": _percentile(with_lat, 99) - _percentile(off_lat, 99),
-        "errors": float(errors),
-    }
+        for concurrency_now, count in ((1, total // 3), (concurrency, total)):
+            for _ in range(3):  # interleaved, so drift hits both alike
+                for ads in (True, False):
+                    lat, wall, err = asyncio.run(_load(base, KEY, paths(ads), concurrency_now, count // 3))
+                    old_lat, old_wall = series.get((ads, concurrency_now), ([], 0.0))
+                    series[(ads, concurrency_now)] = (old_lat + lat, old_wall + wall)
+                    errors += err
+    out: dict[str, Any] = {"campaigns": float(made), "no_campaigns_p99_ms": _percentile(none_lat, 99),
+                           "no_campaigns_rps": total / none_wall, "errors": float(errors)}  # fmt: skip
+    for (ads, conc), (lat, wall) in series.items():
+        name = f"{'ads' if ads else 'ads_off'}_c{conc}"
+        out |= {f"{name}_p50_ms": _percentile(lat, 50), f"{name}_p99_ms": _percentile(lat, 99),
+                f"{name}_rps": len(lat) / wall}  # fmt: skip
+    for conc in (1, concurrency):
+        out[f"ads_added_c{conc}_p50_ms"] = out[f"ads_c{conc}_p50_ms"] - out[f"ads_off_c{conc}_p50_ms"]
+        out[f"ads_added_c{conc}_p99_ms"] = out[f"ads_c{conc}_p99_ms"] - out[f"ads_off_c{conc}_p99_ms"]
+    return out

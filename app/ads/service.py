@@ -10,7 +10,7 @@ import re
 import threading
 import time
 import uuid
-from collections import deque
+from collections import OrderedDict, deque
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -27,6 +27,7 @@ from retrieval.index.base import SearchFilters
 
 log = logging.getLogger(__name__)
 _WORD = re.compile(r"\w+")
+SHOWN_USERS = 50_000  # shoppers whose impressions today this process keeps counting in memory
 RELEVANT = 16  # the most relevant candidates an auction weighs: a bound on what one request costs
 
 
@@ -58,6 +59,7 @@ class AdService:
         self._by_keyword: dict[str, list[Campaign]] = {}
         self._untargeted: list[Campaign] = []
         self._spent: tuple[float, dict[str, float]] = (0.0, {})
+        self._shown: OrderedDict[str, tuple[str, dict[str, int]]] = OrderedDict()  # user -> (day, per campaign)
         self._version: object = None
         self._checked = 0.0
         self._pending: deque[tuple[str, Features, float]] = deque()  # impressions awaiting a click or the window
@@ -113,7 +115,7 @@ class AdService:
         if category:
             areas.add(category)
         spent = self._spent_today(now)
-        capped = self.store.shown_today(user_id, now) if user_id else {}
+        capped = self._shown_today(user_id, now) if user_id else {}
         day = (now - now.replace(hour=0, minute=0, second=0, microsecond=0)).total_seconds() / 86400
         wanted: dict[str, list[Campaign]] = {}
         for campaign in running:
@@ -145,6 +147,23 @@ class AdService:
         wins = quality_gsp(bidders, len(positions), self.settings.reserve_cpc, rng=self._rng,
                            explore=self.settings.explore)  # fmt: skip
         return self._record(surface, user_id, wins, positions, {p.id: p for p, _ in relevant.values()}, seen)
+
+    def _shown_today(self, user_id: str, now: datetime) -> dict[str, int]:
+        """Today's impressions per campaign for this shopper: read from the database the first time this process
+        sees them today, then counted here as it shows them (another worker's impressions count from its next
+        read: the cap holds per process and again within a day)."""
+        day = now.date().isoformat()
+        with self._lock:
+            cached = self._shown.get(user_id)
+            if cached is not None and cached[0] == day:
+                self._shown.move_to_end(user_id)
+                return cached[1]
+        counts = self.store.shown_today(user_id, now)
+        with self._lock:
+            self._shown[user_id] = (day, counts)
+            while len(self._shown) > SHOWN_USERS:
+                self._shown.popitem(last=False)
+        return counts
 
     def _spent_today(self, now: datetime) -> dict[str, float]:
         """Today's spend per campaign, read at most every second: a click past the budget is charged nothing,
@@ -192,6 +211,12 @@ class AdService:
             placements.append(Placement(products[b.product_id], position, b.campaign_id, impression.id))
         if impressions:
             self.store.record_impressions(impressions)  # durable before the list that shows them is sent
+            if user_id is not None:
+                with self._lock:
+                    cached = self._shown.get(user_id)
+                    if cached is not None:
+                        for i in impressions:
+                            cached[1][i.campaign_id] = cached[1].get(i.campaign_id, 0) + 1
             self.metrics.ad_impressions.labels(surface).inc(len(impressions))
             now = time.monotonic()
             with self._lock:

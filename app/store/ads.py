@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import JSON, Float, Index, Integer, String, func, select
+from sqlalchemy import JSON, Float, Index, Integer, String, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -177,12 +177,13 @@ class AdStore:
             return {campaign: int(n) for campaign, n in rows}
 
     def record_impressions(self, impressions: list[Impression]) -> None:
+        """One transaction (Core insert: this runs on every list that shows an ad)."""
         now = datetime.now(UTC)
-        with self.database.writing(), self.database.session() as session, session.begin():
-            rows = [ImpressionRow(id=i.id, campaign_id=i.campaign_id, product_id=i.product_id, user_id=i.user_id,
-                                  surface=i.surface, position=i.position, price=i.price, features=i.features,
-                                  created_at=now) for i in impressions]  # fmt: skip
-            session.add_all(rows)
+        rows = [{"id": i.id, "campaign_id": i.campaign_id, "product_id": i.product_id, "user_id": i.user_id,
+                 "surface": i.surface, "position": i.position, "price": i.price, "features": i.features,
+                 "created_at": now} for i in impressions]  # fmt: skip
+        with self.database.writing(), self.database.engine.begin() as connection:
+            connection.execute(insert(ImpressionRow), rows)
 
     def click(
         self, impression_id: str, budgets: dict[str, float], owner: str | None = None, now: datetime | None = None
