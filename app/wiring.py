@@ -8,6 +8,7 @@ from pathlib import Path
 
 from app import __version__
 from app.ads.campaigns import CampaignService
+from app.ads.creatives import CreativeService
 from app.ads.service import AdService
 from app.assistant.cart_offer import CartAssistant
 from app.assistant.knowledge import ShopKnowledge
@@ -76,6 +77,7 @@ class Services:
     browser: CatalogBrowser
     ads: AdService
     campaigns: CampaignService
+    creatives: CreativeService
     version: str = __version__
     started: bool = field(default=False)
 
@@ -242,6 +244,7 @@ def build_services(settings: Settings) -> Services:
         settings.limits.generation_wait_s,
     )
     copywriter = build_copywriter(settings, llm, catalog, database, knowledge)
+    campaigns = CampaignService(ads)
     return Services(
         settings=settings,
         metrics=metrics,
@@ -261,7 +264,8 @@ def build_services(settings: Settings) -> Services:
         carts=carts,
         browser=CatalogBrowser(catalog),
         ads=ads,
-        campaigns=CampaignService(ads),
+        campaigns=campaigns,
+        creatives=CreativeService(campaigns, copywriter),
     )
 
 

@@ -361,8 +361,7 @@ def write_demo_store(target: Path, seed: int = DEFAULT_SEED) -> dict[str, Any]:
     return write_shop(
         target,
         products=products,
-        tables={"reviews": reviews, "customers": customers, "orders": orders, "events": events,
-                "campaigns": campaigns},
+        tables={"reviews": reviews, "customers": customers, "orders": orders, "events": events, "campaigns": campaigns},
         policies=policies,
         manifest={"seed": seed, "source": DATA_DISTRIBUTION},
         readme=README.replace("{distribution}", DATA_DISTRIBUTION),

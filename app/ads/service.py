@@ -20,7 +20,7 @@ from app.ads.click_model import ClickModel, Features, features
 from app.config import AdsSettings
 from app.observability import Metrics
 from app.personalization import PersonalizationService
-from app.store.ads import AdStore, Campaign, Charge, Impression
+from app.store.ads import AdStore, Campaign, Charge, Creative, Impression
 from retrieval.catalog import Product, category_prefixes
 from retrieval.catalog_service import CatalogService
 from retrieval.index.base import SearchFilters
@@ -39,6 +39,8 @@ class Placement:
     position: int
     campaign_id: str
     impression_id: str
+    headline: str | None = None  # the approved creative, if the campaign has one for the product
+    line: str | None = None
 
 
 class AdService:
@@ -58,6 +60,7 @@ class AdService:
         self._campaigns: list[Campaign] = []
         self._by_keyword: dict[str, list[Campaign]] = {}
         self._untargeted: list[Campaign] = []
+        self._creatives: dict[tuple[str, str], Creative] = {}
         self._spent: tuple[float, dict[str, float]] = (0.0, {})
         self._shown: OrderedDict[str, tuple[str, dict[str, int]]] = OrderedDict()  # user -> (day, per campaign)
         self._version: object = None
@@ -81,6 +84,7 @@ class AdService:
                     for keyword in {k.casefold() for k in campaign.keywords}:
                         by_keyword.setdefault(keyword, []).append(campaign)
                 self._by_keyword = by_keyword
+                self._creatives = self.store.approved_creatives()
                 self._untargeted = [c for c in campaigns if not c.keywords]
                 self._campaigns, self._version = campaigns, version
         return self._campaigns
@@ -208,7 +212,9 @@ class AdService:
             impression = Impression(f"imp_{uuid.uuid4().hex}", b.campaign_id, b.product_id, user_id, surface,
                                     position, win.price, x)  # fmt: skip
             impressions.append(impression)
-            placements.append(Placement(products[b.product_id], position, b.campaign_id, impression.id))
+            creative = self._creatives.get((b.campaign_id, b.product_id))
+            headline, line = (creative.headline, creative.line) if creative else (None, None)
+            placements.append(Placement(products[b.product_id], position, b.campaign_id, impression.id, headline, line))
         if impressions:
             self.store.record_impressions(impressions)  # durable before the list that shows them is sent
             if user_id is not None:

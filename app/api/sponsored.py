@@ -11,6 +11,8 @@ from retrieval.catalog import Product
 class AdRef(BaseModel):
     campaign_id: str
     impression_id: str = Field(description="send it to POST /v1/ads/clicks when the shopper clicks the item")
+    headline: str | None = Field(None, description="the approved ad creative's headline, if any")
+    line: str | None = None
 
 
 class ListedProduct(BaseModel):
@@ -27,7 +29,8 @@ def with_ads(organic: list[tuple[Product, float]], placements: list[Placement], 
     placed = {p.product.id for p in placements}
     items = [ListedProduct(id=p.id, score=score, product=p) for p, score in organic if p.id not in placed]
     for placement in sorted(placements, key=lambda x: x.position):
-        ad = AdRef(campaign_id=placement.campaign_id, impression_id=placement.impression_id)
+        ad = AdRef(campaign_id=placement.campaign_id, impression_id=placement.impression_id,
+                   headline=placement.headline, line=placement.line)  # fmt: skip
         product = placement.product
         listed = ListedProduct(id=product.id, score=0.0, product=product, sponsored=True, ad=ad)
         items.insert(placement.position, listed)

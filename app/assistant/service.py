@@ -223,7 +223,7 @@ class Assistant:
             shown = [by_id[p] for p in result.products if p in by_id]
             sponsored = await asyncio.to_thread(self._sponsored, caller, message, intent, shown)
             if sponsored is not None:  # after the answer, labelled: never part of the assistant's own advice
-                note = templates.sponsored(sponsored.product)
+                note = templates.sponsored(sponsored.product, sponsored.line)
                 result.reply = f"{result.reply}\n\n{note}"
                 result.products.append(sponsored.product.id)
                 result.sponsored = [{"product_id": sponsored.product.id, "campaign_id": sponsored.campaign_id,

@@ -124,7 +124,8 @@ def policy(passages: Sequence[Passage]) -> str:
     return " ".join(f"From our {p.title.lower()} policy: {p.text}" for p in passages[:2])
 
 
-def sponsored(product: Product) -> str:
-    """The line a sponsored product gets after an answer: labelled, and only the record's own facts."""
+def sponsored(product: Product, line: str | None = None) -> str:
+    """The line a sponsored product gets after an answer: labelled, the record's own facts, and the approved
+    creative's line (claim-checked against the same record) when there is one."""
     price = f" — ${product.price:.2f}" if product.currency == "USD" else f" — {product.price:.2f} {product.currency}"
-    return f"Sponsored: {product.title} [{product.id}]{price}"
+    return f"Sponsored: {product.title} [{product.id}]{price}" + (f". {line}" if line else "")

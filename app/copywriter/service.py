@@ -308,6 +308,10 @@ class Copywriter:
 
     def _check(self, fields: CopyFields, facts: dict[str, object]) -> FaithfulnessReport:
         texts = [fields.title, *fields.bullets, fields.description, fields.seo_title, fields.meta_description]
+        return self.check_texts(texts, facts)
+
+    def check_texts(self, texts: list[str], facts: dict[str, object]) -> FaithfulnessReport:
+        """The claim check of any text about a product (copy, ad creatives) against its facts."""
         return check_copy(texts, facts, self.banned_claims, self.vocabulary() if self.vocabulary else None)
 
     def revise(self, draft_id: str, fields: CopyFields, author: str) -> Draft:

@@ -67,6 +67,23 @@ class ClickRow(Base):
     __table_args__ = (Index("ix_ad_clicks_campaign", "campaign_id", "created_at"),)
 
 
+class CreativeRow(Base):
+    __tablename__ = "ad_creatives"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    campaign_id: Mapped[str] = mapped_column(String(40))
+    product_id: Mapped[str] = mapped_column(String(128))
+    headline: Mapped[str] = mapped_column(String(200))
+    line: Mapped[str] = mapped_column(String(400))
+    checks: Mapped[dict[str, Any]] = mapped_column(JSON)  # claims found, unsupported ones, the model
+    status: Mapped[str] = mapped_column(String(16))  # draft | approved
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    approved_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    __table_args__ = (Index("ix_ad_creatives_campaign", "campaign_id", "created_at"),)
+
+
 class SpendRow(Base):
     __tablename__ = "ad_spend"
 
@@ -92,6 +109,24 @@ class Campaign:
     def running(self, now: datetime) -> bool:
         return (self.status == "active" and (self.starts_at is None or self.starts_at <= now)
                 and (self.ends_at is None or now < self.ends_at))  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Creative:
+    id: str
+    campaign_id: str
+    product_id: str
+    headline: str
+    line: str
+    checks: dict[str, Any]
+    status: str
+    created_at: datetime | None = None
+    approved_by: str | None = None
+
+
+def _creative(row: CreativeRow) -> Creative:
+    return Creative(row.id, row.campaign_id, row.product_id, row.headline, row.line, dict(row.checks or {}),
+                    row.status, row.created_at, row.approved_by)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -158,6 +193,51 @@ class AdStore:
         with self.database.session() as session:
             count, latest = session.execute(select(func.count(), func.max(CampaignRow.updated_at))).one()
             return int(count), latest
+
+    # ---- creatives -----------------------------------------------------------------------------------------
+    def add_creative(
+        self, campaign_id: str, product_id: str, headline: str, line: str, checks: dict[str, Any]
+    ) -> Creative:
+        now = datetime.now(UTC)
+        row = CreativeRow(id=f"crv_{uuid.uuid4().hex[:20]}", campaign_id=campaign_id, product_id=product_id,
+                          headline=headline, line=line, checks=checks, status="draft", created_at=now)  # fmt: skip
+        with self.database.session() as session, session.begin():
+            session.add(row)
+        return _creative(row)
+
+    def creatives(self, campaign_id: str | None = None) -> list[Creative]:
+        query = select(CreativeRow).order_by(CreativeRow.created_at)
+        if campaign_id is not None:
+            query = query.where(CreativeRow.campaign_id == campaign_id)
+        with self.database.session() as session:
+            return [_creative(r) for r in session.scalars(query)]
+
+    def creative(self, creative_id: str) -> Creative | None:
+        with self.database.session() as session:
+            row = session.get(CreativeRow, creative_id)
+            return _creative(row) if row else None
+
+    def approved_creatives(self) -> dict[tuple[str, str], Creative]:
+        """(campaign, product) -> its approved creative: what serving shows."""
+        with self.database.session() as session:
+            rows = session.scalars(select(CreativeRow).where(CreativeRow.status == "approved"))
+            return {(r.campaign_id, r.product_id): _creative(r) for r in rows}
+
+    def approve_creative(self, creative_id: str, by: str) -> Creative | None:
+        """Approve one creative; the campaign product's earlier approved ones step back to drafts."""
+        with self.database.session() as session, session.begin():
+            row = session.get(CreativeRow, creative_id)
+            if row is None:
+                return None
+            for other in session.scalars(select(CreativeRow).where(
+                CreativeRow.campaign_id == row.campaign_id, CreativeRow.product_id == row.product_id,
+                CreativeRow.status == "approved", CreativeRow.id != row.id)):  # fmt: skip
+                other.status = "draft"
+            row.status, row.approved_by, row.approved_at = "approved", by, datetime.now(UTC)
+            campaign = session.get(CampaignRow, row.campaign_id)
+            if campaign is not None:
+                campaign.updated_at = datetime.now(UTC)  # serving caches reload on it
+            return _creative(row)
 
     # ---- spend, impressions, clicks --------------------------------------------------------------------------
     def spent_today(self, now: datetime | None = None) -> dict[str, float]:

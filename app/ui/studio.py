@@ -30,6 +30,7 @@ from app.copywriter.service import (
 )
 from app.llm.gate import GenerationBusyError
 from app.ui.markdown import escape
+from app.ui.studio_ads import campaigns_tab
 from app.wiring import Services
 from retrieval.catalog import Product
 
@@ -285,4 +286,5 @@ def build_studio(services: Services) -> Any:
                     yield line
 
             start.click(batch, [category, batch_tone, batch_length, batch_language, limit], [job_state])
+        campaigns_tab(services)
     return blocks

@@ -4,6 +4,7 @@ and the report with conversions."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -13,6 +14,7 @@ import pytest
 
 from tests.conftest import MERCHANT_KEY, customer_token
 from tests.live_server import LiveServer
+from tests.scripted_llm import ScriptedLLM
 
 MERCHANT = {"Authorization": f"Bearer {MERCHANT_KEY}"}
 HEADPHONES = "VL-HP-0103"  # Sonara Classic On-Ear Headphones, $59.99
@@ -140,3 +142,35 @@ def test_the_chat_shows_one_labelled_ad_after_a_product_answer(scripted_shop: Li
     assert not policy.get("sponsored") and "Sponsored" not in policy["reply"]
     staff = http.post("/v1/chat", headers=MERCHANT, json={"message": "do you have wireless headphones?"})
     assert staff.status_code in (200, 403) and not staff.json().get("sponsored")
+
+
+def test_creatives_are_written_checked_and_served_only_once_approved(
+    scripted_shop: LiveServer, scripted: ScriptedLLM, http: httpx.Client
+) -> None:
+    created = campaign(http, name="creative test", keywords=["headphones"])
+    copy = {"title": "Sonara Classic On-Ear Headphones", "bullets": ["20 hours of battery."],
+            "description": "Light on-ear headphones with 20 hours of battery.",
+            "seo": {"title": "Sonara Classic On-Ear Headphones",
+                    "meta_description": "Waterproof on-ear headphones. 20 hours of battery."}}  # fmt: skip
+    scripted.say("", json.dumps(copy))
+    try:
+        response = http.post(f"/v1/ads/campaigns/{created['id']}/creatives", headers=MERCHANT)
+    finally:
+        scripted.reset()
+    assert response.status_code == 201, response.text
+    (creative,) = response.json()["items"]
+    assert creative["status"] == "draft" and creative["product_id"] == HEADPHONES
+    assert len(creative["headline"]) <= 40 and len(creative["line"]) <= 90 and creative["checks"]["unsupported"] == []
+    assert "waterproof" not in creative["line"].lower()  # the copywriter's check cut the unsupported claim
+    shopper = customer_token(scripted_shop, "vl-cust-025")
+    shown = [ads_in(search(http, shopper, "wireless headphones"), created["id"]) for _ in range(3)]
+    assert all(a["ad"]["headline"] is None for ads in shown for a in ads)  # a draft is never served
+
+    approved = http.post(f"/v1/ads/creatives/{creative['id']}/approve", headers=MERCHANT)
+    assert approved.status_code == 200 and approved.json()["status"] == "approved"
+    assert http.post("/v1/ads/creatives/crv_nope/approve", headers=MERCHANT).status_code == 404
+    other = customer_token(scripted_shop, "vl-cust-026")
+    served = [a for _ in range(5) for a in ads_in(search(http, other, "wireless headphones"), created["id"])]
+    assert served and all(a["ad"]["headline"] == creative["headline"] for a in served)
+    listed = http.get(f"/v1/ads/campaigns/{created['id']}/creatives", headers=MERCHANT).json()["items"]
+    assert [c["status"] for c in listed] == ["approved"]

@@ -85,3 +85,25 @@ def test_a_batch_job_runs_with_a_live_progress_bar(shop: LiveServer, browser: Br
     with shop.client() as client:
         job = client.get(f"/v1/copy/jobs/{job_id.group(0)}", headers=MERCHANT).json()
     assert job["status"] == "done" and job["options"]["category"] == "Intimate > Legwear"
+
+
+def test_a_campaign_is_created_refused_and_reported_in_the_campaigns_tab(shop: LiveServer, browser: Browser) -> None:
+    services = shop.app.state.services
+    product = next(p for p in services.catalog.get_many(services.catalog.ids()[:50]).values() if p.in_stock)
+    page = browser.new_page()
+    sign_in(page, shop.url)
+    page.get_by_role("tab", name="Campaigns").click()
+    status = page.locator("#campaign-status")
+    page.get_by_label("Name").fill("Studio spring test")
+    page.get_by_label("Product ids (comma-separated)").fill("NOPE-1")
+    page.get_by_role("button", name="Create campaign").click()
+    status.filter(has_text="Not created").wait_for(timeout=30_000)
+    assert "unknown products" in status.inner_text()
+    page.get_by_label("Product ids (comma-separated)").fill(product.id)
+    page.get_by_label("Keywords (comma-separated; none: any query)").fill("spring, linen")
+    page.get_by_role("button", name="Create campaign").click()
+    status.filter(has_text="Created").wait_for(timeout=30_000)
+    page.locator("#campaign-report").get_by_text("Studio spring test").wait_for(timeout=10_000)
+    made = [c for c in services.ads.store.campaigns() if c.name == "Studio spring test"]
+    assert len(made) == 1 and made[0].product_ids == [product.id] and made[0].keywords == ["spring", "linen"]
+    page.close()

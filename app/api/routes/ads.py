@@ -131,6 +131,48 @@ async def campaign_report(campaign_id: CampaignId, services: ServicesDep, _: Mer
     return ReportOut.model_validate(await _run(services.campaigns.report, campaign_id))
 
 
+class CreativeOut(BaseModel):
+    id: str
+    campaign_id: str
+    product_id: str
+    headline: str
+    line: str
+    status: str = Field(description="draft, or approved (served)")
+    checks: dict[str, Any] = Field(description="claims found in the creative and the unsupported ones")
+
+
+class CreativeList(BaseModel):
+    items: list[CreativeOut]
+
+
+@router.post("/v1/ads/campaigns/{campaign_id}/creatives", status_code=201, response_model=CreativeList,
+             summary="Draft ad creatives for the campaign's products (the LLM, claim-checked)")  # fmt: skip
+async def write_creatives(campaign_id: CampaignId, services: ServicesDep, _: MerchantDep) -> CreativeList:
+    await _run(services.campaigns.get, campaign_id)  # 404 before the model is asked
+    try:
+        async with services.generation.slot():
+            made = await services.creatives.write(campaign_id)
+    except CampaignError as exc:
+        raise ApiError(exc.status, str(exc)) from None
+    return CreativeList(items=[CreativeOut.model_validate(c, from_attributes=True) for c in made])
+
+
+@router.get("/v1/ads/campaigns/{campaign_id}/creatives", response_model=CreativeList, summary="A campaign's creatives")
+async def list_creatives(campaign_id: CampaignId, services: ServicesDep, _: MerchantDep) -> CreativeList:
+    await _run(services.campaigns.get, campaign_id)
+    made = await run_in_threadpool(services.ads.store.creatives, campaign_id)
+    return CreativeList(items=[CreativeOut.model_validate(c, from_attributes=True) for c in made])
+
+
+@router.post("/v1/ads/creatives/{creative_id}/approve", response_model=CreativeOut,
+             summary="Approve a creative: from now on it is served with its product's ads")  # fmt: skip
+async def approve_creative(
+    creative_id: Annotated[str, Path(max_length=40)], services: ServicesDep, principal: MerchantDep
+) -> CreativeOut:
+    approved = await _run(services.creatives.approve, creative_id, principal.subject)
+    return CreativeOut.model_validate(approved, from_attributes=True)
+
+
 @router.post("/v1/ads/clicks", status_code=202, response_model=ClickOut, summary="Record a click on a sponsored item")
 async def click(body: ClickBody, services: ServicesDep, principal: PrincipalDep) -> ClickOut:
     owner = principal.subject if principal.role == "customer" else None  # a shopper clicks only their own ads
