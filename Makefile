@@ -85,7 +85,7 @@ run: venv-demo demo-data
 	$(BIN)/shopassist serve --host 127.0.0.1 --port 8000
 
 ## test: lint, then every tier but the slow extras (docs/testing.md says what each tier covers)
-test: venv browser venv-federated
+test: venv browser
 	$(MAKE) --no-print-directory lint
 	$(PY) -m pytest -m 'not slow'
 

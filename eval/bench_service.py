@@ -24,6 +24,7 @@ def run(model: str = "qwen2.5-1.5b", requests: int = 200) -> dict[str, Any]:
         cli(env, "ingest", str(data_dir / "demo" / "products.jsonl"))
         cli(env, "load-events", str(data_dir / "demo" / "events.jsonl"))
         cli(env, "load-orders", str(data_dir / "demo" / "customers.jsonl"), str(data_dir / "demo" / "orders.jsonl"))
+        cli(env, "load-campaigns", str(data_dir / "demo" / "campaigns.jsonl"))
         with serving(env) as (base, process, ready_s), httpx.Client(base_url=base, timeout=10) as client:
             started = time.perf_counter()
             for _ in range(requests):
@@ -33,6 +34,10 @@ def run(model: str = "qwen2.5-1.5b", requests: int = 200) -> dict[str, Any]:
             for text in ("linen dress", "wool coat", "牛仔裤", "cashmere sweater", "swimsuit"):
                 client.get("/v1/products/search", params={"q": text}, headers=headers).raise_for_status()
             client.get("/v1/users/c0001/recommendations", headers=headers).raise_for_status()
+            for text in ("swimsuit", "midi dress"):  # with the demo campaigns' ads, as a shopper sees them
+                client.get("/v1/products/search", params={"q": text, "user_id": "c0001"}, headers=headers)
+            client.get("/v1/products", params={"limit": 24}, headers=headers).raise_for_status()  # the storefront
+            client.get("/v1/catalog/facets", headers=headers).raise_for_status()
             before_chat = rss_mib(process.pid)
             # the chat (LLM generating, KV cache in use), the widget's page and the Gradio UI are part of the service
             chat_started = time.perf_counter()

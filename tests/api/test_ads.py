@@ -147,6 +147,8 @@ def test_the_chat_shows_one_labelled_ad_after_a_product_answer(scripted_shop: Li
 def test_creatives_are_written_checked_and_served_only_once_approved(
     scripted_shop: LiveServer, scripted: ScriptedLLM, http: httpx.Client
 ) -> None:
+    for other in http.get("/v1/ads/campaigns", headers=MERCHANT).json()["items"]:  # earlier tests' campaigns
+        http.patch(f"/v1/ads/campaigns/{other['id']}", headers=MERCHANT, json={"status": "paused"})
     created = campaign(http, name="creative test", keywords=["headphones"])
     copy = {"title": "Sonara Classic On-Ear Headphones", "bullets": ["20 hours of battery."],
             "description": "Light on-ear headphones with 20 hours of battery.",

@@ -20,12 +20,18 @@ from tests.scripted_llm import ScriptedLLM
 
 AUTH = {"Authorization": f"Bearer {ADMIN_KEY}"}
 # A feed file's content is not something a schema can state (format: binary): its documented 400 (not a feed) and
-# 422 (no valid row) are expected answers to schema-valid uploads. Every other operation must accept valid data.
+# 422 (no valid row) are expected answers to schema-valid uploads. Nor can it say which product ids the catalog
+# holds: a campaign for unknown or sold-out products is the documented 422. Every other operation must accept
+# valid data.
 CONFIG = SchemathesisConfig.from_str(
     """
 [[operations]]
 include-path = "/v1/catalog/ingest"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403", "404", "409", "422", "429"]
+
+[[operations]]
+include-path-regex = "^/v1/ads/campaigns(/[^/]+)?$"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "409", "422", "429"]
 """
 )
 LLM_ROUTES = ("/v1/chat", "/v1/chat/completions", "/v1/copy")
@@ -59,7 +65,7 @@ def fuzz(operation: Any, base_url: str) -> None:
     excluded: list[Any] = []
 
     @given(case=operation.as_strategy())
-    @settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+    @settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
     def run(case: Any) -> None:
         if chat and isinstance(case.body, dict):
             case.body.pop("stream", None)  # JSON replies are schema-checked; SSE is tested elsewhere

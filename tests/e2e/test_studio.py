@@ -103,7 +103,9 @@ def test_a_campaign_is_created_refused_and_reported_in_the_campaigns_tab(shop: L
     page.get_by_label("Keywords (comma-separated; none: any query)").fill("spring, linen")
     page.get_by_role("button", name="Create campaign").click()
     status.filter(has_text="Created").wait_for(timeout=30_000)
-    page.locator("#campaign-report").get_by_text("Studio spring test").wait_for(timeout=10_000)
+    page.wait_for_function(
+        "() => document.querySelector('#campaign-report').innerText.includes('Studio spring test')", timeout=10_000
+    )
     made = [c for c in services.ads.store.campaigns() if c.name == "Studio spring test"]
     assert len(made) == 1 and made[0].product_ids == [product.id] and made[0].keywords == ["spring", "linen"]
     page.close()

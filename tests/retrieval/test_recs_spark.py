@@ -9,7 +9,7 @@ from eval.recs import load_ml100k
 from retrieval.recs import AlsParams, AlsRecommender
 from retrieval.recs_spark import fit_spark
 
-pytestmark = pytest.mark.integration  # Spark's JVM
+pytestmark = pytest.mark.slow  # Spark's JVM (~25 s): make test-slow
 
 
 def test_spark_als_ranks_close_to_implicit() -> None:
