@@ -171,6 +171,7 @@ class Assistant:
             previous_products = await asyncio.to_thread(self._ids_in_history, past)
 
         cart = None  # cart turns need the stored conversation: an offer is accepted by the next message only
+        answered = ""
         if self.carts is not None and conversation is not None and history is None:
             cart = await asyncio.to_thread(
                 self.carts.handle, caller.customer_id, message, offer, previous_products, cart_id
@@ -222,6 +223,7 @@ class Assistant:
             by_id = {p.id: p for p in retrieved.products}
             shown = [by_id[p] for p in result.products if p in by_id]
             sponsored = await asyncio.to_thread(self._sponsored, caller, message, intent, shown)
+            answered = result.reply  # what the assistant said: the model's later turns see only this
             if sponsored is not None:  # after the answer, labelled: never part of the assistant's own advice
                 note = templates.sponsored(sponsored.product, sponsored.line)
                 result.reply = f"{result.reply}\n\n{note}"
@@ -237,7 +239,8 @@ class Assistant:
             user_meta: dict[str, Any] = {"intent": result.intent}
             if result.model_turn:  # what the model saw and said, so the next request extends this one
                 user_meta["model_view"] = result.model_turn
-                meta["model_view"] = cite_refs(result.reply, result.refs)
+            if result.model_turn or result.sponsored:
+                meta["model_view"] = cite_refs(answered, result.refs)
             meta["refs"] = result.refs
             if cart is not None and cart.offer is not None:  # only the next message can accept it
                 meta["cart_offer"] = cart.offer.meta()

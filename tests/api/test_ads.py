@@ -138,6 +138,8 @@ def test_the_chat_shows_one_labelled_ad_after_a_product_answer(scripted_shop: Li
     assert reply.get("sponsored"), reply
     shown = reply["sponsored"][0]["product_id"]
     assert reply["reply"].rstrip().splitlines()[-1].startswith("Sponsored: ") and f"[{shown}]" in reply["reply"]
+    stored = scripted_shop.app.state.services.conversations.get(reply["conversation_id"])
+    assert stored is not None and "Sponsored" not in stored.messages[-1].meta["model_view"]  # not the model's words
     policy = http.post("/v1/chat", headers=shopper, json={"message": "how long does shipping take?"}).json()
     assert not policy.get("sponsored") and "Sponsored" not in policy["reply"]
     staff = http.post("/v1/chat", headers=MERCHANT, json={"message": "do you have wireless headphones?"})
