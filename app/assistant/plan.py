@@ -89,10 +89,12 @@ class Planner:
         *,
         llm_ready: bool,
         tiebreak: Callable[[str, TurnIntent], TurnIntent] | None = None,
+        screened: tuple[str | None] | None = None,
     ) -> Plan:
         """Runs in a worker thread: encoders, index and database are blocking. ``tiebreak`` decides the turns
-        the router left to a default (``TurnIntent.alternatives``)."""
-        blocked_as = self.screen(message)
+        the router left to a default (``TurnIntent.alternatives``); ``screened`` is the input guard's answer
+        when the caller already asked it (the message is screened once)."""
+        blocked_as = self.screen(message) if screened is None else screened[0]
         if blocked_as is not None:
             intent = TurnIntent(Intent.BLOCKED, reasons=[blocked_as])
             return Plan(intent, Retrieved(), GroundingData(), Answer.BLOCKED)

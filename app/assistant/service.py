@@ -172,10 +172,14 @@ class Assistant:
 
         cart = None  # cart turns need the stored conversation: an offer is accepted by the next message only
         answered = ""
+        screened: tuple[str | None] | None = None
         if self.carts is not None and conversation is not None and history is None:
-            cart = await asyncio.to_thread(
-                self.carts.handle, caller.customer_id, message, offer, previous_products, cart_id
-            )
+            if offer is not None or self.carts.wants_to_add(message):  # the input guard first, as for any turn
+                screened = (await asyncio.to_thread(self.planner.screen, message),)
+            if screened is not None and screened[0] is None:
+                cart = await asyncio.to_thread(
+                    self.carts.handle, caller.customer_id, message, offer, previous_products, cart_id
+                )
         if cart is not None:
             cited = [{"type": "product", "id": p} for p in cart.product_ids]
             result = TurnResult(conversation.id if conversation else None, cart.reply, cart.product_ids, cited,
@@ -193,8 +197,9 @@ class Assistant:
             if self.tiebreak is not None and ready:
                 tiebreak = functools.partial(self.tiebreak.decide, loop=asyncio.get_running_loop())
             plan = await asyncio.to_thread(
-                self.planner.plan, caller, message, previous_products, llm_ready=ready, tiebreak=tiebreak
-            )
+                self.planner.plan, caller, message, previous_products, llm_ready=ready, tiebreak=tiebreak,
+                screened=screened,
+            )  # fmt: skip
             intent, retrieved = plan.intent, plan.retrieved
             self.metrics.chat_turns.labels(intent.intent.value).inc()
             result = TurnResult(
