@@ -118,9 +118,9 @@ def test_demo_data_load_events_and_train_recs(tmp_path: Path) -> None:
         return result.stdout
 
     assert "1199 products" in run("demo-data")
-    events = tmp_path / "some-events.jsonl"  # a quarter of the shoppers: the commands, not the volume, are tested
+    events = tmp_path / "some-events.jsonl"  # a tenth of the shoppers: the commands, not the volume, are tested
     lines = (tmp_path / "demo" / "events.jsonl").read_text().splitlines()
-    events.write_text("\n".join(x for x in lines if int(json.loads(x)["user_id"][1:]) <= 150) + "\n")
+    events.write_text("\n".join(x for x in lines if int(json.loads(x)["user_id"][1:]) <= 60) + "\n")
     total = len(events.read_text().splitlines())
     assert f"{total} events stored, 0 already there, 0 invalid" in run("load-events", str(events))
     assert f"0 events stored, {total} already there" in run("load-events", str(events))

@@ -16,10 +16,10 @@ def world(demo_store: Path) -> ads.World:
 
 
 def test_strategies_keep_their_rules(world: ads.World) -> None:
-    none, _, _ = ads.simulate(world, 1500, "none")
+    none, _, _ = ads.simulate(world, 800, "none")
     assert none.revenue == 0 and none.impressions == 0
     for strategy in ("highest_bid", "quality"):
-        outcome, logged, campaigns = ads.simulate(world, 1500, strategy)
+        outcome, logged, campaigns = ads.simulate(world, 800, strategy)
         assert outcome.impressions == len(logged) > 0 and outcome.clicks == sum(x.clicked for x in logged)
         assert outcome.revenue == pytest.approx(sum(c.spent for c in campaigns))
         for campaign in campaigns:
@@ -29,8 +29,8 @@ def test_strategies_keep_their_rules(world: ads.World) -> None:
 
 
 def test_progressive_log_loss_is_reported_per_window(world: ads.World) -> None:
-    _, logged, _ = ads.simulate(world, 1500, "quality")
-    curve = ads.logloss_curve(logged, "river", window=500)
-    assert len(curve) == len(logged) // 500 and all(r["model"] > 0 and r["constant"] > 0 for r in curve)
-    oracle = ads.logloss_curve(logged, "oracle", window=500)
+    _, logged, _ = ads.simulate(world, 800, "quality")
+    curve = ads.logloss_curve(logged, "river", window=200)
+    assert len(curve) == len(logged) // 200 and all(r["model"] > 0 and r["constant"] > 0 for r in curve)
+    oracle = ads.logloss_curve(logged, "oracle", window=200)
     assert sum(r["model"] for r in oracle) < sum(r["constant"] for r in oracle)  # the true model beats a constant
