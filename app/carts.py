@@ -108,13 +108,18 @@ class CartService:
             raise CartError(409, f"only {product.stock} of {product.id} in stock")
 
 
+def offered(product: Product, key: str) -> list[str]:
+    """The values of a variant (``size``, ``colour``) the product lists, under any of the attribute's names."""
+    value = next((product.attributes[n] for n in VARIANT_ATTRIBUTES[key] if n in product.attributes), None)
+    items = value if isinstance(value, list) else [] if value is None else [value]
+    return [str(v) for v in items if str(v)]
+
+
 def _variant(product: Product, variant: dict[str, str]) -> dict[str, str]:
     """The variant as the product spells it; a size or colour the product does not list is refused (422)."""
     chosen: dict[str, str] = {}
     for key, value in variant.items():
-        names = VARIANT_ATTRIBUTES[key]
-        offered = next((product.attributes[n] for n in names if n in product.attributes), None)
-        values = offered if isinstance(offered, list) else [str(offered)] if offered is not None else []
+        values = offered(product, key)
         match = next((v for v in values if v.casefold() == value.strip().casefold()), None)
         if match is None:
             listed = ", ".join(values) if values else "none listed"

@@ -167,6 +167,7 @@ def simulate(
     by_class: dict[str, list[Campaign]] = defaultdict(list)
     for c in campaigns:
         by_class[c.cls].append(c)
+    by_id = {c.id: c for c in campaigns}
     users = sorted(world.wanted)
     model = ClickModel(learning_rate=learning_rate)
     logged: list[Logged] = []
@@ -180,6 +181,7 @@ def simulate(
         query = query_class.lower()
         organic = world.by_class[query_class][: LIST + 4]
         wins: list[Win] = []
+        affinity: dict[str, float] = {}
         if strategy != "none":
             bidders = []
             affinity = world.model.score(world.history[user], [p for c in campaigns for p in c.products])
@@ -205,7 +207,6 @@ def simulate(
             page.insert(slot, (won.bidder.product_id, won))
         page = page[:LIST]
         out.ndcg.append(_ndcg([world.attraction(user, p) for p, _ in page]))
-        by_id = {c.id: c for c in campaigns}
         for position, (pid, placed) in enumerate(page):
             p_true = examination(position) * world.attraction(user, pid)
             clicked = clicks_rng.random() < p_true
@@ -215,7 +216,7 @@ def simulate(
             campaign = by_id[win.bidder.campaign_id]
             out.impressions += 1
             x = features(query=query, category=world.products[pid].category, position=position,
-                         affinity=world.model.score(world.history[user], [pid]).get(pid, 0.0), hour=int(day * 24),
+                         affinity=affinity.get(pid, 0.0), hour=int(day * 24),
                          product_id=pid, campaign_id=campaign.id, surface="search",
                          category_share=world.category_share(user, pid), rating=world.products[pid].rating)  # fmt: skip
             logged.append(Logged(x, clicked, p_true))

@@ -24,6 +24,7 @@ from app.store.ads import AdStore, Campaign, Charge, Creative, Impression
 from retrieval.catalog import Product, category_prefixes
 from retrieval.catalog_service import CatalogService
 from retrieval.index.base import SearchFilters
+from retrieval.recs import AlsRecommender
 
 log = logging.getLogger(__name__)
 _WORD = re.compile(r"\w+")
@@ -91,9 +92,9 @@ class AdService:
 
     def _targeted(self, surface: str, terms: set[str]) -> list[Campaign]:
         """Campaigns a query's words reach (and those with no keywords); recommendations have no query: all."""
+        campaigns = self.campaigns()  # reloads the keyword index when campaigns changed
         if surface == "recommendations":
-            return self.campaigns()
-        self.campaigns()
+            return campaigns
         chosen = {c.id: c for term in terms for c in self._by_keyword.get(term, [])}
         return [*self._untargeted, *chosen.values()]
 
@@ -134,9 +135,9 @@ class AdService:
                 wanted.setdefault(product_id, []).append(campaign)
         if not wanted:
             return []
-        relevant = self._relevance(surface, query, user_id, list(wanted), organic)
         history = self.personalization.events.history(user_id) if user_id else {}
         model = self.personalization.current()
+        relevant = self._relevance(query, history, model, list(wanted), organic)
         affinity = model.score(history, list(relevant)) if model and history else {}
         bidders, seen = [], {}
         for product, score in relevant.values():
@@ -177,8 +178,9 @@ class AdService:
         return self._spent[1]
 
     def _relevance(
-        self, surface: str, query: str, user_id: str | None, candidates: list[str], organic: list[Product]
-    ) -> dict[str, tuple[Product, float]]:
+        self, query: str, history: dict[str, float], model: AlsRecommender | None, candidates: list[str],
+        organic: list[Product],
+    ) -> dict[str, tuple[Product, float]]:  # fmt: skip
         """The candidates worth an auction, with their relevance. Query surfaces: the dense cosine of query and
         product, the closest ``RELEVANT`` only. Recommendations: the shopper's ALS score of the product relative
         to their top organic recommendation's (no history: nothing is relevant)."""
@@ -186,8 +188,6 @@ class AdService:
             hits = self.catalog.search(query, SearchFilters(ids=candidates, in_stock=True),
                                        min(len(candidates), RELEVANT), mode="dense").hits  # fmt: skip
             return {h.id: (h.product, float(h.score)) for h in hits}
-        history = self.personalization.events.history(user_id) if user_id else {}
-        model = self.personalization.current()
         if model is None or not history:
             return {}
         scores = model.score(history, candidates + [p.id for p in organic[:1]])

@@ -6,7 +6,7 @@ import math
 from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from app.api.errors import ApiError
@@ -15,7 +15,8 @@ from app.assistant.tools import Caller
 from app.config import Role, Settings
 from app.security import Principal
 from app.wiring import Services
-from retrieval.catalog import Product
+from retrieval.catalog import Product, normalise_category
+from retrieval.index.base import SearchFilters
 
 _bearer = HTTPBearer(auto_error=False, description="API key or customer token")
 
@@ -53,6 +54,22 @@ def existing_product(services: Services, product_id: str) -> Product:
     return product
 
 
+def product_filters(
+    category: Annotated[str | None, Query(max_length=300, description="category path prefix")] = None,
+    min_price: Annotated[float | None, Query(ge=0)] = None,
+    max_price: Annotated[float | None, Query(ge=0)] = None,
+    in_stock: bool | None = None,
+    brand: Annotated[str | None, Query(max_length=200)] = None,
+) -> SearchFilters | None:
+    """The list filters that search and browsing share; None when min_price > max_price: no price lies in that
+    range, so the page is empty, as for any filter that matches nothing."""
+    if min_price is not None and max_price is not None and min_price > max_price:
+        return None
+    category = normalise_category(category) if category else None
+    return SearchFilters(category=category, min_price=min_price, max_price=max_price, in_stock=in_stock, brand=brand)
+
+
+FiltersDep = Annotated[SearchFilters | None, Depends(product_filters)]
 CredentialsDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.assistant.grounding import CITED_ID, ID_TOKEN
-from app.carts import VARIANT_ATTRIBUTES, CartError, CartService, CartView
+from app.carts import VARIANT_ATTRIBUTES, CartError, CartService, CartView, offered
 from retrieval.catalog import Product
 from retrieval.catalog_service import CatalogService
 
@@ -79,15 +79,8 @@ class CartTurn:
 
 
 def variant_options(product: Product) -> dict[str, list[str]]:
-    """The cart's variant names (size, colour) → the values this product offers."""
-    options: dict[str, list[str]] = {}
-    for key, names in VARIANT_ATTRIBUTES.items():
-        value = next((product.attributes[n] for n in names if n in product.attributes), None)
-        if isinstance(value, list) and value:
-            options[key] = [str(v) for v in value]
-        elif isinstance(value, str) and value:
-            options[key] = [value]
-    return options
+    """The cart's variant names (size, colour) → the values this product offers (those it has)."""
+    return {key: values for key in VARIANT_ATTRIBUTES if (values := offered(product, key))}
 
 
 def named_values(message: str, values: list[str]) -> list[str]:

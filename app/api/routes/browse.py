@@ -7,10 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from app.api.deps import PrincipalDep, ServicesDep
+from app.api.deps import FiltersDep, PrincipalDep, ServicesDep
 from retrieval.browse import Sort
-from retrieval.catalog import Product, normalise_category
-from retrieval.index.base import SearchFilters
+from retrieval.catalog import Product
 
 router = APIRouter(tags=["catalog"])
 
@@ -38,24 +37,13 @@ class FacetsResponse(BaseModel):
 def browse(
     services: ServicesDep,
     _: PrincipalDep,
-    category: Annotated[str | None, Query(max_length=300, description="category path prefix")] = None,
-    min_price: Annotated[float | None, Query(ge=0)] = None,
-    max_price: Annotated[float | None, Query(ge=0)] = None,
-    in_stock: bool | None = None,
-    brand: Annotated[str | None, Query(max_length=200)] = None,
+    filters: FiltersDep,
     sort: Sort = "popular",
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
     limit: Annotated[int, Query(ge=1, le=100)] = 24,
 ) -> ProductPage:
-    if min_price is not None and max_price is not None and min_price > max_price:
-        return ProductPage(items=[], total=0, offset=offset, limit=limit)  # no price lies in an empty range
-    filters = SearchFilters(
-        category=normalise_category(category) if category else None,
-        min_price=min_price,
-        max_price=max_price,
-        in_stock=in_stock,
-        brand=brand,
-    )
+    if filters is None:
+        return ProductPage(items=[], total=0, offset=offset, limit=limit)
     page = services.browser.page(filters, offset, limit, sort)
     return ProductPage(items=page.items, total=page.total, offset=offset, limit=limit)
 

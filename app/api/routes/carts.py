@@ -69,12 +69,7 @@ class CartOut(BaseModel):
 
 
 def _out(view: CartView) -> CartOut:
-    cart = view.cart
-    lines = [CartLineOut(id=line.id, product_id=line.product_id, title=line.title, quantity=line.quantity,
-                         unit_price=line.unit_price, variant=line.variant, line_total=line.total)
-             for line in cart.lines]  # fmt: skip
-    return CartOut(id=cart.id, customer_id=cart.customer_id, lines=lines, subtotal=cart.subtotal,
-                   currency=cart.currency, checkout_url=view.checkout_url)  # fmt: skip
+    return CartOut.model_validate(view.public())
 
 
 def _who(principal: Principal) -> tuple[str | None, bool]:

@@ -8,13 +8,12 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from app.api.deps import MerchantDep, PrincipalDep, ServicesDep, existing_product
+from app.api.deps import FiltersDep, MerchantDep, PrincipalDep, ServicesDep, existing_product
 from app.api.errors import ApiError
 from app.api.sponsored import ListedProduct, with_ads
-from retrieval.catalog import Product, normalise_category
+from retrieval.catalog import Product
 from retrieval.catalog_service import IngestOutcome
 from retrieval.feeds import FORMATS, FeedError
-from retrieval.index.base import SearchFilters
 
 router = APIRouter(tags=["catalog"])
 
@@ -133,30 +132,18 @@ class SearchResponse(BaseModel):
 def search(
     services: ServicesDep,
     principal: PrincipalDep,
+    filters: FiltersDep,
     q: Annotated[str, Query(min_length=1, max_length=500, pattern=r"\S", description="what the shopper typed")],
     limit: Annotated[int, Query(ge=1, le=100)] = 10,
-    category: Annotated[str | None, Query(max_length=300, description="category path prefix")] = None,
-    min_price: Annotated[float | None, Query(ge=0)] = None,
-    max_price: Annotated[float | None, Query(ge=0)] = None,
-    in_stock: bool | None = None,
-    brand: Annotated[str | None, Query(max_length=200)] = None,
     user_id: Annotated[str | None, Query(max_length=128)] = None,
     mode: Literal["hybrid", "dense", "sparse"] | None = None,
     ads: Annotated[bool, Query(description="sponsored items for a shopper (a customer token or user_id)")] = True,
 ) -> SearchResponse:
-    if min_price is not None and max_price is not None and min_price > max_price:
-        # no price lies in an empty range: an empty page, as any filter that matches nothing
+    if filters is None:
         chosen = mode or services.settings.search.mode
         return SearchResponse(items=[], personalized=False, took_ms=0.0, route="none", mode=chosen)
     if principal.role == "customer" and user_id not in (None, principal.subject):
         raise ApiError(403, "a customer token personalizes search for its own customer only")
-    filters = SearchFilters(
-        category=normalise_category(category) if category else None,
-        min_price=min_price,
-        max_price=max_price,
-        in_stock=in_stock,
-        brand=brand,
-    )
     if user_id:
         result, personalized = services.personalization.search(q, filters, limit, mode, user_id)
     else:

@@ -9,7 +9,7 @@ import json
 import secrets
 from functools import cache
 from importlib.resources import files
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import HTMLResponse, Response
@@ -28,18 +28,17 @@ def _static(name: str) -> str:
     return files("app.ui").joinpath("static", name).read_text(encoding="utf-8")
 
 
-@router.get(
-    "/widget.js",
-    response_class=Response,
-    responses={200: {"content": {"application/javascript": {"schema": {"type": "string"}}}}},
-    summary="The chat widget script (public)",
-)
+SCRIPT: dict[int | str, dict[str, Any]] = {200: {"content": {"application/javascript": {"schema": {"type": "string"}}}}}
+
+
+def _script(name: str) -> Response:
+    headers = {"Cache-Control": "public, max-age=300"}
+    return Response(_static(name), media_type="application/javascript; charset=utf-8", headers=headers)
+
+
+@router.get("/widget.js", response_class=Response, responses=SCRIPT, summary="The chat widget script (public)")
 async def widget_js() -> Response:
-    return Response(
-        _static("widget.js"),
-        media_type="application/javascript; charset=utf-8",
-        headers={"Cache-Control": "public, max-age=300"},
-    )
+    return _script("widget.js")
 
 
 @router.get("/demo", response_class=HTMLResponse, summary="The demo storefront, with the widget (public)")
@@ -65,17 +64,10 @@ async def demo_page(
 
 
 @router.get(
-    "/demo/storefront.js",
-    response_class=Response,
-    responses={200: {"content": {"application/javascript": {"schema": {"type": "string"}}}}},
-    summary="The demo storefront's script (public)",
+    "/demo/storefront.js", response_class=Response, responses=SCRIPT, summary="The demo storefront's script (public)"
 )
 async def storefront_js() -> Response:
-    return Response(
-        _static("storefront.js"),
-        media_type="application/javascript; charset=utf-8",
-        headers={"Cache-Control": "public, max-age=300"},
-    )
+    return _script("storefront.js")
 
 
 @router.get(
