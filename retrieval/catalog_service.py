@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,6 +31,10 @@ def _reason(exc: Exception) -> str:
     return f"product index unavailable: {type(exc).__name__}" + (f": {detail[:200]}" if detail else "")
 
 
+PRODUCTS_FRESH_S = 5.0
+CACHED_PRODUCTS = 50_000
+
+
 class CatalogService:
     def __init__(self, index: ProductIndex, indexer: CatalogIndexer, search: ProductSearch, backend: str) -> None:
         self.index = index
@@ -37,6 +42,10 @@ class CatalogService:
         self.searcher = search
         self.backend = backend
         self._warm = threading.Event()
+        self._products: dict[str, Product] = {}
+        self._products_lock = threading.Lock()
+        self._products_version: str | None = None
+        self._products_since = 0.0
 
     def ingest_feed(
         self,
@@ -65,10 +74,28 @@ class CatalogService:
         return self.get_many([product_id]).get(product_id)
 
     def get_many(self, ids: Sequence[str]) -> dict[str, Product]:
-        try:
-            return self.index.get(ids)
-        except Exception as exc:
-            raise IndexUnavailableError(_reason(exc)) from exc
+        """The products with these ids that exist, in the order asked. Reads by id are kept for the served index
+        version (and ``PRODUCTS_FRESH_S`` at most, for an index other processes also write): the recommender,
+        the ads and the carts read the same products again and again."""
+        version, now = self.index.version, time.monotonic()
+        with self._products_lock:
+            if self._products_version != version or now - self._products_since > PRODUCTS_FRESH_S:
+                self._products.clear()
+                self._products_version, self._products_since = version, now
+            known = {i: self._products[i] for i in ids if i in self._products}
+        missing = [i for i in ids if i not in known]
+        if missing:
+            try:
+                found = self.index.get(missing)
+            except Exception as exc:
+                raise IndexUnavailableError(_reason(exc)) from exc
+            with self._products_lock:
+                if self._products_version == version:
+                    if len(self._products) + len(found) > CACHED_PRODUCTS:
+                        self._products.clear()
+                    self._products.update(found)
+            known.update(found)
+        return {i: known[i] for i in ids if i in known}
 
     def ids(self, category: str | None = None, filters: SearchFilters | None = None) -> list[str]:
         """Every product id, or those under a category path prefix (``"Dresses"``, ``"Tops > Knits"``), or those

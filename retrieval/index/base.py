@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 import uuid
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -175,6 +177,27 @@ def payload_of(point: IndexedPoint) -> dict[str, Any]:
 _DERIVED_FIELDS = frozenset({"category_prefixes", "content_hash", "availability"})
 
 
+PARSED_PRODUCTS = 50_000  # payloads parsed into products kept for reuse (a few KiB each)
+_parsed: OrderedDict[str, Product] = OrderedDict()
+_parsed_lock = threading.Lock()
+
+
 def product_of(payload: dict[str, Any]) -> Product:
+    """The product a payload holds. Parsing is most of a search's Python time, so products are reused by their
+    content hash: the same hash is the same product, so a changed product is parsed anew and nothing goes stale.
+    Callers never mutate a returned product."""
+    key = payload.get("content_hash")
+    if isinstance(key, str) and key:
+        with _parsed_lock:
+            cached = _parsed.get(key)
+            if cached is not None:
+                _parsed.move_to_end(key)
+                return cached
     data = {k: v for k, v in payload.items() if k not in _DERIVED_FIELDS}
-    return Product.model_validate(data)
+    product = Product.model_validate(data)
+    if isinstance(key, str) and key:
+        with _parsed_lock:
+            _parsed[key] = product
+            while len(_parsed) > PARSED_PRODUCTS:
+                _parsed.popitem(last=False)
+    return product
