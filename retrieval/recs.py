@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import json
 import shutil
+import threading
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +24,9 @@ import numpy.typing as npt
 from scipy.sparse import csr_matrix
 
 Scores = list[tuple[str, float]]
+
+
+FOLDED_USERS = 1024  # fold-in results kept per model version
 
 
 @dataclass(frozen=True)
@@ -109,6 +114,8 @@ class AlsRecommender:
         self._model.item_factors = self.item_factors
         norms = np.linalg.norm(self.item_factors, axis=1, keepdims=True)
         self._normed = self.item_factors / np.maximum(norms, 1e-9)
+        self._folded: OrderedDict[tuple[tuple[str, float], ...], npt.NDArray[np.float32] | None] = OrderedDict()
+        self._folded_lock = threading.Lock()
 
     # ---- training --------------------------------------------------------------------------------------
     @classmethod
@@ -167,7 +174,24 @@ class AlsRecommender:
         return product_id in self.index
 
     def user_vector(self, history: dict[str, float]) -> npt.NDArray[np.float32] | None:
-        """Fold the user in: solve their factors from their whole history, items fixed."""
+        """Fold the user in: solve their factors from their whole history, items fixed. One request asks for the
+        same history's vector several times (search, then its ads), so the last few are kept, keyed by the
+        history itself: a new event is a new key."""
+        key = tuple(sorted(history.items()))
+        with self._folded_lock:
+            if key in self._folded:
+                self._folded.move_to_end(key)
+                return self._folded[key]
+        vector = self._fold_in(history)
+        if vector is not None:
+            vector.flags.writeable = False  # shared by every caller with this history
+        with self._folded_lock:
+            self._folded[key] = vector
+            while len(self._folded) > FOLDED_USERS:
+                self._folded.popitem(last=False)
+        return vector
+
+    def _fold_in(self, history: dict[str, float]) -> npt.NDArray[np.float32] | None:
         known = [(self.index[item], weight) for item, weight in history.items() if item in self.index]
         if not known:
             return None
@@ -188,7 +212,11 @@ class AlsRecommender:
         vector = self.user_vector(history)
         if vector is None:
             return {}
-        return {p: float(self.item_factors[self.index[p]] @ vector) for p in product_ids if p in self.index}
+        known = [p for p in product_ids if p in self.index]
+        if not known:
+            return {}
+        scores = self.item_factors[[self.index[p] for p in known]] @ vector
+        return dict(zip(known, scores.tolist(), strict=True))
 
     def similar(self, product_id: str, n: int) -> Scores:
         if product_id not in self.index:

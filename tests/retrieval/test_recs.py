@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from retrieval.recs import AlsParams, AlsRecommender
@@ -84,3 +85,15 @@ def test_a_version_saved_by_another_process_is_served_without_a_restart(model: A
         time.sleep(0.1)
     served = service.current()
     assert served is not None and served.version == model.version
+
+
+def test_a_fold_in_is_reused_for_the_same_history_and_solved_anew_for_a_changed_one(model: AlsRecommender) -> None:
+    history = {"A1": 10.0, "A2": 4.0}
+    first = model.user_vector(history)
+    assert first is not None and model.user_vector(dict(history)) is first  # one request asks several times
+    assert not first.flags.writeable  # shared: nobody may change it in place
+    grown = model.user_vector({**history, "B5": 30.0})
+    assert grown is not None and not np.allclose(grown, first)
+    scores = model.score({**history, "B5": 30.0}, ["A3", "B6", "nope"])
+    assert set(scores) == {"A3", "B6"}
+    assert scores["B6"] == pytest.approx(float(model.item_factors[model.index["B6"]] @ grown), rel=1e-5)
