@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 from itertools import groupby
@@ -30,10 +33,19 @@ class EventRow(Base):
     __table_args__ = (Index("ix_events_user", "user_id"), Index("ix_events_product", "product_id"))
 
 
+HISTORY_FRESH_S = 1.0  # how long a shopper's history is reused; this store's own writes refresh it at once
+HISTORY_USERS = 10_000
+
+
 class EventStore:
     def __init__(self, database: Database, weights: EventWeights | None = None) -> None:
         self.database = database
         self.weights = weights or EventWeights()
+        # one request reads a shopper's history several times (search, its ads, the chat's turn): the database
+        # is asked once a second at most; events written through this store replace the entry, and another
+        # process's writes are seen within HISTORY_FRESH_S
+        self._histories: OrderedDict[str, tuple[float, dict[str, float]]] = OrderedDict()
+        self._histories_lock = threading.Lock()
 
     def add(self, events: Sequence[Event]) -> tuple[int, int]:
         """Store new events (one transaction, committed on return); returns (accepted, duplicates)."""
@@ -46,18 +58,33 @@ class EventStore:
         statement = statement.on_conflict_do_nothing(index_elements=["event_id"])
         with self.database.session() as session, session.begin():
             result = session.execute(statement)
+        with self._histories_lock:
+            for user_id in {e.user_id for e in unique.values()}:
+                self._histories.pop(user_id, None)
         accepted = max(result.rowcount, 0)  # type: ignore[attr-defined]
         return accepted, len(events) - accepted
 
     def history(self, user_id: str) -> dict[str, float]:
-        """Product id → confidence for one user (event weights with recency, ``EventWeights.user_confidences``)."""
-        with self.database.session() as session:
-            rows = session.execute(
+        """Product id → confidence for one user (event weights with recency, ``EventWeights.user_confidences``).
+        The returned dict is shared: read it, do not change it."""
+        now = time.monotonic()
+        with self._histories_lock:
+            cached = self._histories.get(user_id)
+            if cached is not None and now - cached[0] < HISTORY_FRESH_S:
+                return cached[1]
+        with self.database.engine.connect() as connection:  # Core: this runs on every personalised request
+            rows = connection.execute(
                 select(EventRow.product_id, EventRow.type, EventRow.value)
                 .where(EventRow.user_id == user_id)
                 .order_by(EventRow.ts, EventRow.event_id)
             ).all()
-        return self.weights.user_confidences((p, t, v) for p, t, v in rows)
+        history = self.weights.user_confidences((p, t, v) for p, t, v in rows)
+        with self._histories_lock:
+            self._histories[user_id] = (now, history)
+            self._histories.move_to_end(user_id)
+            while len(self._histories) > HISTORY_USERS:
+                self._histories.popitem(last=False)
+        return history
 
     def interactions(self) -> Iterator[tuple[str, str, float]]:
         """(user, product, confidence) over every stored event, for training: the same confidences as

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -7,7 +8,7 @@ import pytest
 from pydantic import ValidationError
 
 from app.store.database import Database
-from app.store.events import EventStore
+from app.store.events import HISTORY_FRESH_S, EventStore
 from retrieval.events import Event, EventWeights
 
 
@@ -92,3 +93,20 @@ def test_events_survive_reopening_the_database(tmp_path: Path) -> None:
     EventStore(first).add([event(n) for n in range(50)])
     first.close()
     assert EventStore(Database(url)).count() == 50
+
+
+def test_a_users_history_is_reread_after_their_new_events_and_within_a_second_of_another_writer(
+    tmp_path: Path,
+) -> None:
+    database = Database(f"sqlite:///{tmp_path / 'events.db'}")
+    database.create_all()
+    store, other_process = EventStore(database), EventStore(Database(database.url))
+    store.add([event(1, product="P1")])
+    assert set(store.history("u1")) == {"P1"}
+    store.add([event(2, product="P2")])  # through this store: seen at once
+    assert set(store.history("u1")) == {"P1", "P2"}
+    other_process.add([event(3, product="P3")])  # another writer of the same database: seen once the entry ages
+    started = time.monotonic()
+    while "P3" not in store.history("u1"):
+        assert time.monotonic() - started < HISTORY_FRESH_S + 1.0
+        time.sleep(0.05)
