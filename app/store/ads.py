@@ -18,6 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.store.database import Base, Database, UTCDateTime
 from app.store.events import EventRow
+from app.store.group_commit import GroupCommit
 
 
 class CampaignRow(Base):
@@ -160,6 +161,7 @@ def today(now: datetime | None = None) -> str:
 class AdStore:
     def __init__(self, database: Database) -> None:
         self.database = database
+        self._impressions: GroupCommit[dict[str, Any]] = GroupCommit(self._insert_impressions)
 
     # ---- campaigns -----------------------------------------------------------------------------------------
     def create(self, values: dict[str, Any]) -> Campaign:
@@ -257,11 +259,15 @@ class AdStore:
             return {campaign: int(n) for campaign, n in rows}
 
     def record_impressions(self, impressions: list[Impression]) -> None:
-        """One transaction (Core insert: this runs on every list that shows an ad)."""
+        """Committed on return: one transaction shared with the concurrent requests' impressions (this runs on
+        every list that shows an ad)."""
         now = datetime.now(UTC)
         rows = [{"id": i.id, "campaign_id": i.campaign_id, "product_id": i.product_id, "user_id": i.user_id,
                  "surface": i.surface, "position": i.position, "price": i.price, "features": i.features,
                  "created_at": now} for i in impressions]  # fmt: skip
+        self._impressions.submit(rows)
+
+    def _insert_impressions(self, rows: list[dict[str, Any]]) -> None:
         with self.database.writing(), self.database.engine.begin() as connection:
             connection.execute(insert(ImpressionRow), rows)
 
