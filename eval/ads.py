@@ -67,6 +67,23 @@ class World:
         cls = class_of(self.products[product_id])
         return sum(c for p, c in history.items() if class_of(self.products[p]) == cls) / total if total else 0.0
 
+    def brand_share(self, user: str, product_id: str) -> float:
+        history = self.history.get(user, {})
+        total = sum(history.values())
+        brand = self.products[product_id].brand
+        return sum(c for p, c in history.items() if self.products[p].brand == brand) / total if total else 0.0
+
+    def features(self, user: str, product_id: str, query_class: str, position: int, day: float,
+                 affinity: dict[str, float], campaign_id: str) -> Features:  # fmt: skip
+        """What the service's click model sees of one ad shown to ``user`` for a search of ``query_class``."""
+        p = self.products[product_id]
+        return features(query=query_class.lower(), category=p.category, position=position,
+                        affinity=affinity.get(product_id, 0.0), hour=int(day * 24), product_id=product_id,
+                        campaign_id=campaign_id, surface="search", rating=p.rating,
+                        category_share=self.category_share(user, product_id),
+                        brand_share=self.brand_share(user, product_id),
+                        relevance=self.relevance(query_class, product_id))  # fmt: skip
+
     def attraction(self, user: str, product_id: str) -> float:
         p = self.products[product_id]
         brand = 0.08 if p.brand in self.brands.get(user, set()) else 0.0
@@ -178,7 +195,6 @@ def simulate(
         user = rng.choice(users)
         target = rng.choice(world.wanted[user])
         query_class = class_of(world.products[target])
-        query = query_class.lower()
         organic = world.by_class[query_class][: LIST + 4]
         wins: list[Win] = []
         affinity: dict[str, float] = {}
@@ -191,11 +207,7 @@ def simulate(
                 if strategy == "quality" and rng.random() > pacing_pass(campaign.spent, campaign.budget, day):
                     continue
                 for pid in campaign.products:
-                    x = features(query=query, category=world.products[pid].category, position=SLOTS[0],
-                                 affinity=affinity.get(pid, 0.0), hour=int(day * 24), product_id=pid,
-                                 campaign_id=campaign.id, surface="search",
-                                 category_share=world.category_share(user, pid),
-                                 rating=world.products[pid].rating)  # fmt: skip
+                    x = world.features(user, pid, query_class, SLOTS[0], day, affinity, campaign.id)
                     pctr = model.predict(x) if strategy == "quality" else 1.0
                     bidders.append(Bidder(campaign.id, pid, campaign.bid, pctr))
             wins = (quality_gsp(bidders, len(SLOTS), RESERVE, rng=rng, explore=explore) if strategy == "quality"
@@ -215,10 +227,7 @@ def simulate(
             win = placed
             campaign = by_id[win.bidder.campaign_id]
             out.impressions += 1
-            x = features(query=query, category=world.products[pid].category, position=position,
-                         affinity=affinity.get(pid, 0.0), hour=int(day * 24),
-                         product_id=pid, campaign_id=campaign.id, surface="search",
-                         category_share=world.category_share(user, pid), rating=world.products[pid].rating)  # fmt: skip
+            x = world.features(user, pid, query_class, position, day, affinity, campaign.id)
             logged.append(Logged(x, clicked, p_true))
             if strategy == "quality":
                 model.learn(x, clicked)

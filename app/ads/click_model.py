@@ -1,9 +1,10 @@
 """The online click model: pCTR from impression and click events as they arrive (River's logistic regression,
 one SGD step per event), with a checkpoint on disk so a restart serves what was learned.
 
-Features: the query's terms, the product's category (alone and by position), the slot position, the shopper's
-ALS affinity to the product and share of past interactions in its category, the product's rating, the hour of
-day, the surface (search, recommendations, chat), and the product and campaign themselves. River was chosen over
+Features: the query's terms, the product's category (alone and by position), the slot position, the candidate's
+relevance (its match to the query, or to the shopper without one), the shopper's ALS affinity to the product and
+shares of past interactions in its category and with its brand, the product's rating, the hour of day, the surface
+(search, recommendations, chat), and the product and campaign themselves. River was chosen over
 Vowpal Wabbit by measurement on the replay simulation (docs/benchmarks.md: log loss within 0.01 of each other, a
 third of the update time and a twentieth of the prediction time).
 """
@@ -26,7 +27,8 @@ _TERM = re.compile(r"\w+")
 
 def features(
     *, query: str, category: str, position: int, affinity: float, hour: int, product_id: str, campaign_id: str,
-    surface: str, category_share: float = 0.0, rating: float | None = None,
+    surface: str, category_share: float = 0.0, brand_share: float = 0.0, relevance: float = 0.0,
+    rating: float | None = None,
 ) -> Features:  # fmt: skip
     leaf = category.split(" > ")[-1].casefold()
     x: Features = {
@@ -39,6 +41,10 @@ def features(
         f"c={campaign_id}": 1.0,
         "affinity": max(-1.0, min(1.0, affinity)),
         "category_share": category_share,  # of the shopper's past interactions, in this category
+        "category_share_log": math.log(0.05 + category_share) / 3.0,  # attraction grows with it, CTR with its log
+        "brand_share": brand_share,  # of the shopper's past interactions, with this brand
+        "brand_seen": 1.0 if brand_share > 0 else 0.0,
+        "relevance": relevance,  # the candidate's match to the query (or to the shopper, without one)
     }
     if rating is not None:  # the product's review rating: what its listing shows next to it
         x["rating"] = (rating - 3.0) / 2.0

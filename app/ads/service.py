@@ -44,6 +44,34 @@ class Placement:
     line: str | None = None
 
 
+@dataclass(frozen=True)
+class _Taste:
+    """A shopper's past interactions by category leaf and by brand, as shares of their confidence."""
+
+    categories: dict[str, float]
+    brands: dict[str, float]
+
+    @classmethod
+    def of(cls, history: dict[str, float], catalog: CatalogService) -> _Taste:
+        total = sum(history.values())
+        categories: dict[str, float] = {}
+        brands: dict[str, float] = {}
+        if total > 0:
+            for product_id, product in catalog.get_many(list(history)).items():
+                share = history[product_id] / total
+                leaf = product.category.split(" > ")[-1].casefold()
+                categories[leaf] = categories.get(leaf, 0.0) + share
+                if product.brand:
+                    brands[product.brand] = brands.get(product.brand, 0.0) + share
+        return cls(categories, brands)
+
+    def category_share(self, product: Product) -> float:
+        return self.categories.get(product.category.split(" > ")[-1].casefold(), 0.0)
+
+    def brand_share(self, product: Product) -> float:
+        return self.brands.get(product.brand, 0.0) if product.brand else 0.0
+
+
 class AdService:
     def __init__(
         self, store: AdStore, catalog: CatalogService, personalization: PersonalizationService,
@@ -139,6 +167,7 @@ class AdService:
         model = self.personalization.current()
         relevant = self._relevance(query, history, model, list(wanted), organic)
         affinity = model.score(history, list(relevant)) if model and history else {}
+        taste = _Taste.of(history, self.catalog)
         bidders, seen = [], {}
         for product, score in relevant.values():
             if not product.in_stock or score < self.settings.relevance_floor:
@@ -146,7 +175,9 @@ class AdService:
             for campaign in wanted[product.id]:
                 x = features(query=query, category=product.category, position=positions[0],
                              affinity=affinity.get(product.id, 0.0), hour=now.hour, product_id=product.id,
-                             campaign_id=campaign.id, surface=surface, rating=product.rating)  # fmt: skip
+                             campaign_id=campaign.id, surface=surface, rating=product.rating,
+                             category_share=taste.category_share(product), brand_share=taste.brand_share(product),
+                             relevance=score)  # fmt: skip
                 seen[(campaign.id, product.id)] = x
                 bidders.append(Bidder(campaign.id, product.id, campaign.bid_cpc, self.model.predict(x), score))
         wins = quality_gsp(bidders, len(positions), self.settings.reserve_cpc, rng=self._rng,

@@ -74,3 +74,18 @@ def test_the_click_model_learns_a_position_effect_and_reloads_it(tmp_path: Path)
     assert again.predict(top) == pytest.approx(model.predict(top)) and again.updates == 6000
     (tmp_path / "bad.json").write_text("{not json")
     assert ClickModel.load(tmp_path / "bad.json").predict(top) == pytest.approx(0.02, abs=0.005)  # the prior
+
+
+def test_the_click_model_generalises_a_shoppers_brand_taste_to_products_it_never_showed() -> None:
+    rng = random.Random(9)
+    model = ClickModel(learning_rate=0.05)
+
+    def x(product: str, brand_share: float) -> dict[str, float]:
+        return features(query="tent", category="Outdoor > Tents", position=0, affinity=0.0, hour=9,
+                        product_id=product, campaign_id=f"c-{product}", surface="search",
+                        brand_share=brand_share, relevance=0.7)  # fmt: skip
+
+    for n in range(8000):  # shoppers who bought the brand before click its ads four times as often
+        share = rng.choice([0.0, 0.4])
+        model.learn(x(f"T{n % 50}", share), rng.random() < (0.12 if share else 0.03))
+    assert model.predict(x("NEW", 0.4)) > 2 * model.predict(x("NEW", 0.0))  # a product no impression named
