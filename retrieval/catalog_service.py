@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
+
+import numpy as np
+import numpy.typing as npt
 
 from retrieval.catalog import Product
 from retrieval.feeds import FeedFormat, FeedResult, Rejection, read_feed, read_products
-from retrieval.index.base import ProductIndex, SearchFilters
+from retrieval.index.base import DENSE, MULTILINGUAL, ProductIndex, SearchFilters
 from retrieval.indexer import CatalogIndexer, IngestReport, Progress
 from retrieval.search import Mode, ProductSearch, SearchResult
 
@@ -33,6 +36,7 @@ def _reason(exc: Exception) -> str:
 
 PRODUCTS_FRESH_S = 5.0
 CACHED_PRODUCTS = 50_000
+T = TypeVar("T")
 
 
 class CatalogService:
@@ -43,9 +47,10 @@ class CatalogService:
         self.backend = backend
         self._warm = threading.Event()
         self._products: dict[str, Product] = {}
-        self._products_lock = threading.Lock()
-        self._products_version: str | None = None
-        self._products_since = 0.0
+        self._vectors: dict[str, dict[str, npt.NDArray[np.float32]]] = {}  # vector name -> product id -> vector
+        self._cache_lock = threading.Lock()
+        self._cache_version: str | None = None
+        self._cache_since = 0.0
 
     def ingest_feed(
         self,
@@ -77,23 +82,45 @@ class CatalogService:
         """The products with these ids that exist, in the order asked. Reads by id are kept for the served index
         version (and ``PRODUCTS_FRESH_S`` at most, for an index other processes also write): the recommender,
         the ads and the carts read the same products again and again."""
+        return self._by_id(self._products, ids, self.index.get)
+
+    def vectors(self, ids: Sequence[str], name: str) -> dict[str, npt.NDArray[np.float32]]:
+        """One named dense vector (unit length) of each product that exists, kept like ``get_many``'s."""
+        cache = self._vectors.setdefault(name, {})
+        return self._by_id(cache, ids, lambda missing: {
+            i: np.asarray(v, dtype=np.float32) for i, v in self.index.vectors(missing, name).items()})  # fmt: skip
+
+    def query_vector(self, text: str) -> tuple[str, npt.NDArray[np.float32]] | None:
+        """One dense vector of ``text``, unit length: MiniLM's where the query has it (a Chinese query's
+        dictionary translation included), so cosines are on one scale across languages; else the multilingual."""
+        query, _route, _mode = self.searcher.build_query(text, SearchFilters(), 1, "dense")
+        for name in (DENSE, MULTILINGUAL):
+            if name in query.dense:
+                array = np.asarray(query.dense[name], dtype=np.float32)
+                return name, array / max(float(np.linalg.norm(array)), 1e-9)
+        return None
+
+    def _by_id(
+        self, cache: dict[str, T], ids: Sequence[str], read: Callable[[list[str]], dict[str, T]]
+    ) -> dict[str, T]:
         version, now = self.index.version, time.monotonic()
-        with self._products_lock:
-            if self._products_version != version or now - self._products_since > PRODUCTS_FRESH_S:
+        with self._cache_lock:
+            if self._cache_version != version or now - self._cache_since > PRODUCTS_FRESH_S:
                 self._products.clear()
-                self._products_version, self._products_since = version, now
-            known = {i: self._products[i] for i in ids if i in self._products}
+                self._vectors.clear()
+                self._cache_version, self._cache_since = version, now
+            known = {i: cache[i] for i in ids if i in cache}
         missing = [i for i in ids if i not in known]
         if missing:
             try:
-                found = self.index.get(missing)
+                found = read(missing)
             except Exception as exc:
                 raise IndexUnavailableError(_reason(exc)) from exc
-            with self._products_lock:
-                if self._products_version == version:
-                    if len(self._products) + len(found) > CACHED_PRODUCTS:
-                        self._products.clear()
-                    self._products.update(found)
+            with self._cache_lock:
+                if self._cache_version == version:
+                    if len(cache) + len(found) > CACHED_PRODUCTS:
+                        cache.clear()
+                    cache.update(found)
             known.update(found)
         return {i: known[i] for i in ids if i in known}
 

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import numpy as np
+
 from app.ads.auction import Bidder, Win, pacing_pass, quality_gsp
 from app.ads.click_model import ClickModel, Features, features
 from app.config import AdsSettings
@@ -23,7 +25,6 @@ from app.personalization import PersonalizationService
 from app.store.ads import AdStore, Campaign, Charge, Creative, Impression
 from retrieval.catalog import Product, category_prefixes
 from retrieval.catalog_service import CatalogService
-from retrieval.index.base import SearchFilters
 from retrieval.recs import AlsRecommender
 
 log = logging.getLogger(__name__)
@@ -215,10 +216,20 @@ class AdService:
         """The candidates worth an auction, with their relevance. Query surfaces: the dense cosine of query and
         product, the closest ``RELEVANT`` only. Recommendations: the shopper's ALS score of the product relative
         to their top organic recommendation's (no history: nothing is relevant)."""
-        if query.strip():
-            hits = self.catalog.search(query, SearchFilters(ids=candidates, in_stock=True),
-                                       min(len(candidates), RELEVANT), mode="dense").hits  # fmt: skip
-            return {h.id: (h.product, float(h.score)) for h in hits}
+        if query.strip():  # scored here against the candidates' stored vectors: no second index query
+            encoded = self.catalog.query_vector(query)
+            if encoded is None:
+                return {}
+            name, vector = encoded
+            stored = self.catalog.vectors(candidates, name)
+            if not stored:
+                return {}
+            ids = list(stored)
+            cosine = np.stack([stored[i] for i in ids]) @ vector
+            order = np.argsort(-cosine, kind="stable")
+            products = self.catalog.get_many([ids[k] for k in order[: RELEVANT * 2]])
+            ranked = [(products[ids[k]], float(cosine[k])) for k in order[: RELEVANT * 2] if ids[k] in products]
+            return dict([(p.id, (p, score)) for p, score in ranked if p.in_stock][:RELEVANT])
         if model is None or not history:
             return {}
         scores = model.score(history, candidates + [p.id for p in organic[:1]])

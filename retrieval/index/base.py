@@ -150,6 +150,9 @@ class ProductIndex(Protocol):
 
     def get(self, ids: Sequence[str]) -> dict[str, Product]: ...
 
+    def vectors(self, ids: Sequence[str], name: str) -> dict[str, list[float]]:
+        """One named dense vector of each product that exists (unit length, as the engine compares them)."""
+
     def content_hashes(self) -> dict[str, str]:
         """Product id → content hash of everything indexed (to skip unchanged products)."""
 

@@ -283,6 +283,14 @@ class EdgeIndex:
         found = {str(r.payload["id"]): product_of(r.payload) for r in records if r.payload}
         return {i: found[i] for i in ids if i in found}
 
+    def vectors(self, ids: Sequence[str], name: str) -> dict[str, list[float]]:
+        if not ids:
+            return {}
+        by_point = {point_id(i): i for i in ids}
+        with self._reading() as shard:
+            records = shard.retrieve(list(by_point), False, True)
+        return {by_point[str(r.id)]: list(r.vector[name]) for r in records if r.vector and name in r.vector}
+
     def content_hashes(self) -> dict[str, str]:
         hashes: dict[str, str] = {}
         offset = None

@@ -211,6 +211,18 @@ class ServerIndex:
         found = {str(r.payload["id"]): product_of(r.payload) for r in records if r.payload}
         return {i: found[i] for i in ids if i in found}
 
+    def vectors(self, ids: Sequence[str], name: str) -> dict[str, list[float]]:
+        if not ids:
+            return {}
+        by_point = {point_id(i): i for i in ids}
+        records = self.client.retrieve(self.alias, list(by_point), with_payload=False, with_vectors=[name])
+        found: dict[str, list[float]] = {}
+        for r in records:
+            vector = r.vector.get(name) if isinstance(r.vector, dict) else None
+            if isinstance(vector, list):  # a dense vector (a multi-vector would be a list of lists)
+                found[by_point[str(r.id)]] = [float(v) for v in vector if isinstance(v, float | int)]
+        return found
+
     def content_hashes(self) -> dict[str, str]:
         hashes: dict[str, str] = {}
         offset: Any = None

@@ -97,6 +97,15 @@ def test_count_get_and_hashes(index: ProductIndex) -> None:
     assert len(hashes) == len(POINTS) and hashes["T007"] == POINTS[7].content_hash
 
 
+def test_vectors_by_id_are_the_stored_ones_at_unit_length(index: ProductIndex) -> None:
+    got = index.vectors(["T003", "T999", "T010"], DENSE)
+    assert set(got) == {"T003", "T010"}
+    for product_id in got:
+        stored = np.array(POINTS[int(product_id[1:])].dense[DENSE])
+        assert np.allclose(got[product_id], stored / np.linalg.norm(stored), atol=1e-5)
+    assert index.vectors([], DENSE) == {}
+
+
 def test_dense_search_matches_brute_force(index: ProductIndex) -> None:
     for probe in (0, 17, 64):
         query = POINTS[probe].dense[DENSE]

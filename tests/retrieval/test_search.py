@@ -6,7 +6,7 @@ import pytest
 
 from retrieval.catalog_service import CatalogService
 from retrieval.embed import CachedEncoder
-from retrieval.index.base import DENSE, MULTILINGUAL, SearchFilters
+from retrieval.index.base import DENSE, MULTILINGUAL, IndexQuery, SearchFilters
 from retrieval.retriever import ProductRetriever, product_card
 from retrieval.search import query_route
 
@@ -96,3 +96,16 @@ def test_langchain_retriever_returns_product_documents(catalog: CatalogService) 
         assert product is not None and product.in_stock
         assert document.page_content == product_card(product)
         assert document.page_content.startswith(f"[{product.id}] ")
+
+
+@pytest.mark.parametrize("text", ["linen dress for the beach", "羊绒毛衣"])
+def test_stored_vectors_score_a_query_as_the_engine_does(catalog: CatalogService, text: str) -> None:
+    encoded = catalog.query_vector(text)
+    assert encoded is not None
+    name, vector = encoded
+    assert name == DENSE  # a Chinese query through its translation: one cosine scale for every language
+    hits = catalog.index.search(IndexQuery(dense={name: vector.tolist()}, limit=12))
+    stored = catalog.vectors([h.id for h in hits] + ["no-such-id"], name)
+    assert list(stored) == [h.id for h in hits]
+    for hit in hits:  # what ads compute in memory for their candidates: the engine's cosine
+        assert float(stored[hit.id] @ vector) == pytest.approx(hit.score, abs=2e-3)
