@@ -107,7 +107,8 @@ class CatalogService:
         with self._cache_lock:
             if self._cache_version != version or now - self._cache_since > PRODUCTS_FRESH_S:
                 self._products.clear()
-                self._vectors.clear()
+                for by_name in self._vectors.values():  # emptied in place: a caller may hold one of them
+                    by_name.clear()
                 self._cache_version, self._cache_since = version, now
             known = {i: cache[i] for i in ids if i in cache}
         missing = [i for i in ids if i not in known]

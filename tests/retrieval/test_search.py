@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from retrieval.catalog_service import CatalogService
@@ -9,6 +11,7 @@ from retrieval.embed import CachedEncoder
 from retrieval.index.base import DENSE, MULTILINGUAL, IndexQuery, SearchFilters
 from retrieval.retriever import ProductRetriever, product_card
 from retrieval.search import query_route
+from tests.conftest import make_settings
 
 
 @pytest.mark.parametrize(
@@ -109,3 +112,20 @@ def test_stored_vectors_score_a_query_as_the_engine_does(catalog: CatalogService
     assert list(stored) == [h.id for h in hits]
     for hit in hits:  # what ads compute in memory for their candidates: the engine's cosine
         assert float(stored[hit.id] @ vector) == pytest.approx(hit.score, abs=2e-3)
+
+
+def test_products_and_vectors_read_by_id_follow_a_changed_product(tmp_path: Path) -> None:
+    from app.wiring import build_catalog
+
+    catalog = build_catalog(make_settings(tmp_path))
+    try:
+        base = {"id": "A1", "category": "Dresses", "price": 20.0, "currency": "USD", "in_stock": True}
+        catalog.ingest_items([{**base, "title": "Linen dress", "description": "a summer dress"}])
+        before = catalog.vectors(["A1"], DENSE)["A1"]
+        assert catalog.get_many(["A1"])["A1"].title == "Linen dress"
+        catalog.ingest_items([{**base, "title": "Wool coat", "description": "a winter coat", "price": 90.0}])
+        assert catalog.get_many(["A1"])["A1"].title == "Wool coat"  # the new version, not the kept one
+        after = catalog.vectors(["A1"], DENSE)["A1"]
+        assert float(before @ after) < 0.9  # re-read: the coat's vector, not the dress's
+    finally:
+        catalog.index.close()
