@@ -46,6 +46,7 @@ class EventStore:
         # process's writes are seen within HISTORY_FRESH_S
         self._histories: OrderedDict[str, tuple[float, dict[str, float]]] = OrderedDict()
         self._histories_lock = threading.Lock()
+        self._writes = 0  # a read that overlapped a write of this store does not keep what it read
 
     def add(self, events: Sequence[Event]) -> tuple[int, int]:
         """Store new events (one transaction, committed on return); returns (accepted, duplicates)."""
@@ -59,6 +60,7 @@ class EventStore:
         with self.database.session() as session, session.begin():
             result = session.execute(statement)
         with self._histories_lock:
+            self._writes += 1
             for user_id in {e.user_id for e in unique.values()}:
                 self._histories.pop(user_id, None)
         accepted = max(result.rowcount, 0)  # type: ignore[attr-defined]
@@ -72,6 +74,7 @@ class EventStore:
             cached = self._histories.get(user_id)
             if cached is not None and now - cached[0] < HISTORY_FRESH_S:
                 return cached[1]
+            writes = self._writes
         with self.database.engine.connect() as connection:  # Core: this runs on every personalised request
             rows = connection.execute(
                 select(EventRow.product_id, EventRow.type, EventRow.value)
@@ -80,6 +83,8 @@ class EventStore:
             ).all()
         history = self.weights.user_confidences((p, t, v) for p, t, v in rows)
         with self._histories_lock:
+            if self._writes != writes:  # it may predate an event just committed: serve it, keep nothing
+                return history
             self._histories[user_id] = (now, history)
             self._histories.move_to_end(user_id)
             while len(self._histories) > HISTORY_USERS:
