@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from app.ads.auction import Bidder, Win, highest_bid, pacing_pass, quality_gsp
-from app.ads.click_model import ClickModel, Features, features, log_loss
+from app.ads.click_model import ClickModel, Features, Taste, features, log_loss
 from retrieval.catalog import Product
 from retrieval.demo_shoppers import class_of, occasions_of
 from retrieval.events import EventWeights
@@ -59,19 +59,13 @@ class World:
     wanted: dict[str, list[str]]  # user -> held-out products (the queries come from these)
     history: dict[str, dict[str, float]]  # training confidences, for ALS affinity
     model: AlsRecommender
+    tastes: dict[str, Taste] = field(default_factory=dict)  # per shopper, computed once
 
-    def category_share(self, user: str, product_id: str) -> float:
-        """The share of the user's training confidence in the product's class (a feature the service has too)."""
-        history = self.history.get(user, {})
-        total = sum(history.values())
-        cls = class_of(self.products[product_id])
-        return sum(c for p, c in history.items() if class_of(self.products[p]) == cls) / total if total else 0.0
-
-    def brand_share(self, user: str, product_id: str) -> float:
-        history = self.history.get(user, {})
-        total = sum(history.values())
-        brand = self.products[product_id].brand
-        return sum(c for p, c in history.items() if self.products[p].brand == brand) / total if total else 0.0
+    def taste(self, user: str) -> Taste:
+        """The shopper's category and brand shares from their training events (features the service has too)."""
+        if user not in self.tastes:
+            self.tastes[user] = Taste.of(self.history.get(user, {}), self.products)
+        return self.tastes[user]
 
     def features(self, user: str, product_id: str, query_class: str, position: int, day: float,
                  affinity: dict[str, float], campaign_id: str) -> Features:  # fmt: skip
@@ -80,8 +74,8 @@ class World:
         return features(query=query_class.lower(), category=p.category, position=position,
                         affinity=affinity.get(product_id, 0.0), hour=int(day * 24), product_id=product_id,
                         campaign_id=campaign_id, surface="search", rating=p.rating,
-                        category_share=self.category_share(user, product_id),
-                        brand_share=self.brand_share(user, product_id),
+                        category_share=self.taste(user).category_share(p),
+                        brand_share=self.taste(user).brand_share(p),
                         relevance=self.relevance(query_class, product_id))  # fmt: skip
 
     def attraction(self, user: str, product_id: str) -> float:

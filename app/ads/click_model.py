@@ -17,12 +17,51 @@ import os
 import re
 import tempfile
 import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from river import linear_model, optim
 
+from retrieval.catalog import Product
+
 Features = dict[str, float]
 _TERM = re.compile(r"\w+")
+
+
+def category_leaf(category: str) -> str:
+    """The last step of a category path, case-folded: the category the click model knows a product by."""
+    return category.split(" > ")[-1].casefold()
+
+
+@dataclass(frozen=True)
+class Taste:
+    """A shopper's past interactions by category leaf and by brand, as shares of their confidence."""
+
+    categories: dict[str, float]
+    brands: dict[str, float]
+
+    @classmethod
+    def of(cls, history: dict[str, float], products: Mapping[str, Product]) -> Taste:
+        """From the shopper's confidences and the products they name (ids not in ``products`` are left out)."""
+        total = sum(history.values())
+        categories: dict[str, float] = {}
+        brands: dict[str, float] = {}
+        for product_id, confidence in history.items() if total > 0 else ():
+            product = products.get(product_id)
+            if product is None:
+                continue
+            leaf = category_leaf(product.category)
+            categories[leaf] = categories.get(leaf, 0.0) + confidence / total
+            if product.brand:
+                brands[product.brand] = brands.get(product.brand, 0.0) + confidence / total
+        return cls(categories, brands)
+
+    def category_share(self, product: Product) -> float:
+        return self.categories.get(category_leaf(product.category), 0.0)
+
+    def brand_share(self, product: Product) -> float:
+        return self.brands.get(product.brand, 0.0) if product.brand else 0.0
 
 
 def features(
@@ -30,7 +69,7 @@ def features(
     surface: str, category_share: float = 0.0, brand_share: float = 0.0, relevance: float = 0.0,
     rating: float | None = None,
 ) -> Features:  # fmt: skip
-    leaf = category.split(" > ")[-1].casefold()
+    leaf = category_leaf(category)
     x: Features = {
         f"pos={position}": 1.0,
         f"cat={leaf}": 1.0,

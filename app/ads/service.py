@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from app.ads.auction import Bidder, Win, pacing_pass, quality_gsp
-from app.ads.click_model import ClickModel, Features, features
+from app.ads.click_model import ClickModel, Features, Taste, category_leaf, features
 from app.config import AdsSettings
 from app.observability import Metrics
 from app.personalization import PersonalizationService
@@ -43,34 +43,6 @@ class Placement:
     impression_id: str
     headline: str | None = None  # the approved creative, if the campaign has one for the product
     line: str | None = None
-
-
-@dataclass(frozen=True)
-class _Taste:
-    """A shopper's past interactions by category leaf and by brand, as shares of their confidence."""
-
-    categories: dict[str, float]
-    brands: dict[str, float]
-
-    @classmethod
-    def of(cls, history: dict[str, float], catalog: CatalogService) -> _Taste:
-        total = sum(history.values())
-        categories: dict[str, float] = {}
-        brands: dict[str, float] = {}
-        if total > 0:
-            for product_id, product in catalog.get_many(list(history)).items():
-                share = history[product_id] / total
-                leaf = product.category.split(" > ")[-1].casefold()
-                categories[leaf] = categories.get(leaf, 0.0) + share
-                if product.brand:
-                    brands[product.brand] = brands.get(product.brand, 0.0) + share
-        return cls(categories, brands)
-
-    def category_share(self, product: Product) -> float:
-        return self.categories.get(product.category.split(" > ")[-1].casefold(), 0.0)
-
-    def brand_share(self, product: Product) -> float:
-        return self.brands.get(product.brand, 0.0) if product.brand else 0.0
 
 
 class AdService:
@@ -168,7 +140,7 @@ class AdService:
         model = self.personalization.current()
         relevant = self._relevance(query, history, model, list(wanted), organic)
         affinity = model.score(history, list(relevant)) if model and history else {}
-        taste = _Taste.of(history, self.catalog)
+        taste = Taste.of(history, self.catalog.get_many(list(history)))
         bidders, seen = [], {}
         for product, score in relevant.values():
             if not product.in_stock or score < self.settings.relevance_floor:
@@ -249,7 +221,7 @@ class AdService:
             b = win.bidder
             x = {**seen[(b.campaign_id, b.product_id)]}
             x = {k: v for k, v in x.items() if not k.startswith("pos=") and "|pos=" not in k}
-            leaf = products[b.product_id].category.split(" > ")[-1].casefold()
+            leaf = category_leaf(products[b.product_id].category)
             x.update({f"pos={position}": 1.0, f"cat={leaf}|pos={position}": 1.0})  # where it is actually shown
             impression = Impression(f"imp_{uuid.uuid4().hex}", b.campaign_id, b.product_id, user_id, surface,
                                     position, win.price, x)  # fmt: skip
