@@ -139,6 +139,8 @@ class AdService:
         history = self.personalization.events.history(user_id) if user_id else {}
         model = self.personalization.current()
         relevant = self._relevance(query, history, model, list(wanted), organic)
+        if not relevant:  # nothing to auction: no fold-in, no reads of the shopper's products
+            return []
         affinity = model.score(history, list(relevant)) if model and history else {}
         taste = Taste.of(history, self.catalog.get_many(list(history)))
         bidders, seen = [], {}
