@@ -82,6 +82,7 @@ run: venv-demo demo-data
 	$(BIN)/shopassist load-events data/demo/events.jsonl
 	$(BIN)/shopassist load-orders data/demo/customers.jsonl data/demo/orders.jsonl
 	$(BIN)/shopassist load-campaigns data/demo/campaigns.jsonl
+	$(BIN)/shopassist load-reviews data/demo/reviews.jsonl
 	$(BIN)/shopassist serve --host 127.0.0.1 --port 8000
 
 ## test: lint, then every tier but the slow extras (docs/testing.md says what each tier covers)

@@ -367,6 +367,30 @@ class AdsSettings(BaseModel):
     checkpoint_every: int = Field(200, ge=1, description="save the click model after this many updates")
 
 
+class InsightsSettings(BaseModel):
+    """Merchant insights: demand forecasts, restock advice and review analysis."""
+
+    horizon_days: int = Field(28, ge=1, le=365, description="forecast days served when a request names none")
+    history_days: int = Field(182, ge=28, description="days of sales a forecast is fitted on (recent regime)")
+    backtest_days: int = Field(28, ge=7, description="held-out days that choose each series' model")
+    level: int = Field(80, ge=50, le=99, description="central prediction interval, percent")
+    refresh_s: float = Field(3600, gt=0, description="forecasts are refitted when older than this")
+    refit_growth: float = Field(0.1, ge=0, description="refit at once when stored orders and events grew this much")
+    reselect_s: float = Field(
+        7 * 86400, gt=0, description="each product's model is chosen again by backtest when its choice is older"
+    )
+    lead_time_days: int = Field(7, ge=0, description="days from a reorder to stock on the shelf")
+    review_days: int = Field(7, ge=1, description="days between two reorders (the order-up-to period)")
+    service_level: float = Field(0.95, gt=0.5, lt=1, description="chance the stock covers the lead time")
+    overstock_cover_days: float = Field(120, gt=0, description="stock lasting longer than this is overstock")
+    protect_cover_days: float = Field(
+        3, ge=0, description="a product with fewer days of cover is not pushed by recommendations or ads"
+    )
+    overstock_boost: float = Field(0.0, ge=0, le=1, description="merchant rule: raise overstocked products' scores")
+    neutral_band: float = Field(0.15, ge=0, lt=0.5, description="P(positive) within 0.5 ± this is neutral")
+    aspects_file: Path | None = Field(None, description="YAML of review aspects and their terms (unset: built in)")
+
+
 class LogSettings(BaseModel):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     format: Literal["json", "text"] = "json"
@@ -408,6 +432,7 @@ class Settings(BaseSettings):
     federated: FederatedSettings = Field(default_factory=FederatedSettings)
     storefront: StorefrontSettings = Field(default_factory=StorefrontSettings)
     ads: AdsSettings = Field(default_factory=AdsSettings)
+    insights: InsightsSettings = Field(default_factory=InsightsSettings)
     log: LogSettings = Field(default_factory=LogSettings)
 
     @model_validator(mode="after")

@@ -27,6 +27,7 @@ from app.api.routes import (
     commerce,
     copywriting,
     feeds,
+    insights,
     openai,
     personalization,
     service,
@@ -94,6 +95,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(commerce.router, responses=COMMON_ERRORS)
     app.include_router(carts.router, responses=COMMON_ERRORS)
     app.include_router(ads.router, responses=COMMON_ERRORS)
+    app.include_router(insights.router, responses=COMMON_ERRORS)
     app.include_router(copywriting.router, responses=COMMON_ERRORS)
     app.include_router(widget.router, responses=COMMON_ERRORS)
     app.mount("/mcp", mcp_app)

@@ -18,6 +18,8 @@ from app.carts import CartService
 from app.config import Settings
 from app.copywriter.jobs import CopyJobRunner
 from app.copywriter.service import Copywriter
+from app.insights.reviews import ReviewInsights
+from app.insights.service import InsightsService
 from app.llm.gate import GenerationGate
 from app.llm.service import LLMService
 from app.observability import Metrics
@@ -33,6 +35,7 @@ from app.store.database import Database
 from app.store.drafts import DraftStore
 from app.store.events import EventStore
 from app.store.idempotency import IdempotencyStore
+from app.store.reviews import ReviewStore
 from retrieval.browse import CatalogBrowser
 from retrieval.catalog_service import CatalogService
 from retrieval.embed import (
@@ -78,6 +81,8 @@ class Services:
     ads: AdService
     campaigns: CampaignService
     creatives: CreativeService
+    insights: InsightsService
+    reviews: ReviewInsights
     version: str = __version__
     started: bool = field(default=False)
 
@@ -106,6 +111,7 @@ class Services:
         if self.personalization.model is None and self.personalization.events.count():
             self.personalization.train()
         self.personalization.start_schedule(self.settings.recs.retrain_interval_s)
+        self.insights.start_schedule()
         system_prompt = self.assistant.system_prompt
         if wait_for_llm:
             self.llm.start(system_prompt)
@@ -115,6 +121,7 @@ class Services:
 
     def close(self) -> None:
         self.personalization.stop_schedule()
+        self.insights.stop_schedule()
         try:
             self.ads.close()  # the click model's last checkpoint
         except OSError:
@@ -222,6 +229,9 @@ def build_services(settings: Settings) -> Services:
     policies = build_policies(settings, catalog)
     knowledge = ShopKnowledge(catalog, commerce, settings.assistant.routing)
     carts = build_carts(settings, database, catalog, personalization)
+    insights = InsightsService(settings.insights, commerce, personalization.events, catalog)
+    personalization.outlook = insights.outlook
+    personalization.overstock_boost = settings.insights.overstock_boost
     ads = AdService(AdStore(database), catalog, personalization, settings.ads, metrics,
                     Path(settings.data_dir) / "ads" / "click_model.json")  # fmt: skip
     assistant = Assistant(
@@ -266,7 +276,15 @@ def build_services(settings: Settings) -> Services:
         ads=ads,
         campaigns=campaigns,
         creatives=CreativeService(campaigns, copywriter),
+        insights=insights,
+        reviews=build_reviews(settings, database),
     )
+
+
+def build_reviews(settings: Settings, database: Database) -> ReviewInsights:
+    i = settings.insights
+    return ReviewInsights(ReviewStore(database), Path(settings.data_dir) / "insights", neutral_band=i.neutral_band,
+                          aspects_file=i.aspects_file)  # fmt: skip
 
 
 def build_carts(

@@ -140,6 +140,26 @@ def ads_plots(ads: dict[str, Any], out: Path) -> list[str]:
     return [first, _save(figure, out / "ads_pacing.png")]
 
 
+def forecast_plots(forecast: dict[str, Any], out: Path) -> list[str]:
+    """The last origin of each series: history, the held-out days, the forecast and its interval."""
+    figure, axes = plt.subplots(2, 1, figsize=(7, 6))
+    for ax, key in zip(axes, ("cdnow", "demo"), strict=True):
+        part = forecast[key]
+        last = part["origins"][-1]
+        horizon = len(last["actual"])
+        history = part["history"][: len(part["history"]) - horizon]
+        past = list(range(-len(history), 0))
+        ahead = list(range(horizon))
+        ax.plot(past[-84:], history[-84:], color="grey", lw=0.8, label="history")
+        ax.plot(ahead, last["actual"], color="black", lw=1, label="held out")
+        ax.plot(ahead, last["mean"], color="tab:blue", label=f"{last['model']}")
+        ax.fill_between(ahead, last["lo"], last["hi"], color="tab:blue", alpha=0.2, label=f"{forecast['level']}%")
+        ax.set_title(f"{key}: origin {last['origin']}, MASE ratio {part['mase_ratio']:.2f}", fontsize=9)
+        ax.set_xlabel("days from the origin")
+        ax.legend(fontsize=7)
+    return [_save(figure, out / "forecast.png")]
+
+
 def draw(suites: dict[str, Any], out: Path) -> dict[str, list[str]]:
     """Every plot the run's figures allow; suite → image file names."""
     images: dict[str, list[str]] = {}
@@ -155,4 +175,6 @@ def draw(suites: dict[str, Any], out: Path) -> dict[str, list[str]]:
         images["federated"] = [federated_epsilon(suites["federated"], out)]
     if "ads" in suites:
         images["ads"] = ads_plots(suites["ads"], out)
+    if "forecast" in suites:
+        images["forecast"] = forecast_plots(suites["forecast"], out)
     return images

@@ -26,7 +26,7 @@ from typing import Any
 from app.config import LLMSettings
 from eval.report_tables import TITLES, render, summary_tables
 
-SUITES = ("search", "recs", "chat", "copy", "security", "federated", "ads")
+SUITES = ("search", "recs", "chat", "copy", "security", "federated", "ads", "forecast", "sentiment")
 LLM_SUITES = ("chat", "copy", "security")
 PACKAGES = (
     "shopassist",
@@ -68,6 +68,7 @@ class Profile:
     chat_max_tokens: int | None = None  # cap on a chat reply's tokens (None: the setting's default)
     shop_dialogs: int | None = None  # frozen dialogs per shop run through the LLM (None: all; the plan sees all)
     ads_requests: int = 40_000  # simulated search requests of the ads replay (one day)
+    refresh_products: int = 10_000  # synthetic products of the forecast refresh timing
 
 
 PROFILES = {
@@ -92,6 +93,7 @@ PROFILES = {
         chat_max_tokens=64,
         shop_dialogs=1,
         ads_requests=4_000,
+        refresh_products=500,
     ),
 }
 
@@ -299,6 +301,16 @@ def run(suites: list[str], profile: Profile, llm: LLMSettings, progress: Callabl
     if "ads" in suites:
         with timed("ads"):
             result.suites["ads"] = run_ads(profile)
+    if "forecast" in suites:
+        from eval import insights
+
+        with timed("forecast"):
+            result.suites["forecast"] = insights.run_forecast(profile.refresh_products)
+    if "sentiment" in suites:
+        from eval import insights
+
+        with timed("sentiment"):
+            result.suites["sentiment"] = insights.run_sentiment()
     return result
 
 

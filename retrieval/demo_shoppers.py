@@ -6,11 +6,14 @@ serves one occasion, browses a few products (mostly staying in one class, someti
 of the same occasion), puts some in the cart and may end in an order, often with a complementary piece from
 another class of the occasion (a swimsuit with a cover-up, shorts or a sundress; the catalog sells no
 sandals or hats). Product choice is weighted by the shopper's affinity and, weakly, by how many reviews the
-product has (popular things sell more). All generated, seeded, and said so in the store's README.
+product has (popular things sell more). Sessions are more frequent at weekends and grow over the months
+(``WEEKDAY_TRAFFIC``, ``GROWTH``), so the shop's sales carry a weekly season and a trend. All generated,
+seeded, and said so in the store's README.
 """
 
 from __future__ import annotations
 
+import functools
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -33,6 +36,28 @@ OCCASION_SHARE = {"beach": 0.2, "work": 0.2, "cosy": 0.25, "weekend": 0.2, "even
 PRICE_BANDS = (-1.0, 0.0, 1.0)  # prefers the cheaper, the middle or the pricier end of a class
 # log-weights of a product for a shopper: per log review (popularity), favourite brand, colour, price distance
 TASTE = {"popularity": 0.8, "brand": 2.5, "colour": 0.8, "price": 1.0}
+# when sessions happen: relative traffic per weekday (Monday first), and the traffic at the end of the period
+# relative to its start (a growing shop)
+WEEKDAY_TRAFFIC = (0.8, 0.75, 0.8, 0.9, 1.1, 1.45, 1.2)
+GROWTH = 1.8
+
+
+@functools.lru_cache(maxsize=4)
+def _demand_cdf(start: datetime, hours: int) -> npt.NDArray[np.float64]:
+    middle = np.arange(hours) + 0.5
+    weekday = np.array([WEEKDAY_TRAFFIC[(start + timedelta(hours=float(h))).weekday()] for h in middle])
+    trend = 1.0 + (GROWTH - 1.0) * middle / middle[-1]
+    cdf = np.concatenate([[0.0], np.cumsum(weekday * trend)])
+    return np.asarray(cdf / cdf[-1], dtype=np.float64)
+
+
+def session_times(uniform: list[float], now: datetime, days: float) -> list[datetime]:
+    """Map uniform draws in [0, 1] to session times in the ``days`` before ``now`` through the inverse of the
+    demand curve (weekday x trend), so the draws (and the rest of the random stream) stay the same."""
+    start = now - timedelta(days=days)
+    cdf = _demand_cdf(start, int(days * 24))
+    offsets = np.interp(uniform, cdf, np.arange(len(cdf), dtype=np.float64))  # hours since the period began
+    return [start + timedelta(hours=float(h)) for h in offsets]
 
 
 def class_of(product: Product) -> str:
@@ -114,7 +139,7 @@ def shop(
     """One shopper's sessions, oldest first: each a dict with its start, occasion, views, carts and basket."""
     products = affinity.products
     sessions = []
-    starts = sorted(now - timedelta(days=rng.uniform(0, days)) for _ in range(rng.randint(4, 12)))
+    starts = sorted(session_times([rng.uniform(0, days) / days for _ in range(rng.randint(4, 12))], now, days))
     cache: dict[str, npt.NDArray[np.float64]] = {}
     seen = np.ones(len(products))  # 0.1 where the shopper has seen the product already
     for start in starts:

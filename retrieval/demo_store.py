@@ -204,9 +204,10 @@ def build_products(reviews: list[dict[str, Any]], rng: random.Random) -> tuple[l
                 review_count=len(rows),
             )
         )
-        for row in rows:
+        for number, row in enumerate(rows, start=1):
             review_rows.append(
                 {
+                    "review_id": f"{product_id}-r{number}",
                     "product_id": product_id,
                     "rating": int(row["Rating"]),
                     "title": row.get("Title") or "",
@@ -339,9 +340,11 @@ Real: the {products} products are the data set's clothing ids; their category (d
 Generated (seeded, not real): titles, descriptions, brands, prices, colours, sizes, materials, fit, stock,
 the {customers} customers (example.com addresses) and their taste (occasions such as beach or work, favourite
 brands, colours and a price band), their browsing sessions as {events} events (views, carts, and purchases
-from the orders), and {orders} orders with statuses and tracking numbers, each a session's basket, often with
-a complementary piece (swimwear with a cover-up, shorts or a sundress); a few sponsored-product campaigns
-(campaigns.jsonl: two products of one brand in a class, the class's words as keywords, bids and budgets).
+from the orders; more at weekends and more each month, a weekly season and a trend for sales forecasts to
+find, while most products sell only now and then), and {orders} orders with statuses and tracking numbers,
+each a session's basket, often with a complementary piece (swimwear with a cover-up, shorts or a sundress);
+a few sponsored-product campaigns (campaigns.jsonl: two products of one brand in a class, the class's words
+as keywords, bids and budgets).
 Policies (policies/*.md) are fixed texts written for this demo.
 """
 

@@ -241,3 +241,16 @@ def customer_token(server: LiveServer, customer_id: str) -> dict[str, str]:
         )
     assert response.status_code == 200, response.text
     return {"Authorization": f"Bearer {response.json()['token']}"}
+
+
+@pytest.fixture(scope="session")
+def sentiment_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Review sentiment models trained once for the suite on every k-th review of the real training split (a
+    few seconds, not the full fit); their held-out figures are ``shopassist eval --suite sentiment``'s."""
+    from app.insights.sentiment import LANGS, SentimentModel, labelled, split_of
+
+    folder = tmp_path_factory.mktemp("sentiment")
+    for lang in LANGS:
+        rows = [r for r in labelled(lang) if split_of(r[0]) == "train"]
+        SentimentModel.train(lang, rows[:: max(1, len(rows) // 4000)]).save(folder / f"sentiment-{lang}.npz")
+    return folder

@@ -144,8 +144,9 @@ class AdService:
         affinity = model.score(history, list(relevant)) if model and history else {}
         taste = Taste.of(history, self.catalog.get_many(list(history)))
         bidders, seen = [], {}
+        outlook = self.personalization.outlook(list(relevant))  # an ad never pushes stock about to run out
         for product, score in relevant.values():
-            if not product.in_stock or score < self.settings.relevance_floor:
+            if not product.in_stock or score < self.settings.relevance_floor or outlook.get(product.id) == "scarce":
                 continue
             for campaign in wanted[product.id]:
                 x = features(query=query, category=product.category, position=positions[0],

@@ -136,6 +136,55 @@ def load_orders(
     console.print(f"{n_customers} customers and {n_orders} orders stored")
 
 
+@cli.command("load-reviews")
+def load_reviews(
+    reviews_file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="JSON Lines of reviews")],
+    batch: Annotated[int, typer.Option(min=1, help="reviews scored and stored per transaction")] = 2000,
+) -> None:
+    """Score (sentiment, aspects) and store reviews: review_id, product_id, rating 1-5, text (a title is put
+    before the text); idempotent by review_id, bad rows reported by line while the good ones load."""
+    import json
+
+    from app.wiring import build_reviews, open_database
+
+    settings = get_settings()
+    reviews = build_reviews(settings, open_database(settings))
+    rows: list[dict[str, object]] = []
+    lines: list[int] = []
+    stored = bad = 0
+
+    def flush() -> None:
+        nonlocal stored, bad
+        done, rejected = reviews.add(rows)
+        stored += len(done)
+        for item in rejected:
+            bad += 1
+            if bad <= 10:
+                line = lines[item.index] if 0 <= item.index < len(lines) else "?"
+                console.print(f"  line {line}: {item.reason}")
+        rows.clear()
+        lines.clear()
+
+    for number, line in enumerate(reviews_file.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            bad += 1
+            console.print(f"  line {number}: {exc.msg}")
+            continue
+        if isinstance(row, dict) and row.get("title"):
+            row["text"] = f"{row['title']}. {row.get('text') or ''}".strip()
+        rows.append(row if isinstance(row, dict) else {})
+        lines.append(number)
+        if len(rows) >= batch:
+            flush()
+    if rows:
+        flush()
+    console.print(f"{stored} reviews stored, {bad} not (invalid or already stored)")
+
+
 @cli.command("train-recs")
 def train_recs(
     engine: Annotated[

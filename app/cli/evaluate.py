@@ -21,7 +21,8 @@ def run_eval(
     suite: Annotated[
         str,
         typer.Option(
-            help="search, recs, chat, copy, security (alias redteam), federated, ads, llm, all (every report suite)"
+            help="search, recs, chat, copy, security (alias redteam), federated, ads, forecast, sentiment, llm, "
+            "all (every report suite)"
         ),
     ] = "all",
     profile: Annotated[str, typer.Option(help="suite sizes: full, fast (make eval), tiny")] = "full",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,6 +59,9 @@ class PersonalizationService:
         self._trained_on = -1  # events count at the last training
         self._current_checked = 0.0
         self._current_mtime = self._mtime()
+        # product id -> "scarce" | "overstock" from the demand forecasts (set by the composition root)
+        self.outlook: Callable[[Sequence[str]], dict[str, str]] = lambda ids: {}
+        self.overstock_boost = 0.0
 
     def _mtime(self) -> float:
         try:
@@ -161,7 +164,7 @@ class PersonalizationService:
             return Recommendations(similar, model.version if model else "none", cold_start=True)
         if model is None:
             return Recommendations([], "none", cold_start=True)
-        ranked = model.recommend(history, n=max(limit * 8, 50), exclude=exclude)
+        ranked = self._by_stock(model.recommend(history, n=max(limit * 8, 50), exclude=exclude))
         products = self.catalog.get_many([p for p, _ in ranked])
         items: list[Recommendation] = []
         for product_id, score in ranked:
@@ -174,6 +177,16 @@ class PersonalizationService:
             if len(items) == limit:
                 break
         return Recommendations(items, model.version, cold_start=cold)
+
+    def _by_stock(self, ranked: list[tuple[str, float]]) -> list[tuple[str, float]]:
+        """Products about to run out are not pushed; overstock is raised by the merchant's boost, if any."""
+        outlook = self.outlook([p for p, _ in ranked])
+        if not outlook:
+            return ranked
+        boost = 1.0 + self.overstock_boost
+        kept = [(p, s * boost if outlook.get(p) == "overstock" and s > 0 else s)
+                for p, s in ranked if outlook.get(p) != "scarce"]  # fmt: skip
+        return sorted(kept, key=lambda ps: -ps[1]) if self.overstock_boost else kept
 
     def _content_based(
         self, history: dict[str, float], limit: int, category: str | None, exclude: set[str]

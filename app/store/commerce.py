@@ -7,7 +7,7 @@ assistant and the REST routes share one access rule.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -154,6 +154,18 @@ class CommerceStore:
         with self.database.session() as session:
             rows = session.scalars(select(OrderRow.id).order_by(OrderRow.placed_at.desc()).limit(limit)).all()
         return list(rows)
+
+    def units_sold(self, since: datetime, product_id: str | None = None) -> Iterator[tuple[str, datetime, int]]:
+        """(product id, order time, quantity) of every order line placed since ``since``, cancelled orders
+        left out: the demand that forecasts learn from."""
+        query = select(OrderRow.placed_at, OrderRow.data).where(OrderRow.placed_at >= since)
+        with self.database.session() as session:
+            for placed_at, data in session.execute(query.order_by(OrderRow.placed_at)).yield_per(2000):
+                if data.get("status") == "cancelled":
+                    continue
+                for item in data.get("items") or []:
+                    if product_id is None or item.get("product_id") == product_id:
+                        yield str(item["product_id"]), placed_at, int(item.get("quantity") or 1)
 
     def counts(self) -> tuple[int, int]:
         with self.database.session() as session:

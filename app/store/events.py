@@ -105,6 +105,17 @@ class EventStore:
                 for product_id, confidence in confidences.items():
                     yield user_id, product_id, confidence
 
+    def purchases(self, since: datetime, product_id: str | None = None) -> Iterator[tuple[str, datetime, int]]:
+        """(product id, time, quantity) of every purchase event since ``since`` (value is the quantity)."""
+        query = select(EventRow.product_id, EventRow.ts, EventRow.value).where(
+            EventRow.type == "purchase", EventRow.ts >= since
+        )
+        if product_id is not None:
+            query = query.where(EventRow.product_id == product_id)
+        with self.database.session() as session:
+            for pid, ts, value in session.execute(query).yield_per(5000):
+                yield str(pid), ts, max(1, round(value))
+
     def count(self) -> int:
         with self.database.session() as session:
             return int(session.scalar(select(func.count()).select_from(EventRow)) or 0)

@@ -1,0 +1,118 @@
+"""Reviews in, summaries out: each review is scored once as it is stored (sentiment, aspect mentions), and a
+product's summary is counted from its stored reviews, cached until one of them changes."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter, OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from app.insights.aspects import AspectExtractor
+from app.insights.sentiment import SentimentClassifier
+from app.store.reviews import Review, ReviewStore, ScoredReview
+
+SUMMARIES = 4096  # products whose summary is kept
+
+
+@dataclass(frozen=True)
+class Rejected:
+    index: int
+    review_id: str | None
+    reason: str
+
+
+class ReviewInsights:
+    def __init__(self, store: ReviewStore, models_dir: Path, *, neutral_band: float = 0.15,
+                 aspects_file: Path | None = None) -> None:  # fmt: skip
+        self.store = store
+        self.classifier = SentimentClassifier(models_dir, neutral_band)
+        self.aspects = AspectExtractor(self.classifier.score, aspects_file, neutral_band)
+        self._summaries: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def score(self, review: Review, positive: float | None = None) -> ScoredReview:
+        """Sentiment (``positive`` if already computed in a batch) and aspect mentions of one review."""
+        if positive is None:
+            positive = self.classifier.score([review.text])[0]
+        if review.rating is not None and self.classifier.label(positive) == "neutral":
+            sentiment = "positive" if review.rating >= 4 else "negative" if review.rating <= 2 else "neutral"
+        else:
+            sentiment = self.classifier.label(positive)
+        mentions = [{"aspect": m.aspect, "label": m.label, "sentiment": m.sentiment}
+                    for m in self.aspects.mentions(review.text, review.rating)]  # fmt: skip
+        return ScoredReview(**review.model_dump(), positive=round(positive, 4), sentiment=sentiment, aspects=mentions)
+
+    def add(self, items: Sequence[dict[str, Any]], known_product: Any = None) -> tuple[list[str], list[Rejected]]:
+        """Validate, score and store; returns (stored ids, rejected items with the reason). A bad item never
+        stops the good ones; ``known_product(id) -> bool`` rejects reviews of products not in the catalog."""
+        rejected: list[Rejected] = []
+        valid: dict[str, Review] = {}
+        for n, item in enumerate(items):
+            raw_id = item.get("review_id") if isinstance(item, dict) else None
+            try:
+                review = Review.model_validate(item)
+            except ValidationError as exc:
+                error = exc.errors()[0]
+                field = ".".join(str(p) for p in error["loc"]) or "review"
+                rejected.append(Rejected(n, raw_id if isinstance(raw_id, str) else None, f"{field}: {error['msg']}"))
+                continue
+            if not review.text.strip():
+                rejected.append(Rejected(n, review.review_id, "text: empty"))
+            elif review.review_id in valid:
+                rejected.append(Rejected(n, review.review_id, "review_id: duplicate in this request"))
+            elif known_product is not None and not known_product(review.product_id):
+                rejected.append(Rejected(n, review.review_id, "product_id: unknown product"))
+            else:
+                valid[review.review_id] = review
+        already = self.store.existing(valid)
+        for n, item in enumerate(items):
+            rid = item.get("review_id") if isinstance(item, dict) else None
+            if isinstance(rid, str) and rid in already and rid in valid:
+                rejected.append(Rejected(n, rid, "review_id: already stored"))
+        new = [r for rid, r in valid.items() if rid not in already]
+        fresh = [self.score(r, p) for r, p in zip(new, self.classifier.score([r.text for r in new]), strict=True)]
+        stored, duplicates = self.store.add(fresh)
+        for rid in duplicates:  # stored by another request in between
+            rejected.append(Rejected(-1, rid, "review_id: already stored"))
+        with self._lock:
+            for review in fresh:
+                self._summaries.pop(review.product_id, None)
+        return stored, sorted(rejected, key=lambda r: r.index)
+
+    def summary(self, product_id: str) -> dict[str, Any]:
+        with self._lock:
+            cached = self._summaries.get(product_id)
+        if cached is not None:
+            return cached
+        summary = summarise(product_id, self.store.of_product(product_id))
+        with self._lock:
+            self._summaries[product_id] = summary
+            while len(self._summaries) > SUMMARIES:
+                self._summaries.popitem(last=False)
+        return summary
+
+
+def summarise(product_id: str, reviews: Sequence[ScoredReview]) -> dict[str, Any]:
+    """Counts per sentiment and per aspect finding, most mentioned first; ``share`` is of all reviews."""
+    sentiment = Counter(r.sentiment for r in reviews)
+    findings: Counter[tuple[str, str, str]] = Counter()
+    for review in reviews:
+        for mention in review.aspects:
+            findings[(mention["aspect"], mention["label"], mention["sentiment"])] += 1
+    total = len(reviews)
+    rated = [r.rating for r in reviews if r.rating is not None]
+    return {
+        "product_id": product_id,
+        "reviews": total,
+        "average_rating": round(sum(rated) / len(rated), 2) if rated else None,
+        "sentiment": {k: sentiment.get(k, 0) for k in ("positive", "neutral", "negative")},
+        "aspects": [
+            {"aspect": a, "label": label, "count": c, "share": round(c / total, 3), "sentiment": s}
+            for (a, label, s), c in sorted(findings.items(), key=lambda kv: (-kv[1], kv[0]))
+        ],
+    }
