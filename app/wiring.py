@@ -254,6 +254,8 @@ def build_services(settings: Settings) -> Services:
         settings.limits.generation_wait_s,
     )
     copywriter = build_copywriter(settings, llm, catalog, database, knowledge)
+    reviews = build_reviews(settings, database)
+    assistant.retriever.opinions = reviews.opinions
     campaigns = CampaignService(ads)
     return Services(
         settings=settings,
@@ -277,7 +279,7 @@ def build_services(settings: Settings) -> Services:
         campaigns=campaigns,
         creatives=CreativeService(campaigns, copywriter),
         insights=insights,
-        reviews=build_reviews(settings, database),
+        reviews=reviews,
     )
 
 

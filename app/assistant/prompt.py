@@ -69,8 +69,10 @@ class TurnPrompt:
         for p in r.products:
             card = product_card(p, detailed, r.matched.get(p.id, ()), refs.get(p.id))
             cards.append(f"[{refs[p.id]}] {p.title}: as shown above" if p.id in refs and card in seen else card)
+        opinions = [f"[{refs.get(pid, pid)}] {line}" for pid, line in r.opinions.items()]
         return self._turn.render(
             products=cards,
+            opinions=opinions,
             policies=[policy_line(p) for p in r.passages],
             orders=[order_line(v) for v in r.orders],
             note=note,

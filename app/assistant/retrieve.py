@@ -4,7 +4,7 @@ grounding data the reply is checked against."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 from app.assistant.filters import parse_filters
@@ -31,6 +31,7 @@ class Retrieved:
     needs_login: bool = False
     filters_note: str = ""
     matched: dict[str, list[str]] = field(default_factory=dict)  # product id → attribute names it matched
+    opinions: dict[str, str] = field(default_factory=dict)  # product id → what its reviews say (not facts)
 
 
 def holds(product: Product, match: ValueMatch) -> bool:
@@ -70,6 +71,8 @@ class Retriever:
         self.personalization = personalization
         self.policies = policies
         self.orders = orders
+        # product id -> a line of what its reviews say, or None (set by the composition root)
+        self.opinions: Callable[[str], str | None] = lambda product_id: None
 
     def retrieve(self, caller: Caller, message: str, intent: TurnIntent, previous: Sequence[str]) -> Retrieved:
         r = Retrieved()
@@ -90,6 +93,7 @@ class Retriever:
                 more = self._search(message, SearchFilters(), limit, caller.customer_id)
                 r.products += [p for p in more if p.id not in seen][: limit - len(r.products)]
             r.passages = self.policies.with_section(intent.policy_hits, self.settings.policy_passages)
+            r.opinions = {p.id: line for p in r.products if (line := self.opinions(p.id))}
         elif kind == Intent.ORDER_STATUS:
             r.needs_login = caller.customer_id is None and not (caller.staff and intent.order_ids)
             if not r.needs_login:
@@ -155,5 +159,7 @@ class Retriever:
             data.policy_docs.add(passage.doc)
             data.policy_texts.append(passage.text)
             data.allow_amounts(amounts_in(passage.text))
+        # reviewers' opinions, shown as such, may be repeated as opinions ("reviewers say it runs small")
+        data.policy_texts += [f"reviewers say: {line}" for line in r.opinions.values()]
         data.allow_amounts(amounts_in(message))
         return data

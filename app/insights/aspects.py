@@ -95,6 +95,23 @@ class AspectExtractor:
         return [a.name for a in self.aspects]
 
     def mentions(self, text: str, rating: int | None = None) -> list[Mention]:
+        return self.mentions_many([text], [rating])[0]
+
+    def mentions_many(self, texts: Sequence[str], ratings: Sequence[int | None]) -> list[list[Mention]]:
+        """Mentions of each text; the sentences of all of them are scored in one call (loading a shop's reviews)."""
+        found = [self._hits(text) for text in texts]
+        wanted = [
+            (i, n) for i, (_, parts, hits) in enumerate(found) for n in sorted({n for h in hits.values() for n in h})
+        ]
+        probabilities = self.score([found[i][1][n] for i, n in wanted]) if wanted else []
+        by_sentence: list[dict[int, float]] = [{} for _ in texts]
+        for (i, n), p in zip(wanted, probabilities, strict=True):
+            by_sentence[i][n] = p
+        return [
+            self._resolve(lang, parts, hits, by_sentence[i], ratings[i]) for i, (lang, parts, hits) in enumerate(found)
+        ]
+
+    def _hits(self, text: str) -> tuple[str, list[str], dict[str, list[int]]]:
         lang = language_of(text)
         parts = sentences(text, lang)
         hits: dict[str, list[int]] = {}
@@ -103,10 +120,12 @@ class AspectExtractor:
                 pattern = aspect.patterns.get(lang)
                 if pattern is not None and pattern.search(part):
                     hits.setdefault(aspect.name, []).append(n)
-        if not hits:
-            return []
-        probabilities = self.score([parts[n] for n in sorted({n for ns in hits.values() for n in ns})])
-        by_sentence = dict(zip(sorted({n for ns in hits.values() for n in ns}), probabilities, strict=True))
+        return lang, parts, hits
+
+    def _resolve(
+        self, lang: str, parts: list[str], hits: dict[str, list[int]], by_sentence: dict[int, float],
+        rating: int | None,
+    ) -> list[Mention]:  # fmt: skip
         out = []
         for aspect in self.aspects:
             if aspect.name not in hits:

@@ -73,6 +73,15 @@ class ReviewStore:
             rows = session.scalars(select(ReviewRow).where(ReviewRow.product_id == product_id)).all()
             return [_scored(r) for r in rows]
 
+    def of_products(self, product_ids: Sequence[str]) -> list[ScoredReview]:
+        out: list[ScoredReview] = []
+        ids = list(product_ids)
+        with self.database.session() as session:
+            for start in range(0, len(ids), 500):
+                query = select(ReviewRow).where(ReviewRow.product_id.in_(ids[start : start + 500]))
+                out += [_scored(r) for r in session.scalars(query)]
+        return out
+
     def all(self) -> Iterable[ScoredReview]:
         with self.database.session() as session:
             for row in session.scalars(select(ReviewRow).order_by(ReviewRow.product_id)).yield_per(2000):

@@ -31,6 +31,7 @@ from app.copywriter.service import (
 from app.llm.gate import GenerationBusyError
 from app.ui.markdown import escape
 from app.ui.studio_ads import campaigns_tab
+from app.ui.studio_insights import insights_tab
 from app.wiring import Services
 from retrieval.catalog import Product
 
@@ -287,4 +288,5 @@ def build_studio(services: Services) -> Any:
 
             start.click(batch, [category, batch_tone, batch_length, batch_language, limit], [job_state])
         campaigns_tab(services)
+        insights_tab(services)
     return blocks

@@ -13,6 +13,7 @@ import pytest
 
 from tests.conftest import MERCHANT_KEY, customer_token
 from tests.live_server import LiveServer
+from tests.scripted_llm import ScriptedLLM
 
 MERCHANT = {"Authorization": f"Bearer {MERCHANT_KEY}"}
 HEADPHONES = "VL-HP-0103"
@@ -95,10 +96,28 @@ def test_reviews_are_stored_per_item_and_summarised_at_once(scripted_shop: LiveS
     assert ("battery", "negative") in aspects and ("sound", "positive") in aspects
     resent = http.post("/v1/reviews", headers=MERCHANT, json={"reviews": reviews[:1]})
     assert resent.status_code == 202 and resent.json()["rejected"][0]["reason"] == "review_id: already stored"
-    all_bad = http.post("/v1/reviews", headers=MERCHANT, json={"reviews": [reviews[2]]})
-    assert all_bad.status_code == 422
+    all_bad = http.post("/v1/reviews", headers=MERCHANT, json={"reviews": [reviews[2], {}]})
+    assert all_bad.status_code == 202 and all_bad.json()["accepted"] == 0
+    assert [r["reason"].split(":")[0] for r in all_bad.json()["rejected"]] == ["rating", "review_id"]
     assert http.post("/v1/reviews", headers=MERCHANT, json={"reviews": []}).status_code == 422
     shopper = customer_token(scripted_shop, "vl-cust-032")
     assert http.post("/v1/reviews", headers=shopper, json={"reviews": reviews[:1]}).status_code == 403
     assert http.get(f"/v1/products/{HEADPHONES}/reviews/summary", headers=shopper).status_code == 200
     assert http.get("/v1/products/VL-XX-9999/reviews/summary", headers=MERCHANT).status_code == 404
+
+
+def test_the_chat_is_shown_review_opinions_as_opinions(
+    scripted_shop: LiveServer, scripted: ScriptedLLM, http: httpx.Client
+) -> None:
+    more = [{"review_id": "vl-rv-9", "product_id": HEADPHONES, "rating": 1, "text": "The battery died after a week."}]
+    assert http.post("/v1/reviews", headers=MERCHANT, json={"reviews": more}).status_code == 202
+    scripted.reset()
+    scripted.say("Reviewers say", f"Reviewers say the battery is a weak point [{HEADPHONES}].")
+    try:
+        reply = http.post("/v1/chat", headers=MERCHANT, json={"message": f"how is the battery of {HEADPHONES}?"})
+        assert reply.status_code == 200, reply.text
+        prompt = next(p for p in scripted.prompts() if "Reviewers say" in p)
+        assert f"{HEADPHONES}" in prompt and "battery problems (2 of" in prompt
+        assert "weak point" in reply.json()["reply"]  # an opinion, attributed, is not cut as an unsupported fact
+    finally:
+        scripted.reset()

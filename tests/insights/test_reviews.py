@@ -72,3 +72,22 @@ def test_chinese_aspects(reviews: ReviewInsights) -> None:
     mentions = reviews.aspects.mentions("物流很快，但是尺码偏小，质量一般", None)
     found = {m.aspect: m.label for m in mentions}
     assert found.get("fit") == "runs small" and "delivery" in found and "quality" in found
+
+
+def test_top_complaints_by_month(reviews: ReviewInsights) -> None:
+    from datetime import UTC, datetime
+
+    from app.insights.reviews import complaints
+
+    rows = [
+        ("c1", "Runs small, too tight.", datetime(2026, 9, 3, tzinfo=UTC)),
+        ("c2", "Runs small and the fabric is cheap.", datetime(2026, 10, 8, tzinfo=UTC)),
+        ("c3", "Way too small, runs small.", datetime(2026, 10, 9, tzinfo=UTC)),
+        ("c4", "Love it, true to size.", datetime(2026, 10, 10, tzinfo=UTC)),
+    ]
+    reviews.add([{"review_id": r, "product_id": "TOP-1", "rating": 5 if r == "c4" else 2, "text": t,
+                  "ts": ts.isoformat()} for r, t, ts in rows])  # fmt: skip
+    found = complaints(reviews.store.of_products(["TOP-1"]))
+    assert found["reviews"] == 4 and found["top"][0] == {"label": "runs small", "count": 3}
+    assert found["by_month"]["2026-09"]["runs small"] == 1 and found["by_month"]["2026-10"]["runs small"] == 2
+    assert "true to size" not in {t["label"] for t in found["top"]}  # praise is not a complaint
