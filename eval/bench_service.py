@@ -25,6 +25,7 @@ def run(model: str = "qwen2.5-1.5b", requests: int = 200) -> dict[str, Any]:
         cli(env, "load-events", str(data_dir / "demo" / "events.jsonl"))
         cli(env, "load-orders", str(data_dir / "demo" / "customers.jsonl"), str(data_dir / "demo" / "orders.jsonl"))
         cli(env, "load-campaigns", str(data_dir / "demo" / "campaigns.jsonl"))
+        cli(env, "load-reviews", str(data_dir / "demo" / "reviews.jsonl"))
         with serving(env) as (base, process, ready_s), httpx.Client(base_url=base, timeout=10) as client:
             started = time.perf_counter()
             for _ in range(requests):
@@ -38,6 +39,10 @@ def run(model: str = "qwen2.5-1.5b", requests: int = 200) -> dict[str, Any]:
                 client.get("/v1/products/search", params={"q": text, "user_id": "c0001"}, headers=headers)
             client.get("/v1/products", params={"limit": 24}, headers=headers).raise_for_status()  # the storefront
             client.get("/v1/catalog/facets", headers=headers).raise_for_status()
+            # merchant insights: the forecasts fitted in the service, restock, a product's review summary
+            client.get("/v1/insights/products/P0001/forecast", headers=headers, timeout=120).raise_for_status()
+            client.get("/v1/insights/restock", headers=headers, timeout=120).raise_for_status()
+            client.get("/v1/products/P0001/reviews/summary", headers=headers).raise_for_status()
             before_chat = rss_mib(process.pid)
             # the chat (LLM generating, KV cache in use), the widget's page and the Gradio UI are part of the service
             chat_started = time.perf_counter()
