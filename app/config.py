@@ -379,6 +379,9 @@ class InsightsSettings(BaseModel):
     reselect_s: float = Field(
         7 * 86400, gt=0, description="each product's model is chosen again by backtest when its choice is older"
     )
+    fit_workers: int = Field(
+        2, ge=0, le=64, description="processes a forecast refresh runs in (0: the service's own, with its imports)"
+    )
     lead_time_days: int = Field(7, ge=0, description="days from a reorder to stock on the shelf")
     review_days: int = Field(7, ge=1, description="days between two reorders (the order-up-to period)")
     service_level: float = Field(0.95, gt=0.5, lt=1, description="chance the stock covers the lead time")

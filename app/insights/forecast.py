@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from scipy import stats
+from scipy import special
 
 SEASON = 7  # days: weekly seasonality
 INTERMITTENT_ADI = 1.32
@@ -123,7 +123,7 @@ class Forecaster:
         return out
 
     def _none(self, y: npt.NDArray[np.float64], start: date, horizon: int) -> Forecast:
-        upper = float(stats.gamma.ppf((1 + self.level / 100) / 2, 0.5, scale=1.0 / max(1, len(y))))
+        upper = float(special.gammaincinv(0.5, (1 + self.level / 100) / 2)) / max(1, len(y))
         zeros = np.zeros(horizon)
         return Forecast(start, "Zero", zeros, zeros.copy(), np.full(horizon, upper))
 
@@ -144,6 +144,8 @@ class Forecaster:
                 lo = np.clip(rows[f"{name}-lo-{self.level}"].to_numpy(dtype=np.float64), 0.0, None)
                 hi = np.maximum(rows[f"{name}-hi-{self.level}"].to_numpy(dtype=np.float64), mean)
             else:
+                from scipy import stats  # 40 MB of imports: only where models are fitted
+
                 tail = (1 - self.level / 100) / 2
                 lo = stats.poisson.ppf(tail, mean).astype(np.float64)
                 hi = np.maximum(stats.poisson.ppf(1 - tail, mean).astype(np.float64), mean)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import numpy as np
-from scipy import stats
+from scipy import special
 
 from app.insights.forecast import Forecast
 
@@ -36,7 +36,7 @@ class Advice:
 
 
 def _sigma(forecast: Forecast, days: int, level: int) -> float:
-    z = float(stats.norm.ppf((1 + level / 100) / 2))
+    z = float(special.ndtri((1 + level / 100) / 2))
     spread = (forecast.hi[:days] - forecast.lo[:days]) / (2 * z)
     return float(math.sqrt(float(np.sum(spread**2))))
 
@@ -53,7 +53,7 @@ def advise(
     product_id: str, stock: int, forecast: Forecast, *, lead_time_days: int, review_days: int, service_level: float,
     level: int,
 ) -> Advice:  # fmt: skip
-    z = float(stats.norm.ppf(service_level))
+    z = float(special.ndtri(service_level))
     daily = float(forecast.mean.mean()) if len(forecast.mean) else 0.0
     cumulative = np.cumsum(forecast.mean)
     reached = np.nonzero(cumulative >= stock)[0] if stock > 0 else np.array([0])

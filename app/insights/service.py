@@ -17,16 +17,20 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from app.config import InsightsSettings
 from app.insights.demand import daily_units, day_start, series
+from app.insights.fitting import fit
 from app.insights.forecast import Forecast, Forecaster
 from app.insights.restock import Advice, advise, by_urgency, overstocked
 from app.store.commerce import CommerceStore
 from app.store.events import EventStore
+from retrieval.catalog import category_prefixes
 from retrieval.catalog_service import CatalogService
 
 log = logging.getLogger(__name__)
+CATEGORY_KEY = "\x1fcategory:"  # a category's series among the products' in one fit (no product id holds \x1f)
 CACHED_HORIZON = 90  # days kept per product: a request up to this is a slice, longer ones are fitted anew
 
 
@@ -39,6 +43,7 @@ class Snapshot:
     span: int  # days of history each series holds
     selected_at: float  # when the models were last chosen by backtest
     sales_rows: int  # orders + events stored when fitted
+    categories: dict[str, Forecast]  # by category path prefix: the sum of its products' sales
 
 
 class InsightsService:
@@ -77,16 +82,49 @@ class InsightsService:
             with self._lock:
                 previous = self._snapshot
             keep = previous is not None and time.monotonic() - previous.selected_at < self.settings.reselect_s
-            chosen = {pid: f.model for pid, f in previous.forecasts.items()} if keep and previous else None
-            forecasts = self.forecaster.forecast(
-                {pid: series(days, end, span) for pid, days in history.items()}, end, CACHED_HORIZON, chosen
-            )
+            chosen: dict[str, str] = {}
+            if keep and previous:
+                chosen = {pid: f.model for pid, f in previous.forecasts.items()}
+                chosen.update({CATEGORY_KEY + c: f.model for c, f in previous.categories.items()})
+            values = {pid: series(days, end, span) for pid, days in history.items()}
+            values.update({CATEGORY_KEY + c: y for c, y in self._category_series(history, end, span).items()})
+            fitted = self._fit(values, end, chosen)  # one set of worker processes for both
+            forecasts = {k: f for k, f in fitted.items() if not k.startswith(CATEGORY_KEY)}
+            categories = {k.removeprefix(CATEGORY_KEY): f for k, f in fitted.items() if k.startswith(CATEGORY_KEY)}
             selected_at = previous.selected_at if keep and previous else time.monotonic()
-            snapshot = Snapshot(end + timedelta(days=1), time.monotonic(), forecasts, history, span, selected_at, rows)
+            snapshot = Snapshot(end + timedelta(days=1), time.monotonic(), forecasts, history, span, selected_at, rows,
+                                categories)  # fmt: skip
             with self._lock:
                 self._snapshot = snapshot
             log.info("forecasts: %d products fitted in %.1f s", len(forecasts), time.perf_counter() - started)
             return snapshot
+
+    def _fit(
+        self, values: dict[str, npt.NDArray[np.float64]], end: date, chosen: dict[str, str] | None,
+        horizon: int = CACHED_HORIZON,
+    ) -> dict[str, Forecast]:  # fmt: skip
+        s = self.settings
+        return fit(values, end, horizon, chosen, level=s.level, backtest_days=s.backtest_days, workers=s.fit_workers)
+
+    def _category_series(
+        self, history: dict[str, dict[date, int]], end: date, span: int
+    ) -> dict[str, npt.NDArray[np.float64]]:
+        """Each category path prefix's daily units: the sum over its products (sold ones not in the catalog any
+        more are left out)."""
+        out: dict[str, npt.NDArray[np.float64]] = {}
+        for pid, product in self.catalog.get_many(list(history)).items():
+            values = series(history[pid], end, span)
+            for prefix in category_prefixes(product.category):
+                out[prefix] = out[prefix] + values if prefix in out else values.copy()
+        return out
+
+    def category_view(self, category: str, horizon: int) -> dict[str, Any] | None:
+        """The category's forecast, up to ``CACHED_HORIZON`` days (None: nothing of it sold in the fitted days)."""
+        forecast = self.snapshot().categories.get(category)
+        if forecast is None:
+            return None
+        return {"category": category, "model": forecast.model, "level": self.settings.level,
+                "daily": _daily(forecast, horizon)}  # fmt: skip
 
     def _rows(self) -> int:
         return self.commerce.counts()[1] + self.events.count()
@@ -116,9 +154,7 @@ class InsightsService:
         if forecast is None or horizon > len(forecast.mean):
             days = snapshot.history.get(product_id, {})
             end = snapshot.start - timedelta(days=1)
-            forecast = self.forecaster.forecast({product_id: series(days, end, snapshot.span)}, end, horizon)[
-                product_id
-            ]
+            forecast = self._fit({product_id: series(days, end, snapshot.span)}, end, None, horizon)[product_id]
         forecast = Forecast(forecast.start, forecast.model, forecast.mean[:horizon], forecast.lo[:horizon],
                             forecast.hi[:horizon])  # fmt: skip
         return self._nowcast(product_id, forecast, now or datetime.now(UTC))
@@ -141,15 +177,7 @@ class InsightsService:
             "product_id": product_id,
             "model": forecast.model,
             "level": self.settings.level,
-            "daily": [
-                {
-                    "date": day.isoformat(),
-                    "mean": round(float(m), 3),
-                    "lo": round(float(lo), 3),
-                    "hi": round(float(hi), 3),
-                }
-                for day, m, lo, hi in zip(forecast.days(), forecast.mean, forecast.lo, forecast.hi, strict=True)
-            ],
+            "daily": _daily(forecast, horizon),
             "stockout_date": advice.stockout_date.isoformat() if advice and advice.stockout_date else None,
             "days_of_cover": advice.days_of_cover if advice else None,
             "stock": product.stock if product else None,
@@ -235,3 +263,11 @@ class InsightsService:
         if self._thread is not None:
             self._thread.join(timeout=5)
             self._thread = None
+
+
+def _daily(forecast: Forecast, horizon: int) -> list[dict[str, Any]]:
+    days = forecast.days()[:horizon]
+    return [
+        {"date": day.isoformat(), "mean": round(float(m), 3), "lo": round(float(lo), 3), "hi": round(float(hi), 3)}
+        for day, m, lo, hi in zip(days, forecast.mean, forecast.lo, forecast.hi, strict=False)
+    ]

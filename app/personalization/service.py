@@ -201,7 +201,8 @@ class PersonalizationService:
                     continue
                 if hit.id not in scores or scores[hit.id].score < hit.score:
                     scores[hit.id] = Recommendation(hit.product, hit.score)
-        return sorted(scores.values(), key=lambda r: -r.score)[:limit]
+        ranked = dict(self._by_stock([(p, r.score) for p, r in scores.items()]))
+        return sorted((Recommendation(scores[p].product, s) for p, s in ranked.items()), key=lambda r: -r.score)[:limit]
 
     def search(
         self, text: str, filters: SearchFilters, limit: int, mode: Mode | None, user_id: str
@@ -219,7 +220,7 @@ class PersonalizationService:
 
     def similar(self, product_id: str, limit: int = 10) -> list[Recommendation]:
         model = self.current()
-        ranked = model.similar(product_id, max(limit * 5, 30)) if model else []
+        ranked = self._by_stock(model.similar(product_id, max(limit * 5, 30))) if model else []
         products = self.catalog.get_many([p for p, _ in ranked])
         items = [Recommendation(products[p], s) for p, s in ranked if p in products and products[p].in_stock]
         if len(items) < limit:  # unseen by the model: content similarity from the index

@@ -46,6 +46,20 @@ def test_forecast_shape_and_refused_requests(scripted_shop: LiveServer, http: ht
     assert http.get("/v1/insights/restock", headers=shopper).status_code == 403
 
 
+def test_category_forecasts_sum_their_products(http: httpx.Client) -> None:
+    category = http.get(f"/v1/products/{TENT}", headers=MERCHANT).json()["category"]
+    top = category.split(" > ")[0]
+    leaf = http.get("/v1/insights/categories/forecast", headers=MERCHANT, params={"category": category})
+    whole = http.get("/v1/insights/categories/forecast", headers=MERCHANT, params={"category": top})
+    assert leaf.status_code == 200 and whole.status_code == 200, (leaf.text, whole.text)
+    assert len(leaf.json()["daily"]) == 28 and leaf.json()["category"] == category
+    assert sum(d["mean"] for d in whole.json()["daily"]) >= sum(d["mean"] for d in leaf.json()["daily"]) * 0.8
+    missing = http.get("/v1/insights/categories/forecast", headers=MERCHANT, params={"category": "No Such Thing"})
+    assert missing.status_code == 404
+    too_far = {"category": top, "horizon": 91}
+    assert http.get("/v1/insights/categories/forecast", headers=MERCHANT, params=too_far).status_code == 422
+
+
 def test_todays_sales_move_todays_forecast_at_once(http: httpx.Client) -> None:
     def today_mean() -> float:
         body = http.get(f"/v1/insights/products/{HEADPHONES}/forecast", headers=MERCHANT).json()

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from app.api.deps import MerchantDep, PrincipalDep, ServicesDep, existing_product
+from app.api.errors import ApiError
 from app.insights.restock import Advice
 
 router = APIRouter(tags=["insights"])
@@ -29,6 +30,13 @@ class ForecastOut(BaseModel):
     stockout_date: str | None
     days_of_cover: float | None
     stock: int | None
+
+
+class CategoryForecastOut(BaseModel):
+    category: str
+    model: str
+    level: int
+    daily: list[DayForecast]
 
 
 class RestockItem(BaseModel):
@@ -94,6 +102,20 @@ async def product_forecast(
     await run_in_threadpool(existing_product, services, product_id)
     view = await run_in_threadpool(services.insights.forecast_view, product_id, horizon)
     return ForecastOut.model_validate(view)
+
+
+@router.get(
+    "/v1/insights/categories/forecast", response_model=CategoryForecastOut,
+    summary="Demand forecast of a category (path prefix): the sum of its products' sales",
+)  # fmt: skip
+async def category_forecast(
+    services: ServicesDep, _: MerchantDep, category: Annotated[str, Query(min_length=1, max_length=300)],
+    horizon: Annotated[int, Query(ge=1, le=90)] = 28,
+) -> CategoryForecastOut:  # fmt: skip
+    view = await run_in_threadpool(services.insights.category_view, category, horizon)
+    if view is None:
+        raise ApiError(404, f"nothing in category {category!r} sold in the forecast's history")
+    return CategoryForecastOut.model_validate(view)
 
 
 @router.get("/v1/insights/restock", response_model=RestockOut, summary="What to reorder, most urgent first")
