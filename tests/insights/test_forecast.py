@@ -50,6 +50,12 @@ def test_a_kept_model_choice_is_refitted_without_a_new_backtest() -> None:
     assert Forecaster().forecast({"p": y}, END, 14, chosen={"p": "TSB"})["p"].model != "TSB"
 
 
+def test_model_names_match_statsforecast() -> None:
+    from app.insights.forecast import MODEL_NAMES, _models
+
+    assert {kind: [str(m) for m in _models(kind)] for kind in MODEL_NAMES} == MODEL_NAMES
+
+
 def _flat(rate: float, days: int = 28) -> Forecast:
     mean = np.full(days, rate)
     return Forecast(END, "test", mean, np.maximum(mean - 1.0, 0), mean + 1.0)
