@@ -13,6 +13,7 @@ from app.api.errors import ApiError
 from app.insights.restock import Advice
 
 router = APIRouter(tags=["insights"])
+Limit = Annotated[int, Query(ge=1, le=1000, description="products listed at most")]
 
 
 class DayForecast(BaseModel):
@@ -119,19 +120,13 @@ async def category_forecast(
 
 
 @router.get("/v1/insights/restock", response_model=RestockOut, summary="What to reorder, most urgent first")
-async def restock(
-    services: ServicesDep, _: MerchantDep, limit: Annotated[int, Query(ge=1, le=1000)] = 50
-) -> RestockOut:
-    items = await run_in_threadpool(services.insights.restock, limit)
-    return RestockOut(items=[_item(a) for a in items])
+async def restock(services: ServicesDep, _: MerchantDep, limit: Limit = 50) -> RestockOut:
+    return RestockOut(items=[_item(a) for a in await run_in_threadpool(services.insights.restock, limit)])
 
 
 @router.get("/v1/insights/overstock", response_model=RestockOut, summary="Stock that outlasts the overstock cover")
-async def overstock(
-    services: ServicesDep, _: MerchantDep, limit: Annotated[int, Query(ge=1, le=1000)] = 50
-) -> RestockOut:
-    items = await run_in_threadpool(services.insights.overstock, limit)
-    return RestockOut(items=[_item(a) for a in items])
+async def overstock(services: ServicesDep, _: MerchantDep, limit: Limit = 50) -> RestockOut:
+    return RestockOut(items=[_item(a) for a in await run_in_threadpool(services.insights.overstock, limit)])
 
 
 @router.get("/v1/products/{product_id}/reviews/summary", response_model=SummaryOut, summary="What reviews say")
