@@ -134,6 +134,8 @@ class InsightsService:
         by more than ``refit_growth`` since (a bulk load, a backfill): today's sales alone are a nowcast."""
         with self._lock:
             current = self._snapshot
+        if current is not None and self._refreshing.locked():
+            return current  # a refit is under way: the last forecasts serve until it lands
         if current is None or time.monotonic() - current.fitted_at > self.settings.refresh_s:
             return self.refresh()
         if self._rows() > current.sales_rows * (1 + self.settings.refit_growth):
