@@ -160,6 +160,23 @@ def forecast_plots(forecast: dict[str, Any], out: Path) -> list[str]:
     return [_save(figure, out / "forecast.png")]
 
 
+def sentiment_plots(sentiment: dict[str, Any], out: Path) -> list[str]:
+    """Macro-F1 per language against the target, and each aspect's precision on the hand-labelled reviews."""
+    figure, (left, right) = plt.subplots(1, 2, figsize=(9, 3.4), gridspec_kw={"width_ratios": [1, 3]})
+    langs = [lang for lang in ("en", "zh") if lang in sentiment]
+    left.bar(langs, [sentiment[lang]["macro_f1"] for lang in langs], color="tab:blue")
+    left.axhline(0.85, color="grey", lw=0.8, ls="--")
+    left.set_ylim(0.5, 1.0)
+    left.set_title("macro-F1, held out", fontsize=9)
+    per = sentiment["aspects"]["per_aspect"]
+    names = [a for a in per if per[a].get("tp", 0) + per[a].get("fp", 0)]
+    right.bar(names, [per[a].get("tp", 0) / (per[a].get("tp", 0) + per[a].get("fp", 0)) for a in names])
+    right.axhline(0.8, color="grey", lw=0.8, ls="--")
+    right.set_title(f"aspect precision (all: {sentiment['aspects']['precision']:.2f})", fontsize=9)
+    right.tick_params(axis="x", labelrotation=60, labelsize=7)
+    return [_save(figure, out / "sentiment.png")]
+
+
 def draw(suites: dict[str, Any], out: Path) -> dict[str, list[str]]:
     """Every plot the run's figures allow; suite → image file names."""
     images: dict[str, list[str]] = {}
@@ -177,4 +194,6 @@ def draw(suites: dict[str, Any], out: Path) -> dict[str, list[str]]:
         images["ads"] = ads_plots(suites["ads"], out)
     if "forecast" in suites:
         images["forecast"] = forecast_plots(suites["forecast"], out)
+    if "sentiment" in suites:
+        images["sentiment"] = sentiment_plots(suites["sentiment"], out)
     return images
