@@ -4,6 +4,7 @@ product's summary is counted from its stored reviews, cached until one of them c
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter, OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,6 +18,9 @@ from app.insights.sentiment import SentimentClassifier
 from app.store.reviews import Review, ReviewStore, ScoredReview
 
 SUMMARIES = 4096  # products whose summary is kept
+# reviews stored through this service drop their product's summary at once; those another process stores
+# (``shopassist load-reviews`` while the service runs) show within this many seconds
+SUMMARY_FRESH_S = 10.0
 
 
 @dataclass(frozen=True)
@@ -32,7 +36,8 @@ class ReviewInsights:
         self.store = store
         self.classifier = SentimentClassifier(models_dir, neutral_band)
         self.aspects = AspectExtractor(self.classifier.score, aspects_file, neutral_band)
-        self._summaries: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        self._summaries: OrderedDict[str, tuple[float, dict[str, Any]]] = OrderedDict()
+        self._writes = 0  # a summary read that overlapped a write is served, not kept
         self._lock = threading.Lock()
 
     def score(self, reviews: Sequence[Review]) -> list[ScoredReview]:
@@ -84,6 +89,7 @@ class ReviewInsights:
         for rid in duplicates:  # stored by another request in between
             rejected.append(Rejected(-1, rid, "review_id: already stored"))
         with self._lock:
+            self._writes += 1
             for review in fresh:
                 self._summaries.pop(review.product_id, None)
         return stored, sorted(rejected, key=lambda r: r.index)
@@ -94,11 +100,15 @@ class ReviewInsights:
     def summary(self, product_id: str) -> dict[str, Any]:
         with self._lock:
             cached = self._summaries.get(product_id)
-        if cached is not None:
-            return cached
+            writes = self._writes
+        if cached is not None and time.monotonic() - cached[0] < SUMMARY_FRESH_S:
+            return cached[1]
         summary = summarise(product_id, self.store.of_product(product_id))
         with self._lock:
-            self._summaries[product_id] = summary
+            if self._writes != writes:
+                return summary
+            self._summaries[product_id] = (time.monotonic(), summary)
+            self._summaries.move_to_end(product_id)
             while len(self._summaries) > SUMMARIES:
                 self._summaries.popitem(last=False)
         return summary
