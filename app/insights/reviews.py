@@ -62,6 +62,7 @@ class ReviewInsights:
         stops the good ones; ``known_product(id) -> bool`` rejects reviews of products not in the catalog."""
         rejected: list[Rejected] = []
         valid: dict[str, Review] = {}
+        index_of: dict[str, int] = {}
         for n, item in enumerate(items):
             raw_id = item.get("review_id") if isinstance(item, dict) else None
             try:
@@ -78,16 +79,12 @@ class ReviewInsights:
             elif known_product is not None and not known_product(review.product_id):
                 rejected.append(Rejected(n, review.review_id, "product_id: unknown product"))
             else:
-                valid[review.review_id] = review
+                valid[review.review_id], index_of[review.review_id] = review, n
         already = self.store.existing(valid)
-        for n, item in enumerate(items):
-            rid = item.get("review_id") if isinstance(item, dict) else None
-            if isinstance(rid, str) and rid in already and rid in valid:
-                rejected.append(Rejected(n, rid, "review_id: already stored"))
         fresh = self.score([r for rid, r in valid.items() if rid not in already])
-        stored, duplicates = self.store.add(fresh)
-        for rid in duplicates:  # stored by another request in between
-            rejected.append(Rejected(-1, rid, "review_id: already stored"))
+        stored, duplicates = self.store.add(fresh)  # duplicates: stored by another request in between
+        for rid in sorted(already) + duplicates:
+            rejected.append(Rejected(index_of[rid], rid, "review_id: already stored"))
         with self._lock:
             self._writes += 1
             for review in fresh:
