@@ -91,9 +91,6 @@ class AspectExtractor:
         self.score = score
         self.neutral_band = neutral_band
 
-    def names(self) -> list[str]:
-        return [a.name for a in self.aspects]
-
     def mentions(self, text: str, rating: int | None = None) -> list[Mention]:
         return self.mentions_many([text], [rating])[0]
 

@@ -40,6 +40,10 @@ class Forecast:
     def days(self) -> list[date]:
         return [self.start + timedelta(days=n) for n in range(len(self.mean))]
 
+    def head(self, days: int) -> Forecast:
+        """The first ``days`` of it."""
+        return Forecast(self.start, self.model, self.mean[:days], self.lo[:days], self.hi[:days])
+
 
 def _models(kind: str) -> list[Any]:
     from statsforecast.models import (

@@ -49,6 +49,12 @@ def _demand(forecast: Forecast, days: int) -> float:
     return float(mean.sum() + mean.mean() * (days - len(mean)))
 
 
+def cover_days(stock: int, forecast: Forecast) -> float | None:
+    """Days the stock lasts at the forecast's mean daily demand; None when it forecasts no demand."""
+    daily = float(forecast.mean.mean()) if len(forecast.mean) else 0.0
+    return stock / daily if daily > 0 else None
+
+
 def advise(
     product_id: str, stock: int, forecast: Forecast, *, lead_time_days: int, review_days: int, service_level: float,
     level: int,
@@ -58,7 +64,7 @@ def advise(
     cumulative = np.cumsum(forecast.mean)
     reached = np.nonzero(cumulative >= stock)[0] if stock > 0 else np.array([0])
     stockout = forecast.start + timedelta(days=int(reached[0])) if len(reached) else None
-    cover = stock / daily if daily > 0 else None
+    cover = cover_days(stock, forecast)
     lead = min(lead_time_days, len(forecast.mean))
     reorder = math.ceil(_demand(forecast, lead_time_days) + z * _sigma(forecast, lead, level)) if daily > 0 else 0
     suggested = 0

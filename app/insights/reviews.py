@@ -100,7 +100,7 @@ class ReviewInsights:
             writes = self._writes
         if cached is not None and time.monotonic() - cached[0] < SUMMARY_FRESH_S:
             return cached[1]
-        summary = summarise(product_id, self.store.of_product(product_id))
+        summary = summarise(product_id, self.store.of_products([product_id]))
         with self._lock:
             if self._writes != writes:
                 return summary

@@ -23,7 +23,7 @@ from app.config import InsightsSettings
 from app.insights.demand import daily_units, day_start, series
 from app.insights.fitting import fit
 from app.insights.forecast import Forecast, Forecaster
-from app.insights.restock import Advice, advise, by_urgency, overstocked
+from app.insights.restock import Advice, advise, by_urgency, cover_days, overstocked
 from app.store.commerce import CommerceStore
 from app.store.events import EventStore
 from retrieval.catalog import category_prefixes
@@ -157,9 +157,7 @@ class InsightsService:
             days = snapshot.history.get(product_id, {})
             end = snapshot.start - timedelta(days=1)
             forecast = self._fit({product_id: series(days, end, snapshot.span)}, end, None, horizon)[product_id]
-        forecast = Forecast(forecast.start, forecast.model, forecast.mean[:horizon], forecast.lo[:horizon],
-                            forecast.hi[:horizon])  # fmt: skip
-        return self._nowcast(product_id, forecast, now or datetime.now(UTC))
+        return self._nowcast(product_id, forecast.head(horizon), now or datetime.now(UTC))
 
     def _nowcast(self, product_id: str, forecast: Forecast, now: datetime) -> Forecast:
         """Today's figures: what sold so far plus the forecast for the rest of the day."""
@@ -198,19 +196,12 @@ class InsightsService:
         snapshot = self.snapshot()
         products = self.catalog.get_many(self.catalog.ids())
         horizon = self.settings.horizon_days
+        # a product that sold nothing in the fitted days: the same zero forecast for each of them
+        unsold = self.forecaster.forecast({"": np.zeros(snapshot.span)}, snapshot.start - timedelta(days=1), horizon)
         out = []
         for pid, product in products.items():
-            if product.stock is None:
-                continue
-            forecast = (
-                snapshot.forecasts.get(pid)
-                or self.forecaster.forecast(
-                    {pid: np.zeros(snapshot.span)}, snapshot.start - timedelta(days=1), horizon
-                )[pid]
-            )
-            trimmed = Forecast(forecast.start, forecast.model, forecast.mean[:horizon], forecast.lo[:horizon],
-                               forecast.hi[:horizon])  # fmt: skip
-            advice = self._advice(pid, product.stock, trimmed)
+            forecast = snapshot.forecasts.get(pid) or unsold[""]
+            advice = self._advice(pid, product.stock, forecast.head(horizon))
             if advice is not None:
                 out.append(advice)
         return out
@@ -235,11 +226,10 @@ class InsightsService:
             forecast = snapshot.forecasts.get(pid)
             if product.stock is None or forecast is None or product.stock <= 0:
                 continue
-            daily = float(forecast.mean[: s.horizon_days].mean())
-            cover = product.stock / daily if daily > 0 else float("inf")
-            if cover < s.protect_cover_days:
+            cover = cover_days(product.stock, forecast.head(s.horizon_days))
+            if cover is not None and cover < s.protect_cover_days:
                 out[pid] = "scarce"
-            elif cover > s.overstock_cover_days:
+            elif cover is None or cover > s.overstock_cover_days:
                 out[pid] = "overstock"
         return out
 

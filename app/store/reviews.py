@@ -68,11 +68,6 @@ class ReviewStore:
         with self.database.session() as session:
             return set(session.scalars(select(ReviewRow.review_id).where(ReviewRow.review_id.in_(ids))))
 
-    def of_product(self, product_id: str) -> list[ScoredReview]:
-        with self.database.session() as session:
-            rows = session.scalars(select(ReviewRow).where(ReviewRow.product_id == product_id)).all()
-            return [_scored(r) for r in rows]
-
     def of_products(self, product_ids: Sequence[str]) -> list[ScoredReview]:
         out: list[ScoredReview] = []
         ids = list(product_ids)
@@ -81,11 +76,6 @@ class ReviewStore:
                 query = select(ReviewRow).where(ReviewRow.product_id.in_(ids[start : start + 500]))
                 out += [_scored(r) for r in session.scalars(query)]
         return out
-
-    def all(self) -> Iterable[ScoredReview]:
-        with self.database.session() as session:
-            for row in session.scalars(select(ReviewRow).order_by(ReviewRow.product_id)).yield_per(2000):
-                yield _scored(row)
 
     def count(self) -> int:
         with self.database.session() as session:
