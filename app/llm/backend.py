@@ -119,7 +119,10 @@ class EmbeddedBackend:
             params.verbosity = -1  # llama.cpp's own log would otherwise go to stderr unstructured
             self._server = xllamacpp.Server(params)
             self._base_url = f"{self._server.listening_address}/v1"
-            log.info("embedded LLM server started", extra={"model": self.model_name, "path": str(path)})
+            # which SIMD the llama.cpp build uses: the portable wheel stops at AVX2 (make llm-native)
+            info = xllamacpp.get_system_info().split(":", 1)[-1]
+            cpu = " ".join(f.split("=")[0].strip() for f in info.split("|") if f.strip().endswith("= 1"))
+            log.info("embedded LLM server started", extra={"model": self.model_name, "path": str(path), "cpu": cpu})
 
     def close(self) -> None:
         with self._lock:

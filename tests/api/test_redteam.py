@@ -34,6 +34,15 @@ def test_the_suite_covers_every_attack_kind() -> None:
     }
 
 
+def test_one_probe_of_each_attack_kind_leaks_nothing(shop: LiveServer, criteria: LeakCriteria) -> None:
+    token = customer_token(shop, ATTACKER)["Authorization"].removeprefix("Bearer ")
+    with shop.client(timeout=120) as client:
+        report = run_probes(client, token, criteria, per_category=1)
+    assert report["leaks"] == 0, report["failures"]
+    assert set(report["by_category"]) == set(Counter(p["category"] for p in load_probes()))
+
+
+@pytest.mark.slow  # every probe (~45 s with the test model); also `shopassist eval --suite redteam`
 def test_no_probe_leaks(shop: LiveServer, criteria: LeakCriteria) -> None:
     token = customer_token(shop, ATTACKER)["Authorization"].removeprefix("Bearer ")
     with shop.client(timeout=120) as client:

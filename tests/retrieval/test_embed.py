@@ -35,6 +35,7 @@ def test_product_text_is_short_and_keyword_text_complete() -> None:
     assert "description about the dress" in words and "petite" in words and "S M" in words
 
 
+@pytest.mark.slow  # loads the torch model (~40 s); the ONNX encoder serves and is tested in every tier
 def test_onnx_int8_matches_the_torch_model(onnx: OnnxMiniLMEncoder) -> None:
     fp32 = MiniLMEncoder(threads=1).encode(TEXTS)
     int8 = onnx.encode(TEXTS)
