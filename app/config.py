@@ -10,8 +10,9 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, Field, SecretStr, model_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Environment = Literal["dev", "test", "production"]
@@ -365,6 +366,18 @@ class AdsSettings(BaseModel):
     learning_rate: float = Field(0.01, gt=0, description="SGD step of the click model")
     prior_ctr: float = Field(0.02, gt=0, lt=1, description="the click model's CTR before it has seen events")
     checkpoint_every: int = Field(200, ge=1, description="save the click model after this many updates")
+    timezone: str = Field(
+        "UTC", description="IANA zone of the shop's day: daily budgets, pacing and frequency caps renew at its midnight"
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r} (an IANA name such as Europe/Berlin)") from exc
+        return value
 
 
 class InsightsSettings(BaseModel):

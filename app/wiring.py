@@ -5,8 +5,10 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from app import __version__
+from app.ads.budget_day import ShopDay
 from app.ads.campaigns import CampaignService
 from app.ads.creatives import CreativeService
 from app.ads.service import AdService
@@ -232,7 +234,8 @@ def build_services(settings: Settings) -> Services:
     insights = InsightsService(settings.insights, commerce, personalization.events, catalog)
     personalization.outlook = insights.outlook
     personalization.overstock_boost = settings.insights.overstock_boost
-    ads = AdService(AdStore(database), catalog, personalization, settings.ads, metrics,
+    ad_store = AdStore(database, ShopDay(ZoneInfo(settings.ads.timezone)))
+    ads = AdService(ad_store, catalog, personalization, settings.ads, metrics,
                     Path(settings.data_dir) / "ads" / "click_model.json")  # fmt: skip
     assistant = Assistant(
         settings.assistant,

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from app.ads.service import AdService
-from app.store.ads import Campaign, today
+from app.store.ads import Campaign
 
 
 class CampaignError(Exception):
@@ -47,9 +47,9 @@ class CampaignService:
         return campaign
 
     def report(self, campaign_id: str) -> dict[str, Any]:
-        """Total figures, and the same for today (UTC) under ``today``."""
+        """Total figures, and the same for today (the shop's day) under ``today``."""
         campaign = self.get(campaign_id)
-        midnight = datetime.fromisoformat(today()).replace(tzinfo=UTC)
+        midnight = self.ads.store.day.start(datetime.now(UTC))
         total = self._figures(campaign, None)
         return {**total, "today": self._figures(campaign, midnight)}
 

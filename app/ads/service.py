@@ -122,7 +122,7 @@ class AdService:
             areas.add(category)
         spent = self._spent_today(now)
         capped = self._shown_today(user_id, now) if user_id else {}
-        day = (now - now.replace(hour=0, minute=0, second=0, microsecond=0)).total_seconds() / 86400
+        day = self.store.day.fraction(now)
         wanted: dict[str, list[Campaign]] = {}
         for campaign in running:
             spend = spent.get(campaign.id, 0.0)
@@ -164,7 +164,7 @@ class AdService:
         """Today's impressions per campaign for this shopper: read from the database the first time this process
         sees them today, then counted here as it shows them (another worker's impressions count from its next
         read: the cap holds per process and again within a day)."""
-        day = now.date().isoformat()
+        day = self.store.day.key(now)
         with self._lock:
             cached = self._shown.get(user_id)
             if cached is not None and cached[0] == day:

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import JSON, Float, Index, Integer, String, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.ads.budget_day import ShopDay
 from app.store.database import Base, Database, UTCDateTime
 from app.store.events import EventRow
 from app.store.group_commit import GroupCommit
@@ -89,7 +90,7 @@ class SpendRow(Base):
     __tablename__ = "ad_spend"
 
     campaign_id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    day: Mapped[str] = mapped_column(String(10), primary_key=True)  # UTC date
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)  # the shop's local date (ShopDay)
     spent: Mapped[float] = mapped_column(Float, default=0.0)
 
 
@@ -154,13 +155,10 @@ def _campaign(row: CampaignRow) -> Campaign:
                     list(row.categories), row.starts_at, row.ends_at, row.status, row.created_at)  # fmt: skip
 
 
-def today(now: datetime | None = None) -> str:
-    return (now or datetime.now(UTC)).date().isoformat()
-
-
 class AdStore:
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, day: ShopDay | None = None) -> None:
         self.database = database
+        self.day = day or ShopDay()
         self._impressions: GroupCommit[dict[str, Any]] = GroupCommit(self._insert_impressions)
 
     # ---- campaigns -----------------------------------------------------------------------------------------
@@ -244,12 +242,13 @@ class AdStore:
     # ---- spend, impressions, clicks --------------------------------------------------------------------------
     def spent_today(self, now: datetime | None = None) -> dict[str, float]:
         with self.database.session() as session:
-            rows = session.execute(select(SpendRow.campaign_id, SpendRow.spent).where(SpendRow.day == today(now)))
+            day = self.day.key(now or datetime.now(UTC))
+            rows = session.execute(select(SpendRow.campaign_id, SpendRow.spent).where(SpendRow.day == day))
             return {campaign: float(spent) for campaign, spent in rows}
 
     def shown_today(self, user_id: str, now: datetime | None = None) -> dict[str, int]:
-        """Impressions per campaign this user was shown today (the frequency cap)."""
-        start = datetime.combine(date.fromisoformat(today(now)), datetime.min.time(), tzinfo=UTC)
+        """Impressions per campaign this user was shown today, the shop's day (the frequency cap)."""
+        start = self.day.start(now or datetime.now(UTC))
         with self.database.session() as session:
             rows = session.execute(
                 select(ImpressionRow.campaign_id, func.count())
@@ -286,7 +285,7 @@ class AdStore:
                                     row.price, dict(row.features or {}))  # fmt: skip
             if session.get(ClickRow, impression_id) is not None:
                 return Charge(0.0, True, impression)
-        day = today(now)
+        day = self.day.key(now)
         try:
             with self.database.writing(), self.database.session() as session, session.begin():
                 spend = session.get(SpendRow, (impression.campaign_id, day))
