@@ -70,6 +70,8 @@ async def _one(services: Any, product_id: str, tone: str, language: str = "en") 
         and 1 <= len(fields["bullets"]) <= 5,
         "html": any(TAG.search(t) for t in texts),
         "fallback": data["checks"]["fallback"],
+        "final_unsupported_claims": list(final.unsupported),
+        "final_text": joined,  # to read by hand: what no check reads is seen only there
     }
 
 

@@ -67,6 +67,7 @@ class Profile:
     ttft_questions: int | None = None  # single-request questions asked per repeat (None: all)
     chat_max_tokens: int | None = None  # cap on a chat reply's tokens (None: the setting's default)
     shop_dialogs: int | None = None  # frozen dialogs per shop run through the LLM (None: all; the plan sees all)
+    shop_copy_products: int | None = None  # copy drafts per shop besides the boutique (None: every product)
     ads_requests: int = 40_000  # simulated search requests of the ads replay (one day)
     refresh_products: int = 10_000  # synthetic products of the forecast refresh timing
 
@@ -92,6 +93,7 @@ PROFILES = {
         ttft_questions=4,
         chat_max_tokens=64,
         shop_dialogs=1,
+        shop_copy_products=1,
         ads_requests=4_000,
         refresh_products=500,
     ),
@@ -270,6 +272,13 @@ def run_llm_suites(
                 llm, Path(tmp), max_tokens=profile.chat_max_tokens, dialogs=profile.shop_dialogs
             )
         out["chat"]["shops_seconds"] = round(time.perf_counter() - started, 1)
+    if "copy" in wanted:  # the same drafts and checks on the shops of other trades
+        from eval import shop_copy
+
+        with tempfile.TemporaryDirectory(prefix="shopassist-shop-copy-") as tmp:
+            out["copy"]["shops"] = shop_copy.run(
+                llm, Path(tmp), products=profile.shop_copy_products, max_tokens=profile.copy_max_tokens
+            )
     return out
 
 

@@ -75,6 +75,12 @@ def summary_tables(figures: dict[str, Any]) -> dict[str, str]:
         names = list(groups["all (en)"])
         rows = [[n, *(g.get(n, float("nan")) for g in groups.values())] for n in names]
         blocks["copy"] = _table(["figure", *groups], rows)
+        if c.get("shops"):
+            shops = {name: {k: v for k, v in f.items() if isinstance(v, float)} for name, f in c["shops"].items()}
+            shop_figures = list(next(iter(shops.values())))
+            blocks["copy"] += "\n\nPer shop (every product, eval/shop_copy.py):\n\n" + _table(
+                ["figure", *shops], [[n, *(f.get(n, float("nan")) for f in shops.values())] for n in shop_figures]
+            )
     if "security" in suites:
         r = suites["security"]
         rows = [

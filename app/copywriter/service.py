@@ -15,7 +15,7 @@ from typing import Any, Literal
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 from pydantic import BaseModel, Field, ValidationError
 
-from app.copywriter.validate import FaithfulnessReport, check_copy, without_claims
+from app.copywriter.validate import FaithfulnessReport, check_copy, supported_sentences
 from app.guard.output import sanitize_text
 from app.llm.prompts import load_prompt
 from app.llm.service import LLMService
@@ -267,7 +267,7 @@ class Copywriter:
         removed: list[str] = []
         if not report.faithful:  # still unsupported after the regenerate step: cut what makes the claims
             removed = list(report.unsupported)
-            fields = self._without(fields, removed, facts)
+            fields = self._without(fields, facts)
             report = self._check(fields, facts)
         data: dict[str, Any] = {
             "fields": fields.model_dump(),
@@ -293,15 +293,19 @@ class Copywriter:
         stored = self.drafts.add(written.product_id, written.data, author)
         return Draft(stored, written.fields, written.report)
 
-    def _without(self, fields: CopyFields, claims: list[str], facts: dict[str, object]) -> CopyFields:
-        """Drop bullets and sentences that make these claims; a title that makes one falls back to the
-        catalog title."""
+    def _without(self, fields: CopyFields, facts: dict[str, object]) -> CopyFields:
+        """Drop the bullets and sentences that make an unsupported claim, each checked on its own; a title that
+        makes one falls back to the catalog title."""
+
+        def supported(text: str) -> bool:
+            return self.check_texts([text], facts).faithful
+
         title_source = str(facts.get("title") or fields.title)
-        title = fields.title if without_claims(fields.title, claims) == fields.title else title_source
-        seo = fields.seo_title if without_claims(fields.seo_title, claims) == fields.seo_title else title
-        bullets = [b for b in fields.bullets if without_claims(b, claims) == b] or [title]
-        description = without_claims(fields.description, claims) or title
-        meta = without_claims(fields.meta_description, claims) or description
+        title = fields.title if supported(fields.title) else title_source
+        seo = fields.seo_title if supported(fields.seo_title) else title
+        bullets = [b for b in fields.bullets if supported(b)] or [title]
+        description = supported_sentences(fields.description, supported) or title
+        meta = supported_sentences(fields.meta_description, supported) or description
         return enforce_limits(
             CopyFields(title=title, bullets=bullets, description=description, seo_title=seo, meta_description=meta)
         )

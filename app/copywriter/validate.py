@@ -10,7 +10,7 @@ there is one.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from app.guard.claims import ClaimChecker, Record
@@ -237,12 +237,11 @@ def _listed(value: object) -> list[str]:
     return [str(value)] if value else []
 
 
-def without_claims(text: str, unsupported: Sequence[str]) -> str:
-    """The text without the sentences that make any of these claims."""
-    if not unsupported:
-        return text
-    pattern = re.compile("|".join(re.escape(c) for c in unsupported), re.IGNORECASE)
-    kept = [s for s in _SENTENCE.split(text) if s.strip() and not pattern.search(s)]
+def supported_sentences(text: str, supported: Callable[[str], bool]) -> str:
+    """The text without the sentences that fail ``supported`` on their own. Each sentence is checked again
+    rather than searched for the claims: the check names some claims by their kind ("health claim", "any-free")
+    and not by the words that make them ("helps you unwind", "free from any additives")."""
+    kept = [s for s in _SENTENCE.split(text) if s.strip() and supported(s)]
     return " ".join(kept).strip()
 
 

@@ -43,6 +43,7 @@ def test_every_section_is_filled_from_this_run(written: Path) -> None:
     copy = suites["copy"]
     assert copy["products"] == 1 and copy["zh"]["products"] == 1 and copy["per_category"]
     assert copy["length_limit_compliance"] == 1.0 and copy["drafts_with_html"] == 0
+    assert {shop: f["products"] for shop, f in copy["shops"].items()} == {"voltline": 1.0, "greenleaf": 1.0}
     security = suites["security"]
     assert security["probes"] == 4 and security["leaks"] == 0
     federated = suites["federated"]["random"]
