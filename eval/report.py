@@ -74,7 +74,7 @@ class Profile:
 
 PROFILES = {
     "full": Profile("full", None, 3, True, None, None, 1, 100, 12, None),
-    "fast": Profile("fast", None, 3, True, 4, 14, 1, 12, 4, None, federated_rounds=10),
+    "fast": Profile("fast", None, 3, True, 4, 14, 1, 12, 4, None, federated_rounds=10, shop_copy_products=8),
     "tiny": Profile(
         "tiny",
         8,

@@ -240,7 +240,7 @@ def _listed(value: object) -> list[str]:
 def supported_sentences(text: str, supported: Callable[[str], bool]) -> str:
     """The text without the sentences that fail ``supported`` on their own. Each sentence is checked again
     rather than searched for the claims: the check names some claims by their kind ("health claim", "any-free")
-    and not by the words that make them ("helps you unwind", "free from any additives")."""
+    and not by the words that make them ("relieves stress", "free from any additives")."""
     kept = [s for s in _SENTENCE.split(text) if s.strip() and supported(s)]
     return " ".join(kept).strip()
 

@@ -58,7 +58,9 @@ def test_every_section_is_filled_from_this_run(written: Path) -> None:
         assert 0 <= federated[model]["ndcg@10"] <= 1, model
 
     numbers = report.flatten(suites)
-    assert len(numbers) > 60 and not any(math.isnan(v) for k, v in numbers.items() if not k.startswith("chat."))
+    # the tiny ads replay shows fewer than 10k impressions: its "after 10k" log losses are NaN by definition
+    missing = [k for k, v in numbers.items() if math.isnan(v) and not k.startswith("chat.") and "after_10k" not in k]
+    assert len(numbers) > 60 and not missing, missing
 
     text = (written / "report.md").read_text()
     assert "Not run in this report" not in text
