@@ -18,6 +18,12 @@ def _table(header: list[str], rows: list[list[Any]]) -> str:
     return "\n".join(lines)
 
 
+def _columns(groups: dict[str, dict[str, Any]]) -> str:
+    """One column per group, one row per figure of the first group."""
+    names = list(next(iter(groups.values())))
+    return _table(["figure", *groups], [[n, *(g.get(n, float("nan")) for g in groups.values())] for n in names])
+
+
 def shop_table(shops: dict[str, Any]) -> str:
     names = list(shops)
     figures = [
@@ -72,15 +78,10 @@ def summary_tables(figures: dict[str, Any]) -> dict[str, str]:
         groups = {"all (en)": {k: v for k, v in c.items() if isinstance(v, float)}, **c["per_category"]}
         if "zh" in c:
             groups["zh"] = c["zh"]
-        names = list(groups["all (en)"])
-        rows = [[n, *(g.get(n, float("nan")) for g in groups.values())] for n in names]
-        blocks["copy"] = _table(["figure", *groups], rows)
+        blocks["copy"] = _columns(groups)
         if c.get("shops"):
             shops = {name: {k: v for k, v in f.items() if isinstance(v, float)} for name, f in c["shops"].items()}
-            shop_figures = list(next(iter(shops.values())))
-            blocks["copy"] += "\n\nPer shop (every product, eval/shop_copy.py):\n\n" + _table(
-                ["figure", *shops], [[n, *(f.get(n, float("nan")) for f in shops.values())] for n in shop_figures]
-            )
+            blocks["copy"] += "\n\nPer shop (every product, eval/shop_copy.py):\n\n" + _columns(shops)
     if "security" in suites:
         r = suites["security"]
         rows = [
