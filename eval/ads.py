@@ -1,21 +1,22 @@
 """Sponsored products, replayed over the demo shoppers for one simulated day (``shopassist eval --suite ads``).
 
-The world. Each shopper's events are split by time: the first 70% train ALS (the service's settings) and give
-the click model its affinity feature; the last 30% are held out and say what the shopper wants. Clicks follow a
-position-based model: P(click on item i at position k) = examination(k) x attraction(u, i), with examination(k)
-= 1 / (k + 1)^0.7 and attraction(u, i) = (0.01 + 0.30 x (share of u's held-out events in i's class) + 0.08 if
-i's brand is among u's held-out brands) x appeal(i), where appeal(i) = 0.2 + 0.8 x ((rating - 1) / 4)^3 from the
-product's real review rating (a 5-star product draws five times the clicks of a 2.5-star one). A request is a
-shopper searching for the class of one of their held-out
-products; the organic list is that class's in-stock products, most reviewed first (ten positions); sponsored
-slots sit at positions 1 and 5 (0-based 0 and 4). Campaigns target one class each (its keywords), with log-normal
-bids and budgets that bind.
+The world. Each shopper's events are split by time: the first 70% train ALS (the service's settings) and give the
+click model its affinity feature; the last 30% are held out and say what the shopper wants. Clicks follow a
+position-based model: P(click on item i at position k) = examination(k) x attraction(u, i), with examination(k) = 1
+/ (k + 1)^0.7 and attraction(u, i) = (0.01 + 0.30 x (share of u's held-out events in i's class) + 0.08 if i's brand
+is among u's held-out brands) x appeal(i), where appeal(i) = 0.2 + 0.8 x ((rating - 1) / 4)^3 from the product's
+real review rating (a 5-star product draws five times the clicks of a 2.5-star one). A request is a shopper
+searching for the class of one of their held-out products; the organic list is that class's in-stock products, most
+reviewed first (ten positions); sponsored slots sit at positions 1 and 5 (0-based 0 and 4). Campaigns target one
+class each (its keywords), with log-normal bids and budgets that bind. A click opens the product page, which records
+a view (as the storefront does): the shopper's history, and with it the service's ALS affinity and category and
+brand shares, follows their clicks through the day.
 
-Strategies over the same request stream: (a) no ads; (b) highest bid first (second price on bids, budgets
-enforced, no pacing); (c) the service's auction: second price on bid x pCTR, the online click model learning
-from its own impressions and clicks, 5% exploration, pacing through the day. The click model's log loss is
-measured progressively (each impression predicted before it is learned) against a constant-CTR baseline (the
-running mean), for River and for Vowpal Wabbit on the same stream.
+Strategies over the same request stream: (a) no ads; (b) highest bid first (second price on bids, budgets enforced,
+no pacing); (c) the service's auction: second price on bid x pCTR^squash (the service's default squash), the online
+click model learning from its own impressions and clicks, 5% exploration, pacing through the day. The click model's
+log loss is measured progressively (each impression predicted before it is learned) against a constant-CTR baseline
+(the running mean), for River and for Vowpal Wabbit on the same stream.
 """
 
 from __future__ import annotations
@@ -23,12 +24,13 @@ from __future__ import annotations
 import math
 import random
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from app.ads.auction import Bidder, Win, highest_bid, pacing_pass, quality_gsp
 from app.ads.click_model import ClickModel, Features, Taste, features, log_loss
+from app.config import AdsSettings
 from retrieval.catalog import Product
 from retrieval.demo_shoppers import class_of, occasions_of
 from retrieval.events import EventWeights
@@ -59,7 +61,21 @@ class World:
     wanted: dict[str, list[str]]  # user -> held-out products (the queries come from these)
     history: dict[str, dict[str, float]]  # training confidences, for ALS affinity
     model: AlsRecommender
-    tastes: dict[str, Taste] = field(default_factory=dict)  # per shopper, computed once
+    events: dict[str, list[tuple[str, str, float]]] = field(default_factory=dict)  # training events, then the day's
+    weights: EventWeights = field(default_factory=EventWeights)
+    tastes: dict[str, Taste] = field(default_factory=dict)  # per shopper, until their history changes
+
+    def fresh(self) -> World:
+        """The world at the start of the day: each strategy's replay adds its own views to the histories."""
+        return replace(self, history=dict(self.history), events={u: list(e) for u, e in self.events.items()},
+                       tastes={})  # fmt: skip
+
+    def viewed(self, user: str, product_id: str) -> None:
+        """A click opens the product page, which records a view (the storefront's ``POST /v1/events``): the
+        shopper's history, their ALS fold-in and their category and brand shares change as the service's do."""
+        self.events.setdefault(user, []).append((product_id, "view", 1.0))
+        self.history[user] = self.weights.user_confidences(self.events[user])
+        self.tastes.pop(user, None)
 
     def taste(self, user: str) -> Taste:
         """The shopper's category and brand shares from their training events (features the service has too)."""
@@ -110,18 +126,20 @@ def build_world(store: Path) -> World:
         e = json.loads(line)
         events[e["user_id"]].append(e)
     weights = EventWeights(recency_boost=10.0, recency_half_life=5.0)
-    history, interest, brands, wanted = {}, {}, {}, {}
+    history, interest, brands, wanted, trained = {}, {}, {}, {}, {}
     for user, seq in events.items():
         cut = int(len(seq) * 0.7)
         train, held = seq[:cut], seq[cut:]
-        history[user] = weights.user_confidences([(e["product_id"], e["type"], e["value"]) for e in train])
+        trained[user] = [(e["product_id"], e["type"], float(e["value"])) for e in train]
+        history[user] = weights.user_confidences(trained[user])
         classes = Counter(class_of(products[e["product_id"]]) for e in held)
         interest[user] = {c: n / len(held) for c, n in classes.items()}
         brands[user] = {products[e["product_id"]].brand or "" for e in held}
         wanted[user] = [e["product_id"] for e in held if class_of(products[e["product_id"]]) in by_class]
     interactions = [(u, p, c) for u, h in history.items() for p, c in h.items()]
     model = AlsRecommender.fit(interactions, AlsParams())
-    return World(products, dict(by_class), interest, brands, {u: w for u, w in wanted.items() if w}, history, model)
+    return World(products, dict(by_class), interest, brands, {u: w for u, w in wanted.items() if w}, history, model,
+                 trained, weights)  # fmt: skip
 
 
 def make_campaigns(world: World, rng: random.Random, count: int = 80) -> list[Campaign]:
@@ -170,8 +188,15 @@ class Logged:
 
 
 def simulate(
-    world: World, requests: int, strategy: str, seed: int = 7, explore: float = 0.05, learning_rate: float = 0.01
+    world: World,
+    requests: int,
+    strategy: str,
+    seed: int = 7,
+    explore: float = 0.05,
+    learning_rate: float = 0.01,
+    squash: float = AdsSettings().squash,
 ) -> tuple[Outcome, list[Logged], list[Campaign]]:
+    world = world.fresh()
     rng = random.Random(seed)  # the same requests and click draws for every strategy
     clicks_rng = random.Random(seed + 1)
     campaigns = make_campaigns(world, random.Random(seed + 2))
@@ -204,7 +229,8 @@ def simulate(
                     x = world.features(user, pid, query_class, SLOTS[0], day, affinity, campaign.id)
                     pctr = model.predict(x) if strategy == "quality" else 1.0
                     bidders.append(Bidder(campaign.id, pid, campaign.bid, pctr))
-            wins = (quality_gsp(bidders, len(SLOTS), RESERVE, rng=rng, explore=explore) if strategy == "quality"
+            wins = (quality_gsp(bidders, len(SLOTS), RESERVE, rng=rng, explore=explore, squash=squash)
+                    if strategy == "quality"
                     else highest_bid(bidders, len(SLOTS), RESERVE))  # fmt: skip
         ad_ids = {w.bidder.product_id for w in wins}
         page: list[tuple[str, Win | None]] = [(p, None) for p in organic if p not in ad_ids]
@@ -213,9 +239,12 @@ def simulate(
             page.insert(slot, (won.bidder.product_id, won))
         page = page[:LIST]
         out.ndcg.append(_ndcg([world.attraction(user, p) for p, _ in page]))
+        views: list[str] = []  # recorded once the page's features are taken: the service saw none of them
         for position, (pid, placed) in enumerate(page):
             p_true = examination(position) * world.attraction(user, pid)
             clicked = clicks_rng.random() < p_true
+            if clicked:
+                views.append(pid)
             if placed is None:
                 continue
             win = placed
@@ -232,6 +261,8 @@ def simulate(
                     continue
                 campaign.spent += win.price
                 out.revenue += win.price
+        for pid in views:
+            world.viewed(user, pid)
         if n % max(1, requests // 48) == 0:
             out.spend_curve.append((day, out.revenue / total_budget))
     return out, logged, campaigns
@@ -296,8 +327,56 @@ def run(store: Path, requests: int = 40_000) -> dict[str, Any]:
     figures["quality_revenue_over_highest_bid"] = q["revenue"] / max(b["revenue"], 1e-9)
     figures["click_model"] = {name: logloss_curve(logged, name) for name in ("river", "vowpalwabbit", "oracle")}
     for name, curve in figures["click_model"].items():  # river_…, vowpalwabbit_…, oracle_…
-        after = [r for r in curve if r["impressions"] > 10_000]
-        figures[f"{name}_logloss_over_constant_after_10k"] = (
-            sum(r["model"] for r in after) / max(sum(r["constant"] for r in after), 1e-9) if after else float("nan")
-        )
+        figures[f"{name}_logloss_over_constant_after_10k"] = _after_10k(curve)
     return figures
+
+
+def _after_10k(curve: list[dict[str, float]]) -> float:
+    after = [r for r in curve if r["impressions"] > 10_000]
+    return sum(r["model"] for r in after) / max(sum(r["constant"] for r in after), 1e-9) if after else float("nan")
+
+
+def seeds(store: Path, draws: list[int], requests: int = 40_000, squash: float | None = None) -> list[dict[str, float]]:
+    """The auction's figures on other draws of the request stream and the campaigns (``seed``): how much of the
+    quality auction's gain is the draw's. Per seed: CTR and revenue over highest-bid-first, the River model's and
+    the true probabilities' log loss over the constant CTR's after 10k impressions."""
+    world = build_world(store)
+    rows = []
+    for seed in draws:
+        baseline, _, _ = simulate(world, requests, "highest_bid", seed=seed)
+        chosen = AdsSettings().squash if squash is None else squash
+        quality, logged, _ = simulate(world, requests, "quality", seed=seed, squash=chosen)
+        b, q = baseline.figures(1.0), quality.figures(1.0)
+        rows.append(
+            {
+                "seed": float(seed),
+                "ctr_over_highest_bid": q["ad_ctr"] / max(b["ad_ctr"], 1e-9),
+                "revenue_over_highest_bid": q["revenue"] / max(b["revenue"], 1e-9),
+                "river_logloss_over_constant_after_10k": _after_10k(logloss_curve(logged, "river")),
+                "oracle_logloss_over_constant_after_10k": _after_10k(logloss_curve(logged, "oracle")),
+            }
+        )
+    return rows
+
+
+def main() -> None:
+    """``python -m eval.ads OUT.json [SEEDS] [SQUASH]``: the per-seed figures on the demo store (seeds 7,8,9)."""
+    import json
+    import sys
+    import tempfile
+
+    from retrieval.demo_store import write_demo_store
+
+    draws = [int(s) for s in (sys.argv[2] if len(sys.argv) > 2 else "7,8,9").split(",")]
+    squash = float(sys.argv[3]) if len(sys.argv) > 3 else None
+    with tempfile.TemporaryDirectory(prefix="shopassist-ads-") as tmp:
+        store = Path(tmp) / "demo"
+        write_demo_store(store)
+        rows = seeds(store, draws, squash=squash)
+    Path(sys.argv[1]).write_text(json.dumps(rows, indent=1), encoding="utf-8")
+    for row in rows:
+        print(json.dumps({k: round(v, 3) for k, v in row.items()}))
+
+
+if __name__ == "__main__":
+    main()

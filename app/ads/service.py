@@ -157,7 +157,7 @@ class AdService:
                 seen[(campaign.id, product.id)] = x
                 bidders.append(Bidder(campaign.id, product.id, campaign.bid_cpc, self.model.predict(x), score))
         wins = quality_gsp(bidders, len(positions), self.settings.reserve_cpc, rng=self._rng,
-                           explore=self.settings.explore)  # fmt: skip
+                           explore=self.settings.explore, squash=self.settings.squash)  # fmt: skip
         return self._record(surface, user_id, wins, positions, {p.id: p for p, _ in relevant.values()}, seen)
 
     def _shown_today(self, user_id: str, now: datetime) -> dict[str, int]:

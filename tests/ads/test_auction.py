@@ -29,6 +29,15 @@ def test_quality_ranks_by_bid_times_ctr_and_charges_a_second_price_within_the_bi
     assert all(w.bidder.campaign_id != "d" for w in wins)  # below the reserve never wins
 
 
+def test_squashing_weighs_the_click_probability_more_and_still_charges_within_the_bid() -> None:
+    pair = [Bidder("x", "q1", 1.00, 0.10), Bidder("y", "q2", 0.30, 0.30)]
+    assert quality_gsp(pair, 1, 0.05)[0].bidder.product_id == "q1"  # 0.100 > 0.090
+    win = quality_gsp(pair, 1, 0.05, squash=2.0)[0]  # 1.00 x 0.01 < 0.30 x 0.09
+    assert win.bidder.product_id == "q2"
+    assert win.price == pytest.approx(0.12)  # the least bid above x: 1.00 x 0.01 / 0.09 = 0.111, rounded up a cent
+    assert 0.05 <= win.price <= win.bidder.bid
+
+
 def test_highest_bid_first_ignores_ctr() -> None:
     wins = highest_bid(bidders(), slots=2, reserve=0.05)
     assert [w.bidder.product_id for w in wins] == ["p1", "p3"] and wins[0].price == pytest.approx(1.00)

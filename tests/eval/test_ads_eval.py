@@ -34,3 +34,16 @@ def test_progressive_log_loss_is_reported_per_window(world: ads.World) -> None:
     assert len(curve) == len(logged) // 200 and all(r["model"] > 0 and r["constant"] > 0 for r in curve)
     oracle = ads.logloss_curve(logged, "oracle", window=200)
     assert sum(r["model"] for r in oracle) < sum(r["constant"] for r in oracle)  # the true model beats a constant
+
+
+def test_a_click_becomes_a_view_in_the_shoppers_history_for_that_replay_only(world: ads.World) -> None:
+    before = {user: dict(history) for user, history in world.history.items()}
+    ads.simulate(world, 400, "quality")
+    assert world.history == before  # each strategy replays the same day from the same histories
+    day = world.fresh()
+    user = sorted(day.wanted)[0]
+    product = min(day.products.values(), key=lambda p: (day.taste(user).category_share(p), p.id))
+    share = day.taste(user).category_share(product)
+    day.viewed(user, product.id)
+    assert day.taste(user).category_share(product) > share  # what the service's history read would show
+    assert product.id in day.history[user] and world.taste(user).category_share(product) == share
