@@ -4,7 +4,8 @@
   regenerate step, and in the final draft (after cutting what is still unsupported);
 - unfaithful-draft rate before and after the regenerate step;
 - the same per category, and for Chinese drafts of a further sample (``zh_products``);
-- attribute coverage: share of the key attributes (colour, material) the copy mentions;
+- attribute coverage: share of the key attributes (colour, material) the copy mentions; and of all the product's
+  own attributes (``fact_coverage``: each shop's schema, a yes/no feature by its name), nested ones left out;
 - length-limit compliance and unsanitized HTML in the final drafts;
 - seconds per product and completion tokens per second.
 """
@@ -17,6 +18,7 @@ import statistics
 import time
 from typing import Any
 
+from app.assistant.context import attribute_line
 from app.config import LLMSettings
 from app.copywriter.service import META_MAX, SEO_TITLE_MAX, CopyOptions
 from app.copywriter.validate import check_copy, mentions
@@ -65,6 +67,7 @@ async def _one(services: Any, product_id: str, tone: str, language: str = "en") 
         "final_unsupported": len(final.unsupported),
         "final_unsupported_benefits": len(final.unsupported_benefits),
         "coverage": sum(mentions(v, joined) for v in key.values()) / max(len(key), 1),
+        "fact_coverage": fact_coverage(facts, joined),
         "within_limits": len(fields["seo_title"]) <= SEO_TITLE_MAX
         and len(fields["meta_description"]) <= META_MAX
         and 1 <= len(fields["bullets"]) <= 5,
@@ -73,6 +76,20 @@ async def _one(services: Any, product_id: str, tone: str, language: str = "en") 
         "final_unsupported_claims": list(final.unsupported),
         "final_text": joined,  # to read by hand: what no check reads is seen only there
     }
+
+
+_CATALOG_FIELDS = frozenset({"title", "brand", "category", "price", "currency"})
+
+
+def fact_coverage(facts: dict[str, Any], text: str) -> float:
+    """Share of the product's attributes the copy names: a value by its words, a yes/no feature by its name."""
+    said = []
+    for name, value in facts.items():
+        if name in _CATALOG_FIELDS or isinstance(value, dict) or value is False:
+            continue
+        shown = attribute_line(name, value).split(": ")[0] if value is True else value
+        said.append(mentions(shown, text))
+    return sum(said) / len(said) if said else 1.0
 
 
 def summarize(rows: list[dict[str, Any]]) -> dict[str, float]:
@@ -92,6 +109,7 @@ def summarize(rows: list[dict[str, Any]]) -> dict[str, float]:
         "unfaithful_drafts_final": sum(r["final_unsupported"] > 0 for r in rows) / len(rows),
         "benefit_claims_without_attribute_final": float(sum(r["final_unsupported_benefits"] for r in rows)),
         "attribute_coverage": statistics.mean(r["coverage"] for r in rows),
+        "fact_attribute_coverage": statistics.mean(r.get("fact_coverage", float("nan")) for r in rows),
         "length_limit_compliance": sum(r["within_limits"] for r in rows) / len(rows),
         "drafts_with_html": float(sum(r["html"] for r in rows)),
         "template_fallbacks": float(sum(r["fallback"] for r in rows)),

@@ -71,7 +71,14 @@ BENEFITS: list[tuple[str, str, str]] = [
     ("eco-friendly", r"\b(?:eco[- ]friendly|sustainabl[ey]|biodegradable|carbon[- ]neutral)\b", r"eco|sustainab"),
     ("fragrance-free", r"\b(?:fragrance|scent|perfume)[- ]free\b|\bunscented\b", r"fragrance[ _-]?free|unscented"),
     ("sulfate-free", r"\bsulfate[- ]free\b", r"sulfate[ _-]?free"),
-    ("energy efficient", r"\benergy[- ](?:efficient|saving)\b", r"energy"),
+    ("energy efficient", r"\benergy[- ](?:efficient|saving)\b|\b(?:conserves?|saves?|saving) (?:energy|power)\b",
+     r"energy|eco mode|power[ _-]?saving"),
+    ("all seasons", r"\ball[- ]seasons?\b|\b(?:four|4)[- ]seasons?\b|\byear[- ]round\b|\bwinter camping\b",
+     r"all[ _-]?season|(?:four|4)[ _-]?season|year[ _-]?round|winter"),
+    ("care benefit", r"\bnourish\w*|\brepairs? (?:your )?(?:damaged|dry|split)\b|\bdeep[- ]cleans\w*|\bdetangl\w*",
+     r"nourish|repair|deep[ _-]?clean|detangl"),
+    ("wellbeing claim", r"\bhelps? (?:you )?(?:to )?(?:unwind|relax|de-?stress|fall asleep|sleep better)\b|"
+     r"\bcalming\b|\bstress[- ]reliev\w*|\bde-?stress\w*", r"unwind|relax|stress|calm|sleep"),
     ("allergy safe", r"\b(?:safe|suitable|fine|ok(?:ay)?)\b(?:\s+\w+){0,5}\s+allerg\w*|"
      r"\ballerg\w*[- ](?:free|friendly|safe)\b|\bno (?:known )?allergens\b",
      r"allergen[ _-]?free|allergy[ _-]?(?:friendly|safe)|free (?:of|from) allergens|no allergens"),
@@ -124,7 +131,7 @@ def unit_family(unit: str) -> str | None:
 
 def numbers_in(text: str) -> set[float]:
     """Every number a text states, in digits or as a word ("one-hour slot", "seven days a week")."""
-    found = {as_number(m.group(0)) for m in NUMBER.finditer(text) if not in_code(text, m)}
+    found = {signed(text, m.start(), as_number(m.group(0))) for m in NUMBER.finditer(text) if not in_code(text, m)}
     found |= {float(v) for w, v in WORD_NUMBERS.items() if re.search(rf"\b{w}\b", text, re.IGNORECASE)}
     return found
 
@@ -133,6 +140,13 @@ def in_code(text: str, number: re.Match[str]) -> bool:
     """The number is part of a code written after letters (the 4 of "IPX4", the 30 of "SPF30"), not a quantity."""
     before = text[number.start() - 1] if number.start() else ""
     return before.isascii() and before.isalpha()
+
+
+def signed(text: str, start: int, value: float) -> float:
+    """``value`` negative where a minus sign stands right before it and is no range's dash ("-5 C", not "0-5")."""
+    sign = text[start - 1] if start else ""
+    before = text[start - 2] if start > 1 else ""
+    return -value if sign in "-\u2212" and sign and not before.isalnum() else value
 
 
 def as_number(text: str) -> float:

@@ -48,6 +48,7 @@ from app.guard.claim_terms import (
     numbers_in,
     one_edit,
     root,
+    signed,
     states,
     unit_family,
 )
@@ -149,7 +150,7 @@ def _units_of(text: str) -> dict[float, set[str | None]]:
         explicit = {m.start(1): unit_family(m.group(2)) for m in NUMBER_UNIT.finditer(rest)}
         for match in NUMBER.finditer(rest):
             family = "code" if in_code(rest, match) else explicit.get(match.start()) or label_family
-            found.setdefault(as_number(match.group(0)), set()).add(family)
+            found.setdefault(signed(rest, match.start(), as_number(match.group(0))), set()).add(family)
     return found
 
 
@@ -202,7 +203,7 @@ class ClaimChecker:
                 report.claims.append(Claim(text, kind, supported))
 
         for match in NUMBER_UNIT.finditer(sentence):
-            value = as_number(match.group(1))
+            value = signed(sentence, match.start(1), as_number(match.group(1)))
             add(match.group(0).strip(), "number", _number_supported(value, match.group(2), records, context_numbers))
         for match in SPF.finditer(sentence):
             add(match.group(0), "number", _number_supported(float(match.group(2)), "", records, context_numbers))

@@ -46,6 +46,11 @@ def checker(voltline: dict[str, Product]) -> ClaimChecker:
         ("VL-EM-0101", "It comes in a variety of colours.", {"a variety of colours"}),
         ("VL-KT-0101", "The kettle is lead-free.", {"lead-free"}),
         ("VL-KT-0101", "It is safe for anyone with a nickel allergy.", {"allergy safe"}),
+        ("VL-SB-0101", "A cozy, 5C sleeping bag.", {"5C"}),  # the record's -5 °C: the sign is part of the number
+        ("VL-TN-0101", "Great for camping in all seasons.", {"all seasons"}),  # its record: 3-season
+        ("VL-KT-0101", "It shuts off automatically to conserve energy.", {"energy efficient"}),
+        ("VL-KT-0101", "It helps you unwind after a long day.", {"wellbeing claim"}),
+        ("VL-HD-0101", "Ionic technology for deep cleansing.", {"care benefit"}),
     ],
 )
 def test_invented_facts_are_caught(
@@ -70,6 +75,8 @@ def test_invented_facts_are_caught(
         ("VL-KT-0101", "It works only with 1.7 litres and 2200 W."),
         ("VL-HP-0101", "It comes in several colours and has noise cancelling."),
         ("VL-EB-0101", "They are IPX4 splash resistant, without noise cancelling."),
+        ("VL-SB-0101", "It is comfortable down to -5 °C and weighs 1.3 kg."),
+        ("VL-TN-0101", "It is a 3-season tent for four people."),
     ],
 )
 def test_what_the_record_states_passes(
