@@ -361,7 +361,7 @@ class AdsSettings(BaseModel):
     frequency_cap: int = Field(20, ge=1, description="impressions per shopper, campaign and day at most")
     explore: float = Field(0.05, ge=0, le=1, description="share of slots given to a random eligible ad")
     squash: float = Field(
-        2.0, ge=0, le=4, description="auction rank is bid x pCTR^squash: above 1 favours ads shoppers click over high bids"
+        2.0, ge=0, le=4, description="auction rank is bid x pCTR^squash: above 1 favours ads shoppers click over bids"
     )
     pacing_gain: float = Field(10.0, gt=0, description="throttle to 0 when spend runs 1/gain of the budget ahead")
     click_window_s: float = Field(300, gt=0, description="an impression not clicked within this is a negative example")

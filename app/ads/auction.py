@@ -4,8 +4,8 @@ simulation (``eval/ads.py``).
 Generalised second price on quality-weighted bids: candidates rank by ``bid x pCTR^squash``; the winner of slot k
 pays the least bid that would still have kept it above the next candidate, ``score(k+1) / pCTR(k)^squash``, never
 less than the reserve and never more than its own bid. ``squash`` above 1 weighs the click probability more than
-the bid (Lahaie and Pennock's family of ranking rules): more clicks per impression at some cost per auction. ``highest_bid`` is the baseline the evaluation compares with
-(rank and price by bid alone).
+the bid (Lahaie and Pennock's family of ranking rules): more clicks per impression at some cost per auction.
+``highest_bid`` is the baseline the evaluation compares with (rank and price by bid alone).
 """
 
 from __future__ import annotations
