@@ -6,9 +6,11 @@ seconds), reports its state to ``/readyz``, and records tokens, latency and time
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 import time
+import weakref
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -48,6 +50,10 @@ class LLMService:
         self.state: State = "stopped"
         self.error: str | None = None
         self._chat: ChatOpenAI | None = None
+        # an async connection pool is bound to the event loop that opened its connections: each loop gets its own
+        # client (a second asyncio.run otherwise fails on the first's pooled connection: "Event loop is closed")
+        self._per_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, ChatOpenAI] = weakref.WeakKeyDictionary()
+        self._per_loop_lock = threading.Lock()
         self._ready = threading.Event()
         self._thread: threading.Thread | None = None
         self.breaker = CircuitBreaker(settings.breaker_failures, settings.breaker_reset_s)
@@ -86,6 +92,8 @@ class LLMService:
         if self._thread is not None:
             self._thread.join(timeout=60)
         self._chat = None
+        with self._per_loop_lock:
+            self._per_loop.clear()
         self.backend.close()
         self.state = "stopped"
 
@@ -125,10 +133,19 @@ class LLMService:
     # ---- use -------------------------------------------------------------------------------------
     @property
     def chat_model(self) -> ChatOpenAI:
-        """The LangChain chat model (a ``BaseChatModel``) for chains that want it directly."""
+        """The LangChain chat model (a ``BaseChatModel``) for chains that want it directly: inside an event loop,
+        one whose async connection pool belongs to that loop."""
         if self.state != "ready" or self._chat is None:
             raise LLMUnavailableError(f"LLM backend is {self.state}" + (f": {self.error}" if self.error else ""))
-        return self._chat
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # a synchronous caller: the sync pool is shared by every thread
+            return self._chat
+        with self._per_loop_lock:
+            chat = self._per_loop.get(loop)
+            if chat is None:
+                chat = self._per_loop[loop] = self._build_chat()
+        return chat
 
     def _bound(
         self,

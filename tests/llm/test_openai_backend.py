@@ -31,3 +31,21 @@ def test_avoided_words_go_out_as_bad_words_and_a_schema_as_response_format(
     wanted = {"type": "json_schema", "json_schema": {"name": "answer", "schema": schema}}
     assert constrained["response_format"] == wanted
     scripted.reset()
+
+
+def test_each_event_loop_gets_its_own_connection_pool(scripted: ScriptedLLM) -> None:
+    """Evals and batch jobs call the service from one ``asyncio.run`` after another: a keep-alive connection of
+    a closed loop must not be reused (it raised "Event loop is closed" on the second run)."""
+    import asyncio
+
+    scripted.reset()
+    llm = LLMService(scripted.llm_settings(), Metrics())
+    llm.start()
+    try:
+        scripted.say("again", "Still here.")
+        replies = [asyncio.run(llm.complete([HumanMessage("again")], max_tokens=8)).text for _ in range(3)]
+        assert llm.chat_model is llm.chat_model  # outside a loop: the one shared sync client
+    finally:
+        llm.close()
+    assert replies == ["Still here."] * 3
+    scripted.reset()
