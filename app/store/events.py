@@ -10,7 +10,7 @@ from datetime import datetime
 from itertools import groupby
 from operator import itemgetter
 
-from sqlalchemy import Float, Index, String, func, select
+from sqlalchemy import Float, Index, String, func, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, mapped_column
@@ -34,6 +34,8 @@ class EventRow(Base):
 
 
 HISTORY_FRESH_S = 1.0  # how long a shopper's history is reused; this store's own writes refresh it at once
+HISTORY_KEPT_S = 300.0  # on SQLite, where other writers' new rows are followed: reused this long at most
+FOLLOW_S = 0.1  # how often (at most) another writer's new rows are looked for
 HISTORY_USERS = 10_000
 
 
@@ -41,12 +43,19 @@ class EventStore:
     def __init__(self, database: Database, weights: EventWeights | None = None) -> None:
         self.database = database
         self.weights = weights or EventWeights()
-        # one request reads a shopper's history several times (search, its ads, the chat's turn): the database
-        # is asked once a second at most; events written through this store replace the entry, and another
-        # process's writes are seen within HISTORY_FRESH_S
+        # one request reads a shopper's history several times (search, its ads, the chat's turn), and a shopper's
+        # requests come in sessions: events written through this store replace the entry at once; another
+        # process's are seen within FOLLOW_S on SQLite (followed by rowid), within HISTORY_FRESH_S elsewhere
         self._histories: OrderedDict[str, tuple[float, dict[str, float]]] = OrderedDict()
         self._histories_lock = threading.Lock()
         self._writes = 0  # a read that overlapped a write of this store does not keep what it read
+        # SQLite: events are only ever appended, so rows past the highest rowid seen are another writer's new
+        # events; following them drops just those shoppers' entries, and the rest stay cached for minutes
+        self._follows = database.dialect == "sqlite"
+        self._kept_s = HISTORY_KEPT_S if self._follows else HISTORY_FRESH_S
+        self._mark: int | None = None
+        self._followed_at = 0.0
+        self._follow_lock = threading.Lock()
 
     def add(self, events: Sequence[Event]) -> tuple[int, int]:
         """Store new events (one transaction, committed on return); returns (accepted, duplicates)."""
@@ -70,9 +79,11 @@ class EventStore:
         """Product id → confidence for one user (event weights with recency, ``EventWeights.user_confidences``).
         The returned dict is shared: read it, do not change it."""
         now = time.monotonic()
+        if self._follows:
+            self._follow(now)
         with self._histories_lock:
             cached = self._histories.get(user_id)
-            if cached is not None and now - cached[0] < HISTORY_FRESH_S:
+            if cached is not None and now - cached[0] < self._kept_s:
                 return cached[1]
             writes = self._writes
         with self.database.engine.connect() as connection:  # Core: this runs on every personalised request
@@ -90,6 +101,31 @@ class EventStore:
             while len(self._histories) > HISTORY_USERS:
                 self._histories.popitem(last=False)
         return history
+
+    def _follow(self, now: float) -> None:
+        """Drop the entries of shoppers with rows added since the last look (by this or another process); at most
+        every ``FOLLOW_S``, by one thread, the others go on."""
+        if now - self._followed_at < FOLLOW_S or not self._follow_lock.acquire(blocking=False):
+            return
+        try:
+            self._followed_at = now
+            with self.database.engine.connect() as connection:
+                top = int(connection.execute(text("SELECT max(rowid) FROM events")).scalar() or 0)
+                if self._mark is None or top == self._mark:
+                    self._mark = top
+                    return
+                users = connection.execute(
+                    text("SELECT DISTINCT user_id FROM events WHERE rowid > :mark AND rowid <= :top"),
+                    {"mark": self._mark, "top": top},
+                ).scalars()
+                changed = set(users)
+            with self._histories_lock:
+                self._writes += 1  # a read running now may predate those rows: it keeps nothing
+                for user_id in changed:
+                    self._histories.pop(user_id, None)
+            self._mark = top
+        finally:
+            self._follow_lock.release()
 
     def interactions(self) -> Iterator[tuple[str, str, float]]:
         """(user, product, confidence) over every stored event, for training: the same confidences as

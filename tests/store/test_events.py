@@ -8,7 +8,7 @@ import pytest
 from pydantic import ValidationError
 
 from app.store.database import Database
-from app.store.events import HISTORY_FRESH_S, EventStore
+from app.store.events import FOLLOW_S, HISTORY_FRESH_S, EventStore
 from retrieval.events import Event, EventWeights
 
 
@@ -110,3 +110,17 @@ def test_a_users_history_is_reread_after_their_new_events_and_within_a_second_of
     while "P3" not in store.history("u1"):
         assert time.monotonic() - started < HISTORY_FRESH_S + 1.0
         time.sleep(0.05)
+
+
+def test_on_sqlite_a_history_stays_cached_until_a_writer_adds_to_it(tmp_path: Path) -> None:
+    database = Database(f"sqlite:///{tmp_path / 'events.db'}")
+    database.create_all()
+    store, other_process = EventStore(database), EventStore(Database(database.url))
+    store.add([event(1, product="P1"), event(2, user="u2", product="P9")])
+    first, other = store.history("u1"), store.history("u2")
+    time.sleep(HISTORY_FRESH_S + 0.2)
+    assert store.history("u1") is first  # no new rows: not read again after a second
+    other_process.add([event(3, product="P3")])  # another process writes for u1 only
+    time.sleep(FOLLOW_S + 0.05)
+    assert set(store.history("u1")) == {"P1", "P3"}
+    assert store.history("u2") is other
