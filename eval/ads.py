@@ -322,13 +322,19 @@ def run(store: Path, requests: int = 40_000) -> dict[str, Any]:
                 "over_budget_clicks_not_charged": float(outcome.over_budget_clicks),
                 "spend_curve": outcome.spend_curve,
             }
-    q, b = figures["quality"], figures["highest_bid"]
-    figures["quality_ctr_over_highest_bid"] = q["ad_ctr"] / max(b["ad_ctr"], 1e-9)
-    figures["quality_revenue_over_highest_bid"] = q["revenue"] / max(b["revenue"], 1e-9)
+    ctr, revenue = _over_highest_bid(figures["quality"], figures["highest_bid"])
+    figures["quality_ctr_over_highest_bid"] = ctr
+    figures["quality_revenue_over_highest_bid"] = revenue
     figures["click_model"] = {name: logloss_curve(logged, name) for name in ("river", "vowpalwabbit", "oracle")}
     for name, curve in figures["click_model"].items():  # river_…, vowpalwabbit_…, oracle_…
         figures[f"{name}_logloss_over_constant_after_10k"] = _after_10k(curve)
     return figures
+
+
+def _over_highest_bid(quality: dict[str, float], highest_bid: dict[str, float]) -> tuple[float, float]:
+    """The quality auction's ad CTR and revenue, each as a multiple of highest-bid-first's."""
+    return (quality["ad_ctr"] / max(highest_bid["ad_ctr"], 1e-9),
+            quality["revenue"] / max(highest_bid["revenue"], 1e-9))  # fmt: skip
 
 
 def _after_10k(curve: list[dict[str, float]]) -> float:
@@ -341,17 +347,17 @@ def seeds(store: Path, draws: list[int], requests: int = 40_000, squash: float |
     quality auction's gain is the draw's. Per seed: CTR and revenue over highest-bid-first, the River model's and
     the true probabilities' log loss over the constant CTR's after 10k impressions."""
     world = build_world(store)
+    chosen = AdsSettings().squash if squash is None else squash
     rows = []
     for seed in draws:
         baseline, _, _ = simulate(world, requests, "highest_bid", seed=seed)
-        chosen = AdsSettings().squash if squash is None else squash
         quality, logged, _ = simulate(world, requests, "quality", seed=seed, squash=chosen)
-        b, q = baseline.figures(1.0), quality.figures(1.0)
+        ctr, revenue = _over_highest_bid(quality.figures(1.0), baseline.figures(1.0))
         rows.append(
             {
                 "seed": float(seed),
-                "ctr_over_highest_bid": q["ad_ctr"] / max(b["ad_ctr"], 1e-9),
-                "revenue_over_highest_bid": q["revenue"] / max(b["revenue"], 1e-9),
+                "ctr_over_highest_bid": ctr,
+                "revenue_over_highest_bid": revenue,
                 "river_logloss_over_constant_after_10k": _after_10k(logloss_curve(logged, "river")),
                 "oracle_logloss_over_constant_after_10k": _after_10k(logloss_curve(logged, "oracle")),
             }

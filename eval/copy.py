@@ -5,7 +5,7 @@
 - unfaithful-draft rate before and after the regenerate step;
 - the same per category, and for Chinese drafts of a further sample (``zh_products``);
 - attribute coverage: share of the key attributes (colour, material) the copy mentions; and of all the product's
-  own attributes (``fact_coverage``: each shop's schema, a yes/no feature by its name), nested ones left out;
+  own attributes (``fact_coverage``: each shop's schema, a yes/no feature by its name);
 - length-limit compliance and unsanitized HTML in the final drafts;
 - seconds per product and completion tokens per second.
 """
@@ -18,11 +18,12 @@ import statistics
 import time
 from typing import Any
 
-from app.assistant.context import attribute_line
+from app.assistant.context import attribute_line, fact_attributes
 from app.config import LLMSettings
 from app.copywriter.service import META_MAX, SEO_TITLE_MAX, CopyOptions
 from app.copywriter.validate import check_copy, mentions
 from eval.chat import demo_service
+from retrieval.catalog import Product
 
 TAG = re.compile(r"<\s*/?\s*[a-z]", re.IGNORECASE)
 
@@ -67,7 +68,7 @@ async def _one(services: Any, product_id: str, tone: str, language: str = "en") 
         "final_unsupported": len(final.unsupported),
         "final_unsupported_benefits": len(final.unsupported_benefits),
         "coverage": sum(mentions(v, joined) for v in key.values()) / max(len(key), 1),
-        "fact_coverage": fact_coverage(facts, joined),
+        "fact_coverage": fact_coverage(services.catalog.get(product_id), joined),
         "within_limits": len(fields["seo_title"]) <= SEO_TITLE_MAX
         and len(fields["meta_description"]) <= META_MAX
         and 1 <= len(fields["bullets"]) <= 5,
@@ -78,14 +79,12 @@ async def _one(services: Any, product_id: str, tone: str, language: str = "en") 
     }
 
 
-_CATALOG_FIELDS = frozenset({"title", "brand", "category", "price", "currency"})
-
-
-def fact_coverage(facts: dict[str, Any], text: str) -> float:
+def fact_coverage(product: Product, text: str) -> float:
     """Share of the product's attributes the copy names: a value by its words, a yes/no feature by its name."""
     said = []
-    for name, value in facts.items():
-        if name in _CATALOG_FIELDS or isinstance(value, dict) or value is False:
+    for name in fact_attributes(product):
+        value = product.attributes[name]
+        if value is False:  # an absent feature is not named
             continue
         shown = attribute_line(name, value).split(": ")[0] if value is True else value
         said.append(mentions(shown, text))
@@ -109,7 +108,7 @@ def summarize(rows: list[dict[str, Any]]) -> dict[str, float]:
         "unfaithful_drafts_final": sum(r["final_unsupported"] > 0 for r in rows) / len(rows),
         "benefit_claims_without_attribute_final": float(sum(r["final_unsupported_benefits"] for r in rows)),
         "attribute_coverage": statistics.mean(r["coverage"] for r in rows),
-        "fact_attribute_coverage": statistics.mean(r.get("fact_coverage", float("nan")) for r in rows),
+        "fact_attribute_coverage": statistics.mean(r["fact_coverage"] for r in rows),
         "length_limit_compliance": sum(r["within_limits"] for r in rows) / len(rows),
         "drafts_with_html": float(sum(r["html"] for r in rows)),
         "template_fallbacks": float(sum(r["fallback"] for r in rows)),

@@ -146,7 +146,7 @@ def signed(text: str, start: int, value: float) -> float:
     """``value`` negative where a minus sign stands right before it and is no range's dash ("-5 C", not "0-5")."""
     sign = text[start - 1] if start else ""
     before = text[start - 2] if start > 1 else ""
-    return -value if sign in "-\u2212" and sign and not before.isalnum() else value
+    return -value if sign in ("-", "\u2212") and not before.isalnum() else value
 
 
 def as_number(text: str) -> float:

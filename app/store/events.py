@@ -10,7 +10,7 @@ from datetime import datetime
 from itertools import groupby
 from operator import itemgetter
 
-from sqlalchemy import Float, Index, String, func, select, text
+from sqlalchemy import Float, Index, Integer, String, func, literal_column, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, mapped_column
@@ -109,16 +109,14 @@ class EventStore:
             return
         try:
             self._followed_at = now
+            rowid = literal_column("rowid", Integer)  # SQLite's row number: it only grows in an append-only table
             with self.database.engine.connect() as connection:
-                top = int(connection.execute(text("SELECT max(rowid) FROM events")).scalar() or 0)
+                top = int(connection.execute(select(func.max(rowid)).select_from(EventRow)).scalar() or 0)
                 if self._mark is None or top == self._mark:
                     self._mark = top
                     return
-                users = connection.execute(
-                    text("SELECT DISTINCT user_id FROM events WHERE rowid > :mark AND rowid <= :top"),
-                    {"mark": self._mark, "top": top},
-                ).scalars()
-                changed = set(users)
+                new = select(EventRow.user_id).distinct().where(rowid > self._mark, rowid <= top)
+                changed = set(connection.execute(new).scalars())
             with self._histories_lock:
                 self._writes += 1  # a read running now may predate those rows: it keeps nothing
                 for user_id in changed:
