@@ -431,6 +431,9 @@ class Settings(BaseSettings):
     port: int = Field(8000, ge=0, le=65535)
     data_dir: Path = Field(Path("data"), description="index, database, models' state, generated keys")
     database_url: str | None = Field(None, description="SQLAlchemy URL; unset = SQLite file in data_dir")
+    sqlite_checkpoint_s: float = Field(
+        1.0, gt=0, description="the service copies SQLite's write-ahead log into the file this often, off requests"
+    )
     admin_api_key: SecretStr | None = Field(
         None, description="admin key; unset = generated once and stored in data_dir (not in production)"
     )

@@ -222,7 +222,7 @@ def build_catalog(settings: Settings, index: ProductIndex | None = None) -> Cata
 def build_services(settings: Settings) -> Services:
     Path(settings.data_dir).mkdir(parents=True, exist_ok=True)
     metrics = Metrics()
-    database = Database(settings.resolved_database_url)
+    database = Database(settings.resolved_database_url, checkpoint_s=settings.sqlite_checkpoint_s)
     catalog = build_catalog(settings)
     llm = build_llm(settings, metrics)
     personalization = build_personalization(settings, database, catalog)

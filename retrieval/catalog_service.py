@@ -81,7 +81,9 @@ class CatalogService:
     def get_many(self, ids: Sequence[str]) -> dict[str, Product]:
         """The products with these ids that exist, in the order asked. Reads by id are kept for the served index
         version (and ``PRODUCTS_FRESH_S`` at most, for an index other processes also write): the recommender,
-        the ads and the carts read the same products again and again."""
+        the ads and the carts read the same products again and again. An index only this process writes keeps
+        them until its version moves: a timed refresh there only rereads, in one burst, what cannot have
+        changed."""
         return self._by_id(self._products, ids, self.index.get)
 
     def vectors(self, ids: Sequence[str], name: str) -> dict[str, npt.NDArray[np.float32]]:
@@ -105,7 +107,8 @@ class CatalogService:
     ) -> dict[str, T]:
         version, now = self.index.version, time.monotonic()
         with self._cache_lock:
-            if self._cache_version != version or now - self._cache_since > PRODUCTS_FRESH_S:
+            stale = not self.index.sole_writer and now - self._cache_since > PRODUCTS_FRESH_S
+            if self._cache_version != version or stale:
                 self._products.clear()
                 for by_name in self._vectors.values():  # emptied in place: a caller may hold one of them
                     by_name.clear()

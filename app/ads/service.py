@@ -65,6 +65,7 @@ class AdService:
         self._creatives: dict[tuple[str, str], Creative] = {}
         self._spent: tuple[float, dict[str, float]] = (0.0, {})
         self._shown: OrderedDict[str, tuple[str, dict[str, int]]] = OrderedDict()  # user -> (day, per campaign)
+        self._tastes: OrderedDict[str, tuple[dict[str, float], str, Taste]] = OrderedDict()  # user -> of history
         self._version: object = None
         self._checked = 0.0
         self._pending: deque[tuple[str, Features, float]] = deque()  # impressions awaiting a click or the window
@@ -142,7 +143,7 @@ class AdService:
         if not relevant:  # nothing to auction: no fold-in, no reads of the shopper's products
             return []
         affinity = model.score(history, list(relevant)) if model and history else {}
-        taste = Taste.of(history, self.catalog.get_many(list(history)))
+        taste = self._taste(user_id, history) if user_id else Taste({}, {})
         bidders, seen = [], {}
         outlook = self.personalization.outlook(list(relevant))  # an ad never pushes stock about to run out
         for product, score in relevant.values():
@@ -176,6 +177,22 @@ class AdService:
             while len(self._shown) > SHOWN_USERS:
                 self._shown.popitem(last=False)
         return counts
+
+    def _taste(self, user_id: str, history: dict[str, float]) -> Taste:
+        """The shopper's category and brand shares, kept while the event store serves the same history (it hands
+        out one dict per shopper until they add to it) and the catalog the same version."""
+        version = self.catalog.index.version
+        with self._lock:
+            cached = self._tastes.get(user_id)
+            if cached is not None and cached[0] is history and cached[1] == version:
+                self._tastes.move_to_end(user_id)
+                return cached[2]
+        taste = Taste.of(history, self.catalog.get_many(list(history)))
+        with self._lock:
+            self._tastes[user_id] = (history, version, taste)
+            while len(self._tastes) > SHOWN_USERS:
+                self._tastes.popitem(last=False)
+        return taste
 
     def _spent_today(self, now: datetime) -> dict[str, float]:
         """Today's spend per campaign, read at most every second: a click past the budget is charged nothing,

@@ -23,7 +23,7 @@ from app.config import InsightsSettings
 from app.insights.demand import daily_units, day_start, series
 from app.insights.fitting import fit
 from app.insights.forecast import Forecast, Forecaster
-from app.insights.restock import Advice, advise, by_urgency, cover_days, overstocked
+from app.insights.restock import Advice, advise, by_urgency, overstocked
 from app.store.commerce import CommerceStore
 from app.store.events import EventStore
 from retrieval.catalog import category_prefixes
@@ -44,6 +44,7 @@ class Snapshot:
     selected_at: float  # when the models were last chosen by backtest
     sales_rows: int  # orders + events stored when fitted
     categories: dict[str, Forecast]  # by category path prefix: the sum of its products' sales
+    daily: dict[str, float]  # mean daily demand over the horizon, per product: what serving's outlook reads
 
 
 class InsightsService:
@@ -92,8 +93,11 @@ class InsightsService:
             forecasts = {k: f for k, f in fitted.items() if not k.startswith(CATEGORY_KEY)}
             categories = {k.removeprefix(CATEGORY_KEY): f for k, f in fitted.items() if k.startswith(CATEGORY_KEY)}
             selected_at = previous.selected_at if keep and previous else time.monotonic()
+            horizon = self.settings.horizon_days
+            daily = {pid: float(f.mean[:horizon].mean()) if len(f.mean[:horizon]) else 0.0
+                     for pid, f in forecasts.items()}  # fmt: skip
             snapshot = Snapshot(end + timedelta(days=1), time.monotonic(), forecasts, history, span, selected_at, rows,
-                                categories)  # fmt: skip
+                                categories, daily)  # fmt: skip
             with self._lock:
                 self._snapshot = snapshot
             log.info("forecasts: %d products fitted in %.1f s", len(forecasts), time.perf_counter() - started)
@@ -223,10 +227,10 @@ class InsightsService:
         s = self.settings
         out = {}
         for pid, product in self.catalog.get_many(list(product_ids)).items():
-            forecast = snapshot.forecasts.get(pid)
-            if product.stock is None or forecast is None or product.stock <= 0:
+            daily = snapshot.daily.get(pid)
+            if product.stock is None or daily is None or product.stock <= 0:
                 continue
-            cover = cover_days(product.stock, forecast.head(s.horizon_days))
+            cover = product.stock / daily if daily > 0 else None  # restock.cover_days, its rate computed once
             if cover is not None and cover < s.protect_cover_days:
                 out[pid] = "scarce"
             elif cover is None or cover > s.overstock_cover_days:

@@ -136,6 +136,9 @@ class Hit:
 class ProductIndex(Protocol):
     """A searchable, versioned store of products and their vectors."""
 
+    # True where only this process can write the index: what it read stays true until ``version`` moves
+    sole_writer: bool
+
     @property
     def version(self) -> str:
         """Identifies the index content that is served now."""

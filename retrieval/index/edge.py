@@ -60,6 +60,8 @@ class _Served:
 
 
 class EdgeIndex:
+    sole_writer = True  # the directory's owner lock keeps every other process out
+
     def __init__(
         self,
         root: Path,

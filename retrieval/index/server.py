@@ -41,6 +41,8 @@ _BATCH = 256
 
 
 class ServerIndex:
+    sole_writer = False  # other workers write the same collection; ``version`` counts this process's changes only
+
     def __init__(
         self,
         client: QdrantClient,

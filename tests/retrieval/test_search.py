@@ -129,3 +129,21 @@ def test_products_and_vectors_read_by_id_follow_a_changed_product(tmp_path: Path
         assert float(before @ after) < 0.9  # re-read: the coat's vector, not the dress's
     finally:
         catalog.index.close()
+
+
+def test_an_index_only_this_process_writes_keeps_what_it_read_past_the_refresh_time(tmp_path: Path) -> None:
+    from app.wiring import build_catalog
+    from retrieval.catalog_service import PRODUCTS_FRESH_S
+
+    catalog = build_catalog(make_settings(tmp_path))
+    try:
+        assert catalog.index.sole_writer  # the embedded engine holds its directory's lock
+        item = {"id": "A1", "title": "Linen dress", "category": "Dresses", "price": 20.0, "currency": "USD"}
+        catalog.ingest_items([item])
+        first = catalog.get_many(["A1"])["A1"]
+        catalog._cache_since -= PRODUCTS_FRESH_S + 1  # as if the refresh time had passed
+        assert catalog.get_many(["A1"])["A1"] is first  # kept: nobody else can have changed it
+        catalog.ingest_items([{**item, "title": "Wool coat"}])
+        assert catalog.get_many(["A1"])["A1"].title == "Wool coat"  # its own write moves the version
+    finally:
+        catalog.index.close()
