@@ -57,24 +57,32 @@ def make_points(count: int = 120, seed: int = 3) -> list[IndexedPoint]:
 POINTS = make_points()
 
 
-@pytest.fixture(params=["edge", "server"])
-def index(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ProductIndex]:
-    built: ProductIndex
-    if request.param == "edge":
-        built = EdgeIndex(tmp_path / "edge")
-    else:
-        built = ServerIndex(QdrantClient(location=":memory:"), alias="products")
+def build(kind: str, folder: Path) -> ProductIndex:
+    built: ProductIndex = (
+        EdgeIndex(folder) if kind == "edge" else ServerIndex(QdrantClient(location=":memory:"), alias="products")
+    )
     built.apply(POINTS, [])
+    return built
+
+
+# Read-only cases share one built index per engine; cases that write get their own (``fresh``).
+@pytest.fixture(scope="module", params=["edge", "server"])
+def index(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProductIndex]:
+    built = build(request.param, tmp_path_factory.mktemp("edge") / "edge")
     yield built
     built.close()
 
 
-@pytest.fixture
-def both(tmp_path: Path) -> Iterator[tuple[ProductIndex, ProductIndex]]:
-    edge = EdgeIndex(tmp_path / "edge2")
-    server = ServerIndex(QdrantClient(location=":memory:"), alias="products")
-    for built in (edge, server):
-        built.apply(POINTS, [])
+@pytest.fixture(params=["edge", "server"])
+def fresh(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ProductIndex]:
+    built = build(request.param, tmp_path / "edge")
+    yield built
+    built.close()
+
+
+@pytest.fixture(scope="module")
+def both(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ProductIndex, ProductIndex]]:
+    edge, server = build("edge", tmp_path_factory.mktemp("edge2") / "edge"), build("server", Path())
     yield edge, server
     edge.close()
     server.close()
@@ -182,38 +190,38 @@ def test_sparse_and_hybrid_rank_alike_on_both(both: tuple[ProductIndex, ProductI
         assert tie_groups(edge_hits, 9)[0] == tie_groups(server_hits, 9)[0]
 
 
-def test_updates_deletes_and_versions(index: ProductIndex) -> None:
-    before = index.version
-    assert index.apply([], []) == before  # nothing to do, nothing changes
+def test_updates_deletes_and_versions(fresh: ProductIndex) -> None:
+    before = fresh.version
+    assert fresh.apply([], []) == before  # nothing to do, nothing changes
     changed = POINTS[3].product.model_copy(update={"title": "Renamed piece", "price": 999.0})
     point = IndexedPoint(changed, POINTS[3].dense, POINTS[3].sparse, changed.content_hash())
-    after = index.apply([point], ["T004"])
-    assert after != before and index.version == after
-    assert index.get(["T003"])["T003"].price == 999.0
-    assert index.get(["T004"]) == {}
-    assert index.count() == len(POINTS) - 1
+    after = fresh.apply([point], ["T004"])
+    assert after != before and fresh.version == after
+    assert fresh.get(["T003"])["T003"].price == 999.0
+    assert fresh.get(["T004"]) == {}
+    assert fresh.count() == len(POINTS) - 1
 
 
-def test_replace_keeps_only_the_given_products(index: ProductIndex) -> None:
-    index.apply(POINTS[:10], [], replace=True)
-    assert index.count() == 10
-    assert set(index.content_hashes()) == {p.product.id for p in POINTS[:10]}
-    assert index.search(IndexQuery(dense={DENSE: POINTS[50].dense[DENSE]}, limit=3))[0].id in {
+def test_replace_keeps_only_the_given_products(fresh: ProductIndex) -> None:
+    fresh.apply(POINTS[:10], [], replace=True)
+    assert fresh.count() == 10
+    assert set(fresh.content_hashes()) == {p.product.id for p in POINTS[:10]}
+    assert fresh.search(IndexQuery(dense={DENSE: POINTS[50].dense[DENSE]}, limit=3))[0].id in {
         p.product.id for p in POINTS[:10]
     }
 
 
-def test_rebuild_switches_to_a_fresh_index_on_both(index: ProductIndex) -> None:
+def test_rebuild_switches_to_a_fresh_index_on_both(fresh: ProductIndex) -> None:
     from retrieval.embed import MultilingualEncoder, OnnxMiniLMEncoder
     from retrieval.indexer import CatalogIndexer
 
-    indexer = CatalogIndexer(index, OnnxMiniLMEncoder(), MultilingualEncoder(), SPARSE)
-    before = index.version
+    indexer = CatalogIndexer(fresh, OnnxMiniLMEncoder(), MultilingualEncoder(), SPARSE)
+    before = fresh.version
     keep = [p.product for p in POINTS[:5]]
     report = indexer.rebuild(keep)
     assert report.written == 5 and report.deleted == len(POINTS) - 5
-    assert index.version == report.index_version != before
-    assert set(index.content_hashes()) == {p.id for p in keep}
+    assert fresh.version == report.index_version != before
+    assert set(fresh.content_hashes()) == {p.id for p in keep}
 
 
 def test_ids_by_category_prefix(index: ProductIndex) -> None:
