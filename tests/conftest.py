@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 # Nothing may reach a model hub, and no developer's environment leaks into the tests.
 os.environ["HF_HUB_OFFLINE"] = "1"
@@ -10,9 +11,24 @@ os.environ["TRANSFORMERS_OFFLINE"] = "1"
 for _name in [n for n in os.environ if n.startswith("SHOPASSIST_")]:
     del os.environ[_name]
 
+import atexit  # noqa: E402
+import shutil  # noqa: E402
+import tempfile  # noqa: E402
+
+# One vector cache for the run: the demo catalog, ingested by several fixtures and commands, is embedded once.
+# Each run starts empty, so every run still embeds through the real encoders.
+# With pytest-xdist the workers inherit the controller's folder.
+if "PYTEST_SHOPASSIST_VECTORS" in os.environ:
+    _VECTORS = Path(os.environ["PYTEST_SHOPASSIST_VECTORS"])
+else:
+    _VECTORS = Path(tempfile.mkdtemp(prefix="shopassist-vectors-"))
+    os.environ["PYTEST_SHOPASSIST_VECTORS"] = str(_VECTORS)
+    atexit.register(shutil.rmtree, _VECTORS, ignore_errors=True)
+VECTOR_CACHE_ENV = {"SHOPASSIST_EMBED__VECTOR_CACHE_PATH": str(_VECTORS / "vectors.sqlite")}
+os.environ.update(VECTOR_CACHE_ENV)
+
 import asyncio  # noqa: E402
 from collections.abc import Callable, Coroutine, Iterator  # noqa: E402
-from pathlib import Path  # noqa: E402
 from typing import Any, TypeVar  # noqa: E402
 
 import pytest  # noqa: E402

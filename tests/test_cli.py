@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from app.llm.models import SHIPPED_MODELS
+from tests.conftest import VECTOR_CACHE_ENV
 
 pytestmark = pytest.mark.integration  # the command as real processes
 
@@ -22,6 +23,7 @@ BIN = Path(sys.executable).parent / "shopassist"
 
 def cli_env(data_dir: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SHOPASSIST_")}
+    env.update(VECTOR_CACHE_ENV)
     env.update(
         SHOPASSIST_DATA_DIR=str(data_dir),
         SHOPASSIST_LLM__MODEL="smollm2-135m",

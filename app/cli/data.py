@@ -35,7 +35,11 @@ def ingest(
     fmt: Annotated[str | None, typer.Option("--format", help="csv, jsonl, gmc or shopify (default: detect)")] = None,
     replace: Annotated[bool, typer.Option(help="delete indexed products that are not in this feed")] = False,
     rebuild: Annotated[
-        bool, typer.Option(help="re-embed everything into a fresh index, switched in atomically (implies --replace)")
+        bool,
+        typer.Option(
+            help="write everything into a fresh index, switched in atomically (implies --replace); "
+            "text the vector cache holds is not embedded again"
+        ),
     ] = False,
     show: Annotated[int, typer.Option(help="rejected rows to print")] = 20,
 ) -> None:
