@@ -347,6 +347,7 @@ def build_policies(settings: Settings, catalog: CatalogService) -> PolicyIndex:
         catalog.searcher.dense,
         read_policies(policies_dir(settings)),
         multilingual=catalog.searcher.multilingual,
+        vectors=catalog.indexer.vectors,
     )
 
 

@@ -22,6 +22,7 @@ import qdrant_edge as qe
 
 from retrieval.embed import Encoder
 from retrieval.search import query_route
+from retrieval.vector_cache import VectorCache
 
 _NAMESPACE = uuid.UUID("0b6f3c1e-2a44-4d2f-8c8e-5f0d9e7a1b23")
 _DOC = "doc"
@@ -95,12 +96,19 @@ def split_passages(name: str, markdown: str) -> list[Passage]:
 
 class PolicyIndex:
     def __init__(
-        self, root: Path, encoder: Encoder, policies: dict[str, str], multilingual: Encoder | None = None
+        self,
+        root: Path,
+        encoder: Encoder,
+        policies: dict[str, str],
+        multilingual: Encoder | None = None,
+        vectors: VectorCache | None = None,
     ) -> None:
-        """``encoder`` embeds English (MiniLM); ``multilingual`` (USE) serves questions in other scripts."""
+        """``encoder`` embeds English (MiniLM); ``multilingual`` (USE) serves questions in other scripts;
+        ``vectors``: passages embedded before (an unchanged policy beside an edited one) are read, not encoded."""
         self.root = root
         self.encoder = encoder
         self.multilingual = multilingual
+        self.vectors = vectors
         self.passages = [p for name, text in sorted(policies.items()) for p in split_passages(name, text)]
         self.by_id = {p.id: p for p in self.passages}
         self.docs = {p.doc: p.title for p in self.passages}
@@ -134,7 +142,10 @@ class PolicyIndex:
         encoders = {"dense": self.encoder}
         if self.multilingual is not None:
             encoders["multilingual"] = self.multilingual
-        vectors = {name: encoder.encode(texts) for name, encoder in encoders.items()}
+        vectors = {
+            name: self.vectors.encode(encoder, texts) if self.vectors is not None else encoder.encode(texts)
+            for name, encoder in encoders.items()
+        }
         config = qe.EdgeConfig(
             vectors={
                 name: qe.EdgeVectorParams(size=int(v.shape[1]) if len(v) else 384, distance=qe.Distance.Cosine)

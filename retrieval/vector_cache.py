@@ -99,7 +99,7 @@ class VectorCache:
         except sqlite3.Error as error:
             log.warning("vector cache write failed", extra={"path": str(self.path), "error": str(error)})
 
-    def __len__(self) -> int:
+    def count(self) -> int:
         if self._db is None:
             return 0
         with self._lock:

@@ -1,5 +1,8 @@
 """Limits on a server of their own (tight settings): per-key and per-IP rate limits, body size, and the bounded
-generation queue answering 503 with Retry-After quickly under 4x its capacity."""
+generation queue answering 503 with Retry-After quickly under 4x its capacity.
+
+Every real part but the model: the LLM is a scripted server whose replies take a fixed time, so the queue is
+full for as long as the test says (what a limit does does not depend on the prose)."""
 
 from __future__ import annotations
 
@@ -15,14 +18,23 @@ from app.api.limits import RateLimiter
 from app.main import create_app
 from tests.conftest import MERCHANT_KEY, SUPPORT_KEY, Runner, make_settings
 from tests.live_server import LiveServer, serve_app
+from tests.scripted_llm import ScriptedLLM, serve_scripted
 
-pytestmark = pytest.mark.integration  # servers of their own with the real model
+GENERATION_S = 1.0  # each scripted reply: one turn holds the one generation slot at least this long
 
 
 @pytest.fixture(scope="module")
-def tight(tmp_path_factory: pytest.TempPathFactory, demo_store: Path) -> Iterator[LiveServer]:
+def slow_llm() -> Iterator[ScriptedLLM]:
+    with serve_scripted() as script:
+        script.say("", "We have a few linen dresses.", delay_s=GENERATION_S)
+        yield script
+
+
+@pytest.fixture(scope="module")
+def tight(tmp_path_factory: pytest.TempPathFactory, slow_llm: ScriptedLLM) -> Iterator[LiveServer]:
     settings = make_settings(
         tmp_path_factory.mktemp("limits"),
+        llm=slow_llm.llm_settings(),
         limits={
             "per_key_rps": 0.5,
             "per_key_burst": 4,
@@ -62,8 +74,8 @@ def test_a_key_over_its_rate_gets_429_with_retry_after(tight: LiveServer) -> Non
     assert other_key.status_code == 200 and set(health) == {200}
 
 
-def test_per_ip_limit(tmp_path: Path) -> None:
-    settings = make_settings(tmp_path, limits={"per_ip_rps": 0.5, "per_ip_burst": 3})
+def test_per_ip_limit(tmp_path: Path, scripted: ScriptedLLM) -> None:
+    settings = make_settings(tmp_path, llm=scripted.llm_settings(), limits={"per_ip_rps": 0.5, "per_ip_burst": 3})
     with serve_app(create_app(settings)) as server, server.client() as client:
         codes = [client.get("/v1/capabilities").status_code for _ in range(5)]
         assert client.get("/healthz").status_code == 200  # probes are never limited
@@ -111,6 +123,7 @@ def test_generation_queue_refuses_excess_quickly(tight: LiveServer, aio: Runner[
     assert ok and busy, results
     assert len(ok) + len(busy) == 4
     assert all(seconds < 1.0 and retry for _, seconds, retry in busy), busy  # refused at once, with a hint
+    assert all(seconds >= GENERATION_S for _, seconds, _ in ok), ok  # the served ones did wait for the model
     assert tight.app.state.services.generation.active == 0  # every slot was given back
 
 

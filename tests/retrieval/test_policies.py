@@ -59,3 +59,26 @@ def test_the_index_is_reused_until_the_policies_change(tmp_path: Path) -> None:
     assert changed.search("return", 1)[0].passage.text == "14 days to return."
     assert [p.name for p in tmp_path.iterdir()] == [changed.fingerprint]
     changed.close()
+
+
+def test_an_edited_policy_is_the_only_one_embedded_again(tmp_path: Path) -> None:
+    from retrieval.vector_cache import VectorCache
+
+    cache, encoder, policies = (
+        VectorCache(tmp_path / "vectors.sqlite"),
+        OnnxMiniLMEncoder(threads=1),
+        read_policies(None),
+    )
+    first = PolicyIndex(tmp_path / "one", encoder, policies, vectors=cache)
+    first.open()
+    assert cache.hits == 0 and cache.misses == len(first.passages)
+    edited = {**policies, "returns": policies["returns"] + "\n\n- Gift cards cannot be returned.\n"}
+    second = PolicyIndex(tmp_path / "two", encoder, edited, vectors=cache)
+    second.open()
+    new = len(second.passages) - len(first.passages)
+    assert new == 1 and cache.misses == len(first.passages) + new and cache.hits == len(first.passages)
+    hit = second.search("can I return a gift card", limit=1)[0]
+    assert "Gift cards" in hit.passage.text
+    assert [h.passage.id for h in second.search("do you deliver to Canada")] == [
+        h.passage.id for h in first.search("do you deliver to Canada")
+    ]

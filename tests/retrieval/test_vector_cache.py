@@ -41,7 +41,7 @@ def test_a_second_ingest_reads_the_stored_vectors_and_encodes_only_changed_text(
     plain = vectors_of(indexer(None).embed(items))
     first = VectorCache(tmp_path / "vectors.sqlite")
     assert vectors_of(indexer(first).embed(items)).keys() == plain.keys()
-    assert (first.hits, first.misses, len(first)) == (0, 2 * len(items), 2 * len(items))
+    assert (first.hits, first.misses, first.count()) == (0, 2 * len(items), 2 * len(items))
     first.close()
 
     again = VectorCache(tmp_path / "vectors.sqlite")  # another process, another data dir: the same file
