@@ -151,7 +151,7 @@ def llm(settings: Settings) -> Iterator[LLMService]:
 
 @pytest.fixture(scope="session")
 def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo store, built once (deterministic, about a second)."""
+    """The demo store, built once (deterministic, 3 to 5 s on 2 cores)."""
     from retrieval.demo_store import write_demo_store
 
     target = tmp_path_factory.mktemp("store") / "demo"
