@@ -13,7 +13,7 @@ from retrieval.catalog import Product
 from retrieval.embed import Encoder, keyword_text, product_text
 from retrieval.index.base import DENSE, MULTILINGUAL, IndexedPoint, ProductIndex
 from retrieval.sparse import Bm25Encoder
-from retrieval.vector_cache import VectorCache
+from retrieval.vector_cache import VectorCache, encode
 
 log = logging.getLogger(__name__)
 
@@ -107,11 +107,8 @@ class CatalogIndexer:
     def _embed_batch(self, batch: Sequence[Product], pipeline: Pipeline) -> list[IndexedPoint]:
         dense_encoder, multilingual_encoder = pipeline
         texts = [product_text(p) for p in batch]
-        if self.vectors is None:
-            dense, multilingual = dense_encoder.encode(texts), multilingual_encoder.encode(texts)
-        else:
-            dense = self.vectors.encode(dense_encoder, texts)
-            multilingual = self.vectors.encode(multilingual_encoder, texts)
+        dense = encode(self.vectors, dense_encoder, texts)
+        multilingual = encode(self.vectors, multilingual_encoder, texts)
         return [
             IndexedPoint(
                 product=product,

@@ -22,7 +22,7 @@ import qdrant_edge as qe
 
 from retrieval.embed import Encoder
 from retrieval.search import query_route
-from retrieval.vector_cache import VectorCache
+from retrieval.vector_cache import VectorCache, encode
 
 _NAMESPACE = uuid.UUID("0b6f3c1e-2a44-4d2f-8c8e-5f0d9e7a1b23")
 _DOC = "doc"
@@ -142,10 +142,7 @@ class PolicyIndex:
         encoders = {"dense": self.encoder}
         if self.multilingual is not None:
             encoders["multilingual"] = self.multilingual
-        vectors = {
-            name: self.vectors.encode(encoder, texts) if self.vectors is not None else encoder.encode(texts)
-            for name, encoder in encoders.items()
-        }
+        vectors = {name: encode(self.vectors, encoder, texts) for name, encoder in encoders.items()}
         config = qe.EdgeConfig(
             vectors={
                 name: qe.EdgeVectorParams(size=int(v.shape[1]) if len(v) else 384, distance=qe.Distance.Cosine)

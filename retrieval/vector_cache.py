@@ -24,6 +24,11 @@ _SCHEMA = "CREATE TABLE IF NOT EXISTS vectors (key BLOB PRIMARY KEY, vector BLOB
 _CHUNK = 500  # keys per SELECT: under SQLite's bound-parameter limit
 
 
+def encode(vectors: VectorCache | None, encoder: Encoder, texts: Sequence[str]) -> Vectors:
+    """Documents' vectors through the cache where there is one (ingest and policies alike)."""
+    return encoder.encode(texts) if vectors is None else vectors.encode(encoder, texts)
+
+
 class VectorCache:
     def __init__(self, path: Path, timeout_s: float = 5.0) -> None:
         self.path = path
@@ -50,11 +55,13 @@ class VectorCache:
         identity = encoder.identity
         keys = [self._key(identity, text) for text in texts]
         found = self._get(keys, encoder.dim)
-        missing = [i for i, key in enumerate(keys) if key not in found]
         out = np.zeros((len(texts), encoder.dim), dtype=np.float32)
+        missing: list[int] = []
         for i, key in enumerate(keys):
             if key in found:
                 out[i] = found[key]
+            else:
+                missing.append(i)
         if missing:
             fresh = encoder.encode([texts[i] for i in missing])
             out[missing] = fresh
