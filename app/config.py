@@ -116,6 +116,12 @@ class SearchSettings(BaseModel):
     translate_queries: bool = Field(
         True, description="Chinese queries also search with their CC-CEDICT dictionary translation (MiniLM + BM25)"
     )
+    understand: bool = Field(
+        True,
+        description="put first the results that meet more of what the query names in the catalog's own terms "
+        "(its category, attribute values, product names); the fused rank orders the rest",
+    )
+    understood_pool: int = Field(50, ge=1, description="fused candidates re-ordered by the query's constraints")
 
 
 class RecsSettings(BaseModel):

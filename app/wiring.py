@@ -205,6 +205,7 @@ def build_catalog(settings: Settings, index: ProductIndex | None = None) -> Cata
         translator=DictionaryTranslator(CatalogVocabulary(index, product_text))
         if settings.search.translate_queries
         else None,
+        understood_pool=settings.search.understood_pool,
     )
     # torch's thread count is per process: single-threaded pipelines side by side only with the ONNX backend
     workers = e.ingest_workers if e.backend == "onnx-int8" else 1
@@ -255,6 +256,8 @@ def build_services(settings: Settings) -> Services:
         carts=CartAssistant(carts, catalog),
         ads=ads,
     )
+    if settings.search.understand:  # the search reads queries as the router does, from the shop's vocabulary
+        catalog.searcher.understand = assistant.router.understanding.signals
     generation = GenerationGate(
         settings.limits.max_concurrent_generations,
         settings.limits.generation_queue,

@@ -111,8 +111,8 @@ def run(
     queries = list(queries or load_queries())
     search = catalog.searcher
 
-    def by_mode(mode: str) -> Searcher:
-        return lambda text: [h.id for h in search.search(text, limit=K, mode=mode).hits]
+    def by_mode(mode: str, understand: bool = True) -> Searcher:
+        return lambda text: [h.id for h in search.search(text, limit=K, mode=mode, understand=understand).hits]
 
     def vectors(names: Sequence[str], with_sparse: bool) -> Searcher:
         def run_query(text: str) -> list[str]:
@@ -134,13 +134,17 @@ def run(
 
     twins = [q for q in queries if q.zh]
     return {
-        "en: dense (MiniLM)": evaluate(products, by_mode("dense"), queries),
-        "en: sparse (BM25)": evaluate(products, by_mode("sparse"), queries),
-        "en: hybrid MiniLM+BM25 (default)": evaluate(products, by_mode("hybrid"), queries),
+        "en: dense (MiniLM)": evaluate(products, by_mode("dense", False), queries),
+        "en: sparse (BM25)": evaluate(products, by_mode("sparse", False), queries),
+        "en: hybrid MiniLM+BM25, fused order only": evaluate(products, by_mode("hybrid", False), queries),
+        "en: dense, understood": evaluate(products, by_mode("dense"), queries),
+        "en: sparse, understood": evaluate(products, by_mode("sparse"), queries),
+        "en: hybrid MiniLM+BM25, understood (default)": evaluate(products, by_mode("hybrid"), queries),
         "en: hybrid MiniLM+USE+BM25": evaluate(products, vectors([DENSE, MULTILINGUAL], True), queries),
         "en: multilingual USE only": evaluate(products, vectors([MULTILINGUAL], False), queries),
         "en twins of zh queries: default": evaluate(products, by_mode("hybrid"), twins),
         "zh: default (USE + dictionary translation)": evaluate(products, by_mode("hybrid"), twins, chinese=True),
+        "zh: default, fused order only": evaluate(products, by_mode("hybrid", False), twins, chinese=True),
         "zh: USE only (no translation)": evaluate(products, vectors([MULTILINGUAL], False), twins, chinese=True),
     }
 

@@ -26,7 +26,6 @@ import httpx
 
 from app.assistant.grounding import ClaimScope, GroundingData
 from app.assistant.intents import Intent
-from app.assistant.retrieve import holds
 from app.assistant.tools import Caller
 from app.config import LLMSettings
 from app.guard.claims import ClaimChecker
@@ -35,7 +34,7 @@ from eval.chat import _stream_turn, _support_key, customer_headers, measure_ttft
 from eval.serving import serve_in_thread
 from eval.shops import shop_services
 from retrieval.catalog import Product
-from retrieval.vocabulary import ValueMatch
+from retrieval.vocabulary import ValueMatch, holds
 
 SHOPS = ("boutique", "voltline", "greenleaf")
 HONEST = re.compile(
@@ -144,12 +143,16 @@ def search_figures(services: Services, shop: str, k: int = 10) -> dict[str, floa
     graded = [(t, grades) for t, grades in graded if any(grades)]
     figures: dict[str, float] = {"queries": float(len(graded))}
     for mode in ("sparse", "dense", "hybrid"):
-        scores = []
-        for spec, grades in graded:
-            filters = parse_filters(spec["user"]).filters
-            hits = services.catalog.searcher.search(spec["user"], filters, limit=k, mode=mode).hits
-            scores.append(ndcg([int(relevant(by_id[h.id], spec["expect"])) for h in hits if h.id in by_id], grades, k))
-        figures[f"ndcg@10 {mode}"] = statistics.mean(scores) if scores else float("nan")
+        for understand in (False, True):
+            scores = []
+            for spec, grades in graded:
+                filters = parse_filters(spec["user"]).filters
+                search = services.catalog.searcher.search
+                hits = search(spec["user"], filters, limit=k, mode=mode, understand=understand).hits
+                ranked = [int(relevant(by_id[h.id], spec["expect"])) for h in hits if h.id in by_id]
+                scores.append(ndcg(ranked, grades, k))
+            name = f"ndcg@10 {mode}" + (" understood" if understand else "")
+            figures[name] = statistics.mean(scores) if scores else float("nan")
     return figures
 
 

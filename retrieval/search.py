@@ -1,4 +1,6 @@
-"""Product search: route the query by script, embed it (cached), fuse dense + sparse with RRF, filter."""
+"""Product search: route the query by script, embed it (cached), fuse dense + sparse with RRF, filter; then
+put first the products that hold what the query asks for in the catalog's own terms (its category, the
+attribute values and the products it names), the fused rank ordering the rest."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from retrieval.embed import Encoder
 from retrieval.index.base import DENSE, MULTILINGUAL, Hit, IndexQuery, ProductIndex, SearchFilters
 from retrieval.sparse import Bm25Encoder
 from retrieval.translate import QueryTranslator, words_of
+from retrieval.vocabulary import ValueMatch, holds
 
 Mode = Literal["hybrid", "dense", "sparse"]
 Route = Literal["english", "multilingual"]
@@ -50,11 +53,42 @@ class CatalogVocabulary:
 
 
 @dataclass(frozen=True)
+class QuerySignals:
+    """What a query asks of the catalog, read from the catalog's own vocabulary (``app.assistant.understand``)."""
+
+    category: str | None = None  # a category path prefix
+    values: tuple[ValueMatch, ...] = ()  # attribute values it names
+    named: tuple[str, ...] = ()  # ids of the products it names by their own words
+
+    def __bool__(self) -> bool:
+        return bool(self.category or self.values or self.named)
+
+    def met(self, product: Product) -> int:
+        """How many of the query's constraints the product meets: its category, each named attribute (once,
+        whichever of its named values it holds), being named."""
+        met = len({m.attribute for m in self.values if holds(product, m)}) if self.values else 0
+        path = self.category
+        if path is not None and (product.category == path or product.category.startswith(path + " > ")):
+            met += 1
+        return met + (product.id in self.named)
+
+
+def understood(hits: list[Hit], signals: QuerySignals) -> list[Hit]:
+    """The hits, those meeting more of the query's constraints first; the fused order breaks ties (a stable
+    sort). A lexical or a dense retriever alone ranks a red cotton top above a red linen dress for "red linen
+    dress"; the catalog's attributes say which is asked for."""
+    if not signals:
+        return hits
+    return sorted(hits, key=lambda h: -signals.met(h.product))
+
+
+@dataclass(frozen=True)
 class SearchResult:
     hits: list[Hit]
     route: Route
     mode: Mode
     took_ms: float
+    signals: QuerySignals = QuerySignals()
 
 
 class ProductSearch:
@@ -71,7 +105,12 @@ class ProductSearch:
         hnsw_ef: int | None = None,
         translator: QueryTranslator | None = None,
         weights: dict[str, float] | None = None,
+        understand: Callable[[str], QuerySignals] | None = None,
+        understood_pool: int = 50,
     ) -> None:
+        # set by the composition root: the shop's vocabulary is read from the catalog this search serves
+        self.understand = understand
+        self.understood_pool = understood_pool
         self.weights = dict(weights or {})
         self.index = index
         self.dense = dense
@@ -118,9 +157,20 @@ class ProductSearch:
         return query, route, mode
 
     def search(
-        self, text: str, filters: SearchFilters | None = None, limit: int = 10, mode: Mode | None = None
+        self,
+        text: str,
+        filters: SearchFilters | None = None,
+        limit: int = 10,
+        mode: Mode | None = None,
+        *,
+        understand: bool = True,
     ) -> SearchResult:
+        """``understand=False``: the retrievers' fused order alone (for evaluating the parts)."""
         started = time.perf_counter()
-        query, route, used = self.build_query(text, filters or SearchFilters(), limit, mode)
-        hits = self.index.search(query)
-        return SearchResult(hits=hits, route=route, mode=used, took_ms=(time.perf_counter() - started) * 1000)
+        signals = self.understand(text) if understand and self.understand is not None else QuerySignals()
+        # the constraints re-order a pool deeper than the page, so a match ranked 30th by the retrievers can lead
+        pool = max(limit, self.understood_pool) if signals else limit
+        query, route, used = self.build_query(text, filters or SearchFilters(), pool, mode)
+        hits = understood(self.index.search(query), signals)[:limit]
+        took = (time.perf_counter() - started) * 1000
+        return SearchResult(hits=hits, route=route, mode=used, took_ms=took, signals=signals)

@@ -74,6 +74,15 @@ class ValueMatch:
     phrase: str  # the words of the message that matched
 
 
+def holds(product: Product, match: ValueMatch) -> bool:
+    """Whether the product's record has the value (a yes/no attribute: set to true)."""
+    value = product.attributes.get(match.attribute)
+    if match.value == "true":
+        return value is True
+    values = value if isinstance(value, list) else [value]
+    return any(str(v).lower() == match.value.lower() for v in values if v is not None)
+
+
 @dataclass
 class ShopVocabulary:
     """Built once per catalog version from every product."""
@@ -161,30 +170,41 @@ class ShopVocabulary:
         """Products the message names by their own words, best first: the idf-weighted share of a title's
         distinctive words present in the message (``the Trailhead dome tent`` → the 4-person dome tent)."""
         present = {stem(t) for t in tokens(text)} | han_bigrams(text)
-        cap = max(5, self.products // 5)  # a word many titles share names no product
-        candidates: set[str] = set()
+        idf, totals = self._name_weights
+        hit: dict[tuple[str, bool], float] = {}
         for word in present:
-            ids = self.name_tokens.get(word)
-            if ids and len(ids) <= cap:
-                candidates |= ids
-        ranked = []
-        for pid in candidates:
+            weight = idf.get(word)
+            if weight is None:  # unknown, or shared by too many titles to name one
+                continue
+            script = bool(_HAN.match(word))
+            for pid in self.name_tokens[word]:
+                hit[(pid, script)] = hit.get((pid, script), 0.0) + weight
+        best: dict[str, float] = {}
+        for (pid, script), weight in hit.items():
             # each script scored on its own: a Chinese title's bigrams do not dilute its English words
-            shares = []
-            for part in (
-                [w for w in set(self.titles[pid]) if not _HAN.match(w)],
-                [w for w in set(self.titles[pid]) if _HAN.match(w)],
-            ):
-                weights = {w: math.log(1 + self.products / len(self.name_tokens[w])) for w in part}
-                total = sum(sorted(weights.values(), reverse=True)[:_NAME_WORDS])
-                if total:
-                    hit = sum(
-                        weight for w, weight in weights.items() if w in present and len(self.name_tokens[w]) <= cap
-                    )
-                    shares.append(min(1.0, hit / total))
-            ranked.append((pid, max(shares, default=0.0)))
-        ranked.sort(key=lambda kv: (-kv[1], kv[0]))
+            share = weight / totals[(pid, script)]
+            share = 1.0 if share > 1 - 1e-9 else share  # the same words summed in another order: not 0.99…
+            best[pid] = max(best.get(pid, 0.0), share)
+        ranked = sorted(best.items(), key=lambda kv: (-kv[1], kv[0]))
         return ranked[:limit]
+
+    @cached_property
+    def _category_words(self) -> dict[str, list[set[str]]]:
+        """Each category path's segments as sets of their content words."""
+        return {path: [set(content_words(segment)) for segment in path.split(" > ")] for path in self.categories}
+
+    @cached_property
+    def _name_weights(self) -> tuple[dict[str, float], dict[tuple[str, bool], float]]:
+        """The idf of each name word that names few enough products, and per product and script the weight of
+        its most distinctive name words (what a message must hold to name it wholly)."""
+        cap = max(5, self.products // 5)  # a word many titles share names no product
+        idf = {w: math.log(1 + self.products / len(ids)) for w, ids in self.name_tokens.items()}
+        totals: dict[tuple[str, bool], float] = {}
+        for pid, words in self.titles.items():
+            for script in (False, True):
+                part = sorted((idf[w] for w in set(words) if bool(_HAN.match(w)) == script), reverse=True)
+                totals[(pid, script)] = sum(part[:_NAME_WORDS])
+        return {w: weight for w, weight in idf.items() if len(self.name_tokens[w]) <= cap}, totals
 
     def category_for(self, words: Sequence[str]) -> tuple[str, int] | None:
         """The category a message asks for by the catalog's own category words (``headphones`` → ``Electronics >
@@ -196,14 +216,12 @@ class ShopVocabulary:
         if not wanted or not self.categories:
             return None
         scores: dict[str, int] = {}
-        for path in self.categories:
-            segments = path.split(" > ")
+        for path, segments in self._category_words.items():
             score = 0
-            for depth, segment in enumerate(segments):
+            for depth, segment_words in enumerate(segments):
                 if depth == 0 and len(segments) > 1:
                     continue
-                hit = wanted & set(content_words(segment))
-                score += len(hit) * (2 if depth == len(segments) - 1 else 1)
+                score += len(wanted & segment_words) * (2 if depth == len(segments) - 1 else 1)
             if score:
                 scores[path] = score
         if not scores:

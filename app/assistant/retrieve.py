@@ -17,7 +17,7 @@ from retrieval.catalog import Product
 from retrieval.catalog_service import CatalogService, IndexUnavailableError
 from retrieval.index.base import SearchFilters
 from retrieval.policies import Passage, PolicyIndex
-from retrieval.vocabulary import ValueMatch
+from retrieval.vocabulary import ValueMatch, holds
 
 _POOL = 8  # candidates searched per product shown, re-ranked by the attribute values the message names
 
@@ -32,14 +32,6 @@ class Retrieved:
     filters_note: str = ""
     matched: dict[str, list[str]] = field(default_factory=dict)  # product id → attribute names it matched
     opinions: dict[str, str] = field(default_factory=dict)  # product id → what its reviews say (not facts)
-
-
-def holds(product: Product, match: ValueMatch) -> bool:
-    value = product.attributes.get(match.attribute)
-    if match.value == "true":
-        return value is True
-    values = value if isinstance(value, list) else [value]
-    return any(str(v).lower() == match.value.lower() for v in values if v is not None)
 
 
 def matched_attributes(products: Sequence[Product], values: Sequence[ValueMatch]) -> dict[str, list[str]]:

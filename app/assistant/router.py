@@ -30,12 +30,13 @@ from app.assistant.intents import (
     TurnIntent,
 )
 from app.assistant.knowledge import ShopKnowledge
+from app.assistant.understand import QueryUnderstanding
 from app.config import RoutingSettings
 from retrieval.embed import Encoder
 from retrieval.policies import PolicyHit, PolicyIndex
 from retrieval.search import query_route
 from retrieval.translate import QueryTranslator
-from retrieval.vocabulary import ShopVocabulary, content_words
+from retrieval.vocabulary import content_words
 
 
 class ExampleIndex:
@@ -83,6 +84,7 @@ class Router:
         self.policies = policies
         self.settings = settings
         self.translator = translator
+        self.understanding = QueryUnderstanding(knowledge, settings, translator)
 
     def route(self, message: str, previous_products: Sequence[str] = ()) -> TurnIntent:
         s = self.settings
@@ -98,7 +100,7 @@ class Router:
             reasons.append("names " + ", ".join(f"{pid} ({score:.2f})" for pid, score in named[:3]))
         elif product_ids:
             reasons.append(f"product ids {', '.join(product_ids)}")
-        values = tuple(vocabulary.value_matches(text))
+        values = tuple(self.understanding.values(text, vocabulary))
         refers_back = bool(previous_products) and bool(REFERENCE_CUE.search(text))
         policy_hits = self._policy_hits(text, reasons)
         nearest = self.examples.nearest(text)
@@ -109,7 +111,7 @@ class Router:
         catalog = max(vocabulary.coverage(words), vocabulary.han_overlap(text))
         budget = bool(parse_filters(text).description)  # a price bound or price order: a product search
         shown = bool(product_ids) or bool(previous_products)
-        category = self._category(text, words, vocabulary, reasons)
+        category = self.understanding.category(text, words, vocabulary, reasons)
 
         def result(
             intent: Intent, why: str, hits: Sequence[PolicyHit] = policy_hits, unsure: Sequence[Intent] = ()
@@ -171,28 +173,3 @@ class Router:
         if hits:
             reasons.append(f"best policy passage {hits[0].passage.id} {hits[0].score:.2f}")
         return tuple(h for h in hits if h.score >= threshold)
-
-    def _category(self, text: str, words: list[str], vocabulary: ShopVocabulary, reasons: list[str]) -> str | None:
-        """The category a message asks for: by the catalog's category words when a leaf word (or two) says it,
-        else the category whose products the message is most like when one clearly leads, else a weaker word."""
-        lexical = vocabulary.category_for(words + self._translated(text))
-        if lexical is not None and lexical[1] >= 2:
-            reasons.append(f"category {lexical[0]} (its words)")
-            return lexical[0]
-        s = self.settings
-        if query_route(text) == "english" and words:
-            like = self.knowledge.nearest_category(text)
-            if like is not None and like[1] >= s.category_similarity and like[2] >= s.category_margin:
-                reasons.append(f"category {like[0]} (like its products {like[1]:.2f}, margin {like[2]:.2f})")
-                return like[0]
-        if lexical is not None:
-            reasons.append(f"category {lexical[0]} (a word of it)")
-            return lexical[0]
-        return None
-
-    def _translated(self, text: str) -> list[str]:
-        """The catalog words of a non-English message's dictionary translation (Chinese: CC-CEDICT)."""
-        if self.translator is None or query_route(text) != "multilingual":
-            return []
-        translation = self.translator.translate(text)
-        return content_words(" ".join(translation.words)) if translation is not None else []

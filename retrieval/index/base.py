@@ -188,6 +188,18 @@ _parsed: OrderedDict[str, Product] = OrderedDict()
 _parsed_lock = threading.Lock()
 
 
+def parsed_product(content_hash: object) -> Product | None:
+    """The product already parsed from a payload with this content hash, if one is kept: a search can ask the
+    index for ids and hashes only and skip copying the payloads it has seen."""
+    if not isinstance(content_hash, str) or not content_hash:
+        return None
+    with _parsed_lock:
+        cached = _parsed.get(content_hash)
+        if cached is not None:
+            _parsed.move_to_end(content_hash)
+        return cached
+
+
 def product_of(payload: dict[str, Any]) -> Product:
     """The product a payload holds. Parsing is most of a search's Python time, so products are reused by their
     content hash: the same hash is the same product, so a changed product is parsed anew and nothing goes stale.

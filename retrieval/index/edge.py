@@ -37,6 +37,7 @@ from retrieval.index.base import (
     SearchFilters,
     SparseVec,
     filter_conditions,
+    parsed_product,
     payload_of,
     point_id,
     product_of,
@@ -47,6 +48,7 @@ log = logging.getLogger(__name__)
 CURRENT = "CURRENT"
 OWNER_LOCK = ".owner.lock"  # flock held by the process that has the directory open
 _BATCH = 512
+_HIT_KEYS = ["id", "content_hash"]  # what a search reads of each hit's payload
 
 
 class _Served:
@@ -258,7 +260,7 @@ class EdgeIndex:
                 query=qe.Query.Nearest(vector, using=using),
                 filter=flt,
                 params=params,
-                with_payload=True,
+                with_payload=_HIT_KEYS,
             )
         else:
             request = qe.QueryRequest(
@@ -271,11 +273,21 @@ class EdgeIndex:
                 ],
                 query=qe.Fusion.Rrf(k=query.rrf_k, weights=query.fusion_weights()),  # type: ignore[arg-type]  # the .pyi omits Rrf from the union
                 filter=flt,
-                with_payload=True,
+                with_payload=_HIT_KEYS,
             )
         with self._reading() as shard:
             points = shard.query(request)
-        return [Hit(id=str(p.payload["id"]), score=float(p.score), product=product_of(p.payload)) for p in points]
+            # copying a payload out of the shard costs more than the query: only those not parsed before
+            products = {str(p.payload["id"]): parsed_product(p.payload.get("content_hash")) for p in points}
+            missing = [i for i, product in products.items() if product is None]
+            if missing:
+                records = shard.retrieve([point_id(i) for i in missing], True, False)
+                products |= {str(r.payload["id"]): product_of(r.payload) for r in records if r.payload}
+        return [
+            Hit(id=str(p.payload["id"]), score=float(p.score), product=product)
+            for p in points
+            if (product := products.get(str(p.payload["id"]))) is not None
+        ]
 
     def get(self, ids: Sequence[str]) -> dict[str, Product]:
         if not ids:

@@ -180,3 +180,56 @@ def test_the_honest_answer_lists_what_the_question_is_about(shop: tuple[str, Ser
     knowledge = services.assistant.knowledge
     assert "wattage_w" in knowledge.attributes_about(kettle, "will it boil water fast, how powerful is it?")
     assert "capacity_l" in knowledge.attributes_about(kettle, "is it big enough to make tea for six people?")
+
+
+def _value_in_category(services: Services) -> tuple[str, str, str]:
+    """A query built from the catalog itself: (category leaf, an attribute value some in-stock products of that
+    category have and others lack, the category path), the most common such pair."""
+    products = list(services.catalog.get_many(services.catalog.ids()).values())
+    best: tuple[int, tuple[str, str, str]] | None = None
+    for path in sorted({p.category for p in products if p.category}):
+        members = [p for p in products if p.category == path and p.in_stock]
+        counts: dict[str, int] = {}
+        for p in members:
+            for value in p.attributes.values():
+                for item in value if isinstance(value, list) else [value]:
+                    if isinstance(item, str) and item.isascii() and item.isalpha() and len(item) > 2:
+                        counts[item.lower()] = counts.get(item.lower(), 0) + 1
+        for value, held in counts.items():
+            if 0 < held < len(members) and (best is None or held > best[0]):
+                best = (held, (path.split(" > ")[-1], value, path))
+    assert best is not None
+    return best[1]
+
+
+def test_the_search_puts_first_what_meets_the_query_in_the_catalogs_terms(shop: tuple[str, Services]) -> None:
+    _, services = shop
+    leaf, value, path = _value_in_category(services)
+    text = f"{value} {leaf}"
+    searcher = services.catalog.searcher
+    result = searcher.search(text, limit=10)
+    assert result.signals.category is not None and path.startswith(result.signals.category), result.signals
+    assert any(m.value.lower() == value for m in result.signals.values), result.signals
+    met = [result.signals.met(h.product) for h in result.hits]
+    assert met == sorted(met, reverse=True) and met[0] >= 2, (text, met)  # category and value, then fewer
+    plain = searcher.search(text, limit=10, understand=False)
+    assert not plain.signals and len(plain.hits) == len(result.hits)  # the retrievers' fused order alone
+    assert met[0] >= max(result.signals.met(h.product) for h in plain.hits)  # never a worse match first
+
+
+def test_a_query_naming_nothing_of_the_catalog_keeps_the_fused_order(shop: tuple[str, Services]) -> None:
+    _, services = shop
+    searcher = services.catalog.searcher
+    result = searcher.search("zzqx wibble", limit=10)
+    assert not result.signals
+    plain = searcher.search("zzqx wibble", limit=10, understand=False)
+    assert [h.id for h in result.hits] == [h.id for h in plain.hits]
+
+
+def test_a_chinese_query_names_attribute_values_through_its_translation(shop: tuple[str, Services]) -> None:
+    name, services = shop
+    if name != "voltline":
+        pytest.skip("a Voltline attribute")
+    signals = services.catalog.searcher.search("我想要无线耳机", limit=5).signals  # "I want wireless headphones"
+    assert ("wireless", "true") in {(m.attribute, m.value) for m in signals.values}, signals
+    assert signals.category == "Electronics > Audio > Headphones"

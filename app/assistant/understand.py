@@ -1,0 +1,65 @@
+"""What a message asks of the catalog, in the catalog's own terms: the category it names (by the category's
+words, else by being like its products), the attribute values it names, and the products it names. The router
+reads it to route a turn; the product search reads it to put first what meets the query."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from app.assistant.knowledge import ShopKnowledge
+from app.config import RoutingSettings
+from retrieval.search import QuerySignals, query_route
+from retrieval.translate import QueryTranslator
+from retrieval.vocabulary import ShopVocabulary, ValueMatch, content_words
+
+
+class QueryUnderstanding:
+    def __init__(
+        self, knowledge: ShopKnowledge, settings: RoutingSettings, translator: QueryTranslator | None = None
+    ) -> None:
+        self.knowledge = knowledge
+        self.settings = settings
+        self.translator = translator
+
+    def signals(self, text: str) -> QuerySignals:
+        """The category, values and names of a search query (what ``ProductSearch`` orders by)."""
+        vocabulary = self.knowledge.vocabulary()
+        named = [pid for pid, score in vocabulary.named(text) if score >= self.settings.name_threshold]
+        category = self.category(text, content_words(text), vocabulary, [])
+        return QuerySignals(category, tuple(self.values(text, vocabulary)), tuple(named))
+
+    def values(self, text: str, vocabulary: ShopVocabulary) -> list[ValueMatch]:
+        """The catalog's attribute values the message names; a Chinese message's also through its dictionary
+        translation (``有降噪耳机吗`` names ``noise cancelling``)."""
+        found = vocabulary.value_matches(text)
+        translated = self._translation(text)
+        if translated:
+            known = {(m.attribute, m.value) for m in found}
+            found += [m for m in vocabulary.value_matches(translated) if (m.attribute, m.value) not in known]
+        return found
+
+    def category(self, text: str, words: Sequence[str], vocabulary: ShopVocabulary, reasons: list[str]) -> str | None:
+        """The category a message asks for: by the catalog's category words when a leaf word (or two) says it,
+        else the category whose products the message is most like when one clearly leads, else a weaker word."""
+        translated = self._translation(text)
+        lexical = vocabulary.category_for([*words, *(content_words(translated) if translated else [])])
+        if lexical is not None and lexical[1] >= 2:
+            reasons.append(f"category {lexical[0]} (its words)")
+            return lexical[0]
+        s = self.settings
+        if query_route(text) == "english" and words:
+            like = self.knowledge.nearest_category(text)
+            if like is not None and like[1] >= s.category_similarity and like[2] >= s.category_margin:
+                reasons.append(f"category {like[0]} (like its products {like[1]:.2f}, margin {like[2]:.2f})")
+                return like[0]
+        if lexical is not None:
+            reasons.append(f"category {lexical[0]} (a word of it)")
+            return lexical[0]
+        return None
+
+    def _translation(self, text: str) -> str | None:
+        """The dictionary translation of a non-English message (Chinese: CC-CEDICT), or None."""
+        if self.translator is None or query_route(text) != "multilingual":
+            return None
+        translation = self.translator.translate(text)
+        return " ".join(translation.words) if translation is not None else None
