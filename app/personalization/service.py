@@ -6,7 +6,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from app.personalization.promotion import PromotionGate, PromotionLog
@@ -214,9 +214,9 @@ class PersonalizationService:
         preference = model.score(history, [h.id for h in result.hits]) if model else {}
         if not preference:
             hits = [h for h in result.hits if h.product.in_stock][:limit]
-            return SearchResult(hits, result.route, result.mode, result.took_ms), False
+            return replace(result, hits=hits), False
         hits = blend(result.hits, preference, self.search_weight, limit)
-        return SearchResult(hits, result.route, result.mode, result.took_ms), True
+        return replace(result, hits=hits), True
 
     def similar(self, product_id: str, limit: int = 10) -> list[Recommendation]:
         model = self.current()

@@ -58,6 +58,28 @@ def test_ingest_json_products(seeded: LiveServer) -> None:
     assert found.json()["items"][0]["id"] == "J1"
 
 
+def test_search_says_what_it_understood_and_puts_what_meets_it_first(seeded: LiveServer) -> None:
+    with seeded.client() as client:
+        body = search(client, q="red linen dress", limit=10).json()
+        nothing = search(client, q="zzqx wibble", limit=3).json()
+    understood = body["understood"]
+    assert understood["category"] and understood["category"].startswith("Dresses"), understood
+    assert {"attribute": "colour", "value": "red"} in understood["values"], understood
+    assert {"attribute": "material", "value": "linen"} in understood["values"], understood
+
+    def met(product: dict[str, Any]) -> int:
+        attributes = product["attributes"]
+        return (
+            product["category"].startswith(understood["category"])
+            + ("red" in (attributes.get("colour") or []))
+            + (attributes.get("material") == "linen")
+        )
+
+    shown = [met(item["product"]) for item in body["items"]]
+    assert shown == sorted(shown, reverse=True) and shown[0] >= 2, shown
+    assert nothing["understood"] == {"category": None, "values": [], "named": []}
+
+
 @pytest.mark.parametrize(
     ("kwargs", "status", "code"),
     [

@@ -14,6 +14,7 @@ from app.api.sponsored import ListedProduct, with_ads
 from retrieval.catalog import Product
 from retrieval.catalog_service import IngestOutcome
 from retrieval.feeds import FORMATS, FeedError
+from retrieval.search import QuerySignals
 
 router = APIRouter(tags=["catalog"])
 
@@ -120,12 +121,31 @@ async def ingest(request: Request, services: ServicesDep, _: MerchantDep) -> Ing
     raise ApiError(415, "send multipart/form-data with a `file`, or application/json with `products`")
 
 
+class UnderstoodValue(BaseModel):
+    attribute: str
+    value: str
+
+
+class Understood(BaseModel):
+    """What the query named in the catalog's own terms; results meeting more of it come first."""
+
+    category: str | None = None
+    values: list[UnderstoodValue] = Field(default_factory=list)
+    named: list[str] = Field(default_factory=list, description="ids of the products it names by their words")
+
+    @classmethod
+    def of(cls, signals: QuerySignals) -> Understood:
+        values = [UnderstoodValue(attribute=m.attribute, value=m.value) for m in signals.values]
+        return cls(category=signals.category, values=values, named=list(signals.named))
+
+
 class SearchResponse(BaseModel):
     items: list[ListedProduct]
     personalized: bool
     took_ms: float
     route: str = Field(description="english (MiniLM + BM25) or multilingual (USE-multilingual vector)")
     mode: str
+    understood: Understood = Field(default_factory=Understood)
 
 
 @router.get("/v1/products/search", response_model=SearchResponse, summary="Hybrid product search with filters")
@@ -161,6 +181,7 @@ def search(
         took_ms=round(result.took_ms, 2),
         route=result.route,
         mode=result.mode,
+        understood=Understood.of(result.signals),
     )
 
 
