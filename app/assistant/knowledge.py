@@ -15,7 +15,7 @@ from app.config import RoutingSettings
 from app.store.commerce import CommerceStore
 from retrieval.catalog import Product
 from retrieval.catalog_service import CatalogService, IndexUnavailableError
-from retrieval.embed import product_text
+from retrieval.index.base import DENSE
 from retrieval.vocabulary import IdShape, ShopVocabulary, attribute_phrase, stem, tokens
 
 _PER_CATEGORY = 16
@@ -57,12 +57,18 @@ class ShopKnowledge:
         if not by_category:
             return None
         names = sorted(by_category)
-        rows = []
+        sample = {name: [p.id for p in by_category[name][:_PER_CATEGORY]] for name in names}
+        # the index's own vectors of those products: nothing to encode when the catalog changes
+        stored = self.catalog.vectors([i for ids in sample.values() for i in ids], DENSE)
+        rows, kept = [], []
         for name in names:  # a few products stand for their category: the mean of their dense vectors
-            vectors = self.catalog.searcher.dense.encode([product_text(p) for p in by_category[name][:_PER_CATEGORY]])
+            vectors = [stored[i] for i in sample[name] if i in stored]
+            if not vectors:
+                continue
             mean = np.asarray(vectors, dtype=np.float32).mean(axis=0)
             rows.append(mean / (np.linalg.norm(mean) or 1.0))
-        return names, np.vstack(rows)
+            kept.append(name)
+        return (kept, np.vstack(rows)) if rows else None
 
     def nearest_category(self, text: str) -> tuple[str, float, float] | None:
         """The category whose products a message is most like (MiniLM), its cosine and the margin over the
