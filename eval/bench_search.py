@@ -332,14 +332,20 @@ async def _load(base: str, key: str, paths: list[str], concurrency: int, total: 
     return latencies, wall, errors
 
 
-def http(concurrency: int = 4, total: int = 3000) -> dict[str, Any]:
-    """`/v1/products/search` over loopback against `shopassist serve` with the demo catalog."""
+def http(concurrency: int = 4, total: int = 3000, understand: bool = True) -> dict[str, Any]:
+    """`/v1/products/search` over loopback against `shopassist serve` with the demo catalog (``understand``:
+    ``SHOPASSIST_SEARCH__UNDERSTAND``, the re-ordering by the query's constraints)."""
     from urllib.parse import urlencode
 
     key = "bench-admin-key-0123456789"
     with tempfile.TemporaryDirectory(prefix="bench-http-") as tmp:
         root = Path(tmp)
-        env = bench_env(root, SHOPASSIST_ADMIN_API_KEY=key, SHOPASSIST_LLM__MODEL="smollm2-135m")
+        env = bench_env(
+            root,
+            SHOPASSIST_ADMIN_API_KEY=key,
+            SHOPASSIST_LLM__MODEL="smollm2-135m",
+            SHOPASSIST_SEARCH__UNDERSTAND=str(understand).lower(),
+        )
         cli(env, "demo-data")
         cli(env, "ingest", str(root / "demo" / "products.jsonl"))
         with serving(env) as (base, _process, _ready_s):
@@ -365,16 +371,21 @@ def http(concurrency: int = 4, total: int = 3000) -> dict[str, Any]:
         "p99_ms": _percentile(latencies, 99),
         "errors": errors,
         "distinct_queries": len(paths),
+        "understand": understand,
     }
 
 
 def run() -> dict[str, Any]:
-    return {"engines": engines(), "ingest": ingest(), "http": http()}
+    return {"engines": engines(), "ingest": ingest(), "http": http(), "http fused order only": http(understand=False)}
 
 
 if __name__ == "__main__":
     which = sys.argv[1] if len(sys.argv) > 1 else "all"
-    jobs: dict[str, Callable[[], dict[str, Any]]] = {"engines": engines, "ingest": ingest, "http": http}
+    jobs: dict[str, Callable[[], dict[str, Any]]] = {
+        "engines": engines,
+        "ingest": ingest,
+        "http": lambda: {"understood": http(), "fused order only": http(understand=False)},
+    }
     selected = jobs if which == "all" else {which: jobs[which]}
     for name, job in selected.items():
         print(name, json.dumps(job(), indent=2))
