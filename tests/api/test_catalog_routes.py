@@ -70,7 +70,7 @@ def test_search_says_what_it_understood_and_puts_what_meets_it_first(seeded: Liv
     def met(product: dict[str, Any]) -> int:
         attributes = product["attributes"]
         in_category = bool(product["category"].startswith(understood["category"]))
-        return in_category + ("red" in (attributes.get("colour") or [])) + (attributes.get("material") == "linen")
+        return in_category + ("red" in (attributes.get("colour") or [])) + bool(attributes.get("material") == "linen")
 
     shown = [met(item["product"]) for item in body["items"]]
     assert shown == sorted(shown, reverse=True) and shown[0] >= 2, shown
