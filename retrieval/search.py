@@ -9,6 +9,7 @@ import time
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Literal
 
 from retrieval.catalog import Product
@@ -63,10 +64,20 @@ class QuerySignals:
     def __bool__(self) -> bool:
         return bool(self.category or self.values or self.named)
 
+    @cached_property
+    def _by_attribute(self) -> dict[str, list[ValueMatch]]:
+        grouped: dict[str, list[ValueMatch]] = {}
+        for match in self.values:
+            grouped.setdefault(match.attribute, []).append(match)
+        return grouped
+
     def met(self, product: Product) -> int:
         """How many of the query's constraints the product meets: its category, each named attribute (once,
         whichever of its named values it holds), being named."""
-        met = len({m.attribute for m in self.values if holds(product, m)}) if self.values else 0
+        met = 0
+        for attribute, matches in self._by_attribute.items():
+            if attribute in product.attributes and any(holds(product, m) for m in matches):
+                met += 1
         path = self.category
         if path is not None and (product.category == path or product.category.startswith(path + " > ")):
             met += 1

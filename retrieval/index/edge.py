@@ -278,16 +278,15 @@ class EdgeIndex:
         with self._reading() as shard:
             points = shard.query(request)
             # copying a payload out of the shard costs more than the query: only those not parsed before
-            products = {str(p.payload["id"]): parsed_product(p.payload.get("content_hash")) for p in points}
+            # (each ``.payload`` read is a fresh copy, so it is read once)
+            scored = [(str(payload["id"]), float(p.score), payload.get("content_hash")) for p in points
+                      if (payload := p.payload)]  # fmt: skip
+            products = {i: parsed_product(content_hash) for i, _, content_hash in scored}
             missing = [i for i, product in products.items() if product is None]
             if missing:
                 records = shard.retrieve([point_id(i) for i in missing], True, False)
-                products |= {str(r.payload["id"]): product_of(r.payload) for r in records if r.payload}
-        return [
-            Hit(id=str(p.payload["id"]), score=float(p.score), product=product)
-            for p in points
-            if (product := products.get(str(p.payload["id"]))) is not None
-        ]
+                products |= {str(payload["id"]): product_of(payload) for r in records if (payload := r.payload)}
+        return [Hit(id=i, score=score, product=product) for i, score, _ in scored if (product := products.get(i))]
 
     def get(self, ids: Sequence[str]) -> dict[str, Product]:
         if not ids:
