@@ -30,7 +30,7 @@ class QueryUnderstanding:
 
     def values(self, text: str, vocabulary: ShopVocabulary) -> list[ValueMatch]:
         """The catalog's attribute values the message names; a Chinese message's also through its dictionary
-        translation (``有降噪耳机吗`` names ``noise cancelling``)."""
+        translation (``我想要无线耳机``, "I want wireless headphones", names ``wireless``)."""
         found = vocabulary.value_matches(text)
         translated = self._translation(text)
         if translated:
