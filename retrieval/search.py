@@ -71,13 +71,18 @@ class QuerySignals:
             grouped.setdefault(match.attribute, []).append(match)
         return grouped
 
+    def held(self, product: Product) -> list[str]:
+        """The named attributes the product holds, each once, whichever of its named values it holds."""
+        return [
+            attribute
+            for attribute, matches in self._by_attribute.items()
+            if attribute in product.attributes and any(holds(product, m) for m in matches)
+        ]
+
     def met(self, product: Product) -> int:
-        """How many of the query's constraints the product meets: its category, each named attribute (once,
-        whichever of its named values it holds), being named."""
-        met = 0
-        for attribute, matches in self._by_attribute.items():
-            if attribute in product.attributes and any(holds(product, m) for m in matches):
-                met += 1
+        """How many of the query's constraints the product meets: its category, each named attribute it holds,
+        being named."""
+        met = len(self.held(product)) if self.values else 0
         path = self.category
         if path is not None and (product.category == path or product.category.startswith(path + " > ")):
             met += 1

@@ -17,7 +17,8 @@ from retrieval.catalog import Product
 from retrieval.catalog_service import CatalogService, IndexUnavailableError
 from retrieval.index.base import SearchFilters
 from retrieval.policies import Passage, PolicyIndex
-from retrieval.vocabulary import ValueMatch, holds
+from retrieval.search import QuerySignals
+from retrieval.vocabulary import ValueMatch
 
 _POOL = 8  # candidates searched per product shown, re-ranked by the attribute values the message names
 
@@ -37,10 +38,8 @@ class Retrieved:
 def matched_attributes(products: Sequence[Product], values: Sequence[ValueMatch]) -> dict[str, list[str]]:
     """For each product, the named attributes it holds (one attribute counts once, whichever of its named
     values it holds)."""
-    by_attribute: dict[str, list[ValueMatch]] = {}
-    for match in values:
-        by_attribute.setdefault(match.attribute, []).append(match)
-    return {p.id: [a for a, group in by_attribute.items() if any(holds(p, m) for m in group)] for p in products}
+    signals = QuerySignals(values=tuple(values))
+    return {p.id: signals.held(p) for p in products}
 
 
 def _fits(product: Product, filters: SearchFilters) -> bool:
