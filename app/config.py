@@ -255,6 +255,9 @@ class RoutingSettings(BaseModel):
         0.4, ge=0, le=1, description="cosine to a category's products for a message that names no category"
     )
     category_margin: float = Field(0.05, ge=0, le=1, description="lead over the next category that picks one")
+    signals_cache: int = Field(
+        4096, ge=0, description="search queries whose reading (category, values, names) is kept per catalog version"
+    )
     order_id_pattern: str | None = Field(
         None, description="regular expression of order numbers; unset = learnt from the stored orders' ids"
     )

@@ -4,6 +4,8 @@ reads it to route a turn; the product search reads it to put first what meets th
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 
 from app.assistant.knowledge import ShopKnowledge
@@ -20,10 +22,33 @@ class QueryUnderstanding:
         self.knowledge = knowledge
         self.settings = settings
         self.translator = translator
+        # a shop's searches repeat (head queries): their reading is kept while the catalog version serves
+        self._cache: OrderedDict[str, QuerySignals] = OrderedDict()
+        self._cached_for: ShopVocabulary | None = None
+        self._lock = threading.Lock()
 
     def signals(self, text: str) -> QuerySignals:
-        """The category, values and names of a search query (what ``ProductSearch`` orders by)."""
+        """The category, values and names of a search query (what ``ProductSearch`` orders by); the same text
+        reads the same while the vocabulary (built per catalog version) is the same."""
         vocabulary = self.knowledge.vocabulary()
+        size = self.settings.signals_cache
+        with self._lock:
+            if self._cached_for is not vocabulary:
+                self._cache.clear()
+                self._cached_for = vocabulary
+            cached = self._cache.get(text)
+            if cached is not None:
+                self._cache.move_to_end(text)
+                return cached
+        signals = self._read(text, vocabulary)
+        with self._lock:
+            if size and self._cached_for is vocabulary:
+                self._cache[text] = signals
+                while len(self._cache) > size:
+                    self._cache.popitem(last=False)
+        return signals
+
+    def _read(self, text: str, vocabulary: ShopVocabulary) -> QuerySignals:
         named = [pid for pid, score in vocabulary.named(text) if score >= self.settings.name_threshold]
         category = self.category(text, content_words(text), vocabulary, [])
         return QuerySignals(category, tuple(self.values(text, vocabulary)), tuple(named))

@@ -233,3 +233,32 @@ def test_a_chinese_query_names_attribute_values_through_its_translation(shop: tu
     signals = services.catalog.searcher.search("我想要无线耳机", limit=5).signals  # "I want wireless headphones"
     assert ("wireless", "true") in {(m.attribute, m.value) for m in signals.values}, signals
     assert signals.category == "Electronics > Audio > Headphones"
+
+
+def test_a_repeated_query_is_read_once_per_catalog_version(shop: tuple[str, Services]) -> None:
+    """Kept last in this module: it adds a product to the shop (the boutique is the session's shared store)."""
+    name, services = shop
+    if name == "boutique":
+        pytest.skip("writes to the shop; the boutique here is the session's demo store")
+    understanding = router(services).understanding
+    text = "a zorbium finish lantern"
+    first = understanding.signals(text)
+    assert understanding.signals(text) is first  # the same catalog version: kept
+    assert not any(m.value.lower() == "zorbium" for m in first.values)
+    any_product = services.catalog.get(services.catalog.ids()[0])
+    assert any_product is not None
+    row = {
+        "id": f"{any_product.id}-ZB",
+        "title": "Glowmere Camp Lantern",
+        "price": 19.0,
+        "currency": "USD",
+        "category": any_product.category,
+        "attributes": {"finish": "zorbium"},
+        "in_stock": True,
+        "stock": 5,
+    }
+    outcome = services.catalog.ingest_items([row])
+    assert not outcome.rejected
+    after = understanding.signals(text)  # a new version: read again, and the new value is named
+    assert after is not first
+    assert ("finish", "zorbium") in {(m.attribute, m.value) for m in after.values}, after

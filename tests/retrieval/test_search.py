@@ -147,3 +147,39 @@ def test_an_index_only_this_process_writes_keeps_what_it_read_past_the_refresh_t
         assert catalog.get_many(["A1"])["A1"].title == "Wool coat"  # its own write moves the version
     finally:
         catalog.index.close()
+
+
+@pytest.mark.parametrize("shop", ["voltline", "greenleaf"])
+def test_query_signals_hold_an_attribute_exactly_when_holds_says_one_of_its_values_is_held(shop: str) -> None:
+    """``QuerySignals.held`` compares with sets built once per query; it must agree with ``holds`` (value by value)
+    on every product of shops with other attribute schemas: lists, yes/no flags, numbers, nested names."""
+    import random
+
+    from retrieval.feeds import read_products
+    from retrieval.search import QuerySignals
+    from retrieval.shops import greenleaf, voltline
+    from retrieval.vocabulary import ValueMatch, holds
+
+    module = {"voltline": voltline, "greenleaf": greenleaf}[shop]
+    products = read_products(module.build_products(random.Random(module.SEED))).products  # as a feed ingests
+    seen = sorted(
+        {
+            (name, "true" if v is True else str(v))
+            for p in products
+            for name, value in p.attributes.items()
+            for v in (value if isinstance(value, list) else [value])
+            if v is not None and v is not False
+        }
+    )
+    rng = random.Random(5)
+    checked = 0
+    for _ in range(200):
+        chosen = rng.sample(seen, rng.randint(1, 4))
+        matches = tuple(ValueMatch(a, v.upper() if rng.random() < 0.3 and v != "true" else v, v) for a, v in chosen)
+        signals = QuerySignals(values=matches)
+        for product in products:
+            expected = {m.attribute for m in matches if m.attribute in product.attributes and holds(product, m)}
+            assert set(signals.held(product)) == expected
+            assert len(signals.held(product)) == len(expected)
+            checked += bool(expected)
+    assert checked > 200  # the sample reaches products that hold some of its values, not only empty sets
