@@ -349,6 +349,13 @@ class LimitsSettings(BaseModel):
         2, ge=1, description="chat turns generating at once (match the LLM's slots or vLLM's capacity)"
     )
     generation_queue: int = Field(8, ge=0, description="chat turns allowed to wait for a slot; more get 503")
+    read_threads: int = Field(
+        1,
+        ge=1,
+        le=256,
+        description="catalog read requests (search, browse, products, recommendations) run at once; "
+        "more only trade the GIL, except against a remote Qdrant, where calls wait on the network",
+    )
     generation_wait_s: float = Field(20.0, gt=0, description="longest wait for a generation slot before 503")
     idempotency_ttl_s: int = Field(86_400, ge=60, description="how long a write's Idempotency-Key result is replayed")
 

@@ -17,6 +17,7 @@ from app.api.idempotency import IdempotencyMiddleware
 from app.api.limits import LimitsMiddleware, RateLimiter
 from app.api.mcp_server import build_mcp
 from app.api.middleware import RequestContextMiddleware
+from app.api.read_pool import ReadPool
 from app.api.routes import (
     ads,
     auth,
@@ -84,6 +85,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.add_middleware(LimitsMiddleware, settings=settings.limits)
     app.add_middleware(RequestContextMiddleware, metrics=built.metrics)
     app.state.key_limiter = RateLimiter(settings.limits.per_key_rps, settings.limits.per_key_burst)
+    app.state.reads = ReadPool(settings.limits.read_threads)
     app.include_router(service.router, responses=COMMON_ERRORS)
     app.include_router(auth.router, responses=COMMON_ERRORS)
     app.include_router(personalization.router, responses=COMMON_ERRORS)

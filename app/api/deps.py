@@ -16,6 +16,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from app.api.errors import ApiError
 from app.api.limits import RateLimiter
+from app.api.read_pool import ReadPool
 from app.assistant.tools import Caller
 from app.config import Role, Settings
 from app.security import Principal
@@ -39,6 +40,14 @@ async def get_settings(services: ServicesDep) -> Settings:
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+async def get_reads(request: Request) -> ReadPool:
+    reads: ReadPool = request.app.state.reads
+    return reads
+
+
+ReadsDep = Annotated[ReadPool, Depends(get_reads)]
 
 
 def authenticate(services: Services, credentials: HTTPAuthorizationCredentials | None) -> Principal:

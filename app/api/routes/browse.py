@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from app.api.deps import FiltersDep, PrincipalDep, ServicesDep
+from app.api.deps import FiltersDep, PrincipalDep, ReadsDep, ServicesDep
 from retrieval.browse import Sort
 from retrieval.catalog import Product
 
@@ -34,23 +34,24 @@ class FacetsResponse(BaseModel):
 
 
 @router.get("/v1/products", response_model=ProductPage, summary="Browse products under filters (no query)")
-def browse(
+async def browse(
     services: ServicesDep,
     _: PrincipalDep,
     filters: FiltersDep,
+    reads: ReadsDep,
     sort: Sort = "popular",
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
     limit: Annotated[int, Query(ge=1, le=100)] = 24,
 ) -> ProductPage:
     if filters is None:
         return ProductPage(items=[], total=0, offset=offset, limit=limit)
-    page = services.browser.page(filters, offset, limit, sort)
+    page = await reads.run(services.browser.page, filters, offset, limit, sort)
     return ProductPage(items=page.items, total=page.total, offset=offset, limit=limit)
 
 
 @router.get("/v1/catalog/facets", response_model=FacetsResponse, summary="Category paths and brands with counts")
-def facets(services: ServicesDep, _: PrincipalDep) -> FacetsResponse:
-    f = services.browser.facets()
+async def facets(services: ServicesDep, _: PrincipalDep, reads: ReadsDep) -> FacetsResponse:
+    f = await reads.run(services.browser.facets)
     return FacetsResponse(
         categories=[Facet(value=k, count=v) for k, v in f.categories.items()],
         brands=[Facet(value=k, count=v) for k, v in f.brands.items()],

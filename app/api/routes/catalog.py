@@ -8,13 +8,15 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from app.api.deps import FiltersDep, MerchantDep, PrincipalDep, ServicesDep, existing_product
+from app.api.deps import FiltersDep, MerchantDep, PrincipalDep, ReadsDep, ServicesDep, existing_product
 from app.api.errors import ApiError
 from app.api.sponsored import ListedProduct, with_ads
+from app.wiring import Services
 from retrieval.catalog import Product
 from retrieval.catalog_service import IngestOutcome
 from retrieval.feeds import FORMATS, FeedError
-from retrieval.search import QuerySignals
+from retrieval.index.base import SearchFilters
+from retrieval.search import Mode, QuerySignals
 
 router = APIRouter(tags=["catalog"])
 
@@ -149,10 +151,11 @@ class SearchResponse(BaseModel):
 
 
 @router.get("/v1/products/search", response_model=SearchResponse, summary="Hybrid product search with filters")
-def search(
+async def search(
     services: ServicesDep,
     principal: PrincipalDep,
     filters: FiltersDep,
+    reads: ReadsDep,
     q: Annotated[str, Query(min_length=1, max_length=500, pattern=r"\S", description="what the shopper typed")],
     limit: Annotated[int, Query(ge=1, le=100)] = 10,
     user_id: Annotated[str | None, Query(max_length=128)] = None,
@@ -164,17 +167,23 @@ def search(
         return SearchResponse(items=[], personalized=False, took_ms=0.0, route="none", mode=chosen)
     if principal.role == "customer" and user_id not in (None, principal.subject):
         raise ApiError(403, "a customer token personalizes search for its own customer only")
+    shopper = user_id or (principal.subject if principal.role == "customer" else None)
+    return await reads.run(_search, services, filters, q, limit, mode, user_id, shopper if ads else None)
+
+
+def _search(
+    services: Services, filters: SearchFilters, q: str, limit: int, mode: Mode | None, user_id: str | None,
+    ads_for: str | None,
+) -> SearchResponse:  # fmt: skip
     if user_id:
         result, personalized = services.personalization.search(q, filters, limit, mode, user_id)
     else:
         result, personalized = services.catalog.search(q, filters, limit, mode), False
-    shopper = user_id or (principal.subject if principal.role == "customer" else None)
     organic = [(h.product, h.score) for h in result.hits]
-    shown = [p for p, _ in organic]
     placements = []
-    if ads and shopper:
-        placements = services.ads.place("search", query=q, user_id=shopper, organic=shown, category=filters.category,
-                                        limit=limit)  # fmt: skip
+    if ads_for:
+        placements = services.ads.place("search", query=q, user_id=ads_for, organic=[p for p, _ in organic],
+                                        category=filters.category, limit=limit)  # fmt: skip
     return SearchResponse(
         items=with_ads(organic, placements, limit),
         personalized=personalized,
@@ -186,5 +195,5 @@ def search(
 
 
 @router.get("/v1/products/{product_id}", response_model=Product, summary="One product")
-def get_product(services: ServicesDep, _: PrincipalDep, product_id: str) -> Product:
-    return existing_product(services, product_id)
+async def get_product(services: ServicesDep, _: PrincipalDep, reads: ReadsDep, product_id: str) -> Product:
+    return await reads.run(existing_product, services, product_id)

@@ -8,10 +8,11 @@ from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from app.api.deps import PrincipalDep, ServicesDep, existing_product
+from app.api.deps import PrincipalDep, ReadsDep, ServicesDep, existing_product
 from app.api.errors import ApiError
 from app.api.sponsored import ListedProduct, with_ads
 from app.personalization import Recommendation
+from app.wiring import Services
 from retrieval.catalog import Product, normalise_category
 from retrieval.events import Event
 
@@ -81,9 +82,10 @@ async def post_events(body: EventsBody, services: ServicesDep, principal: Princi
 
 
 @router.get("/v1/users/{user_id}/recommendations", response_model=RecommendationsResponse)
-def recommendations(
+async def recommendations(
     services: ServicesDep,
     principal: PrincipalDep,
+    reads: ReadsDep,
     user_id: Annotated[str, Path(min_length=1, max_length=128)],
     limit: Annotated[int, Query(ge=1, le=100)] = 10,
     category: Annotated[str | None, Query(max_length=300)] = None,
@@ -93,9 +95,16 @@ def recommendations(
     if principal.role == "customer" and user_id != principal.subject:
         # another shopper's recommendations reveal their history: for this caller they do not exist
         raise ApiError(404, f"no recommendations for {user_id}")
-    result = services.personalization.recommend(
-        user_id, limit, normalise_category(category) if category else None, exclude_seen
-    )
+    return await reads.run(
+        _recommendations, services, user_id, limit, normalise_category(category) if category else None, exclude_seen,
+        ads,
+    )  # fmt: skip
+
+
+def _recommendations(
+    services: Services, user_id: str, limit: int, category: str | None, exclude_seen: bool, ads: bool
+) -> RecommendationsResponse:
+    result = services.personalization.recommend(user_id, limit, category, exclude_seen)
     organic = [(r.product, r.score) for r in result.items]
     placements = (
         services.ads.place("recommendations", user_id=user_id, organic=[p for p, _ in organic], limit=limit)
@@ -108,8 +117,16 @@ def recommendations(
 
 
 @router.get("/v1/products/{product_id}/similar", response_model=SimilarResponse)
-def similar(
-    services: ServicesDep, _: PrincipalDep, product_id: str, limit: Annotated[int, Query(ge=1, le=100)] = 10
+async def similar(
+    services: ServicesDep,
+    _: PrincipalDep,
+    reads: ReadsDep,
+    product_id: str,
+    limit: Annotated[int, Query(ge=1, le=100)] = 10,
 ) -> SimilarResponse:
+    return await reads.run(_similar, services, product_id, limit)
+
+
+def _similar(services: Services, product_id: str, limit: int) -> SimilarResponse:
     existing_product(services, product_id)
     return SimilarResponse(items=_items(services.personalization.similar(product_id, limit)))
