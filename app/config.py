@@ -349,15 +349,20 @@ class LimitsSettings(BaseModel):
         2, ge=1, description="chat turns generating at once (match the LLM's slots or vLLM's capacity)"
     )
     generation_queue: int = Field(8, ge=0, description="chat turns allowed to wait for a slot; more get 503")
-    read_threads: int = Field(
-        1,
+    read_threads: int | None = Field(
+        None,
         ge=1,
         le=256,
-        description="catalog read requests (search, browse, products, recommendations) run at once; "
-        "more only trade the GIL, except against a remote Qdrant, where calls wait on the network",
+        description="catalog read requests (search, browse, products, recommendations) run at "
+        "once; unset = 1 with the embedded engine (its work holds the GIL: more only trade it), 8 against a Qdrant "
+        "server (its calls wait on the network)",
     )
     generation_wait_s: float = Field(20.0, gt=0, description="longest wait for a generation slot before 503")
     idempotency_ttl_s: int = Field(86_400, ge=60, description="how long a write's Idempotency-Key result is replayed")
+
+    def reads(self, remote_index: bool) -> int:
+        """The read threads: as set, else the default for the index in use."""
+        return self.read_threads or (8 if remote_index else 1)
 
 
 class StorefrontSettings(BaseModel):

@@ -85,7 +85,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.add_middleware(LimitsMiddleware, settings=settings.limits)
     app.add_middleware(RequestContextMiddleware, metrics=built.metrics)
     app.state.key_limiter = RateLimiter(settings.limits.per_key_rps, settings.limits.per_key_burst)
-    app.state.reads = ReadPool(settings.limits.read_threads)
+    app.state.reads = ReadPool(settings.limits.reads(remote_index=bool(settings.qdrant.url)))
     app.include_router(service.router, responses=COMMON_ERRORS)
     app.include_router(auth.router, responses=COMMON_ERRORS)
     app.include_router(personalization.router, responses=COMMON_ERRORS)

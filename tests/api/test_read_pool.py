@@ -47,3 +47,11 @@ def test_an_error_in_a_read_reaches_its_caller_and_frees_its_thread() -> None:
         return await asyncio.wait_for(pool.run(lambda: 7), timeout=5)
 
     assert asyncio.run(main()) == 7
+
+
+def test_the_pool_defaults_to_one_thread_over_the_embedded_engine_and_more_over_a_qdrant_server() -> None:
+    from app.config import LimitsSettings
+
+    assert LimitsSettings().reads(remote_index=False) == 1
+    assert LimitsSettings().reads(remote_index=True) > 1
+    assert LimitsSettings(read_threads=4).reads(remote_index=False) == 4
