@@ -27,6 +27,7 @@ from retrieval.catalog import Product
 from retrieval.index.base import (
     FLOAT_FIELDS,
     KEYWORD_FIELDS,
+    PARSED_PRODUCTS,
     SPARSE,
     VECTOR_SIZES,
     Condition,
@@ -59,6 +60,9 @@ class _Served:
         self.shard = shard
         self.readers = 0
         self.retired = False
+        # the product each point id holds, kept as searches read them: a served shard never changes (a write
+        # serves a new one), so a search asks the engine for ids and scores only and copies no payload it has seen
+        self.products: dict[Any, Product] = {}
 
 
 class EdgeIndex:
@@ -172,11 +176,16 @@ class EdgeIndex:
     # ---- serving -------------------------------------------------------------------------------------
     @contextmanager
     def _reading(self) -> Iterator[Any]:
+        with self._serving() as served:
+            yield served.shard
+
+    @contextmanager
+    def _serving(self) -> Iterator[_Served]:
         with self._cond:
             served = self._served
             served.readers += 1
         try:
-            yield served.shard
+            yield served
         finally:
             with self._cond:
                 served.readers -= 1
@@ -260,7 +269,7 @@ class EdgeIndex:
                 query=qe.Query.Nearest(vector, using=using),
                 filter=flt,
                 params=params,
-                with_payload=_HIT_KEYS,
+                with_payload=False,
             )
         else:
             request = qe.QueryRequest(
@@ -273,20 +282,34 @@ class EdgeIndex:
                 ],
                 query=qe.Fusion.Rrf(k=query.rrf_k, weights=query.fusion_weights()),  # type: ignore[arg-type]  # the .pyi omits Rrf from the union
                 filter=flt,
-                with_payload=_HIT_KEYS,
+                with_payload=False,
             )
-        with self._reading() as shard:
-            points = shard.query(request)
-            # copying a payload out of the shard costs more than the query: only those not parsed before
-            # (each ``.payload`` read is a fresh copy, so it is read once)
-            scored = [(str(payload["id"]), float(p.score), payload.get("content_hash")) for p in points
-                      if (payload := p.payload)]  # fmt: skip
-            products = {i: parsed_product(content_hash) for i, _, content_hash in scored}
-            missing = [i for i, product in products.items() if product is None]
-            if missing:
-                records = shard.retrieve([point_id(i) for i in missing], True, False)
-                products |= {str(payload["id"]): product_of(payload) for r in records if (payload := r.payload)}
-        return [Hit(id=i, score=score, product=product) for i, score, _ in scored if (product := products.get(i))]
+        with self._serving() as served:
+            points = served.shard.query(request)
+            known = served.products
+            unknown = [p.id for p in points if p.id not in known]
+            if unknown:
+                if len(known) + len(unknown) > PARSED_PRODUCTS:
+                    known.clear()  # a bound on a huge catalog's memory; read again as searches need them
+                known.update(self._products_at(served.shard, unknown))
+        return [Hit(id=product.id, score=float(p.score), product=product) for p in points
+                if (product := known.get(p.id)) is not None]  # fmt: skip
+
+    @staticmethod
+    def _products_at(shard: Any, ids: list[Any]) -> dict[Any, Product]:
+        """The products of these points: by content hash where one was parsed before (copying a payload out
+        of the shard costs more than the query), else from the whole payload."""
+        found: dict[Any, Product] = {}
+        unparsed = []
+        for record in shard.retrieve(ids, _HIT_KEYS, False):
+            product = parsed_product((record.payload or {}).get("content_hash"))
+            if product is None:
+                unparsed.append(record.id)
+            else:
+                found[record.id] = product
+        if unparsed:
+            found |= {r.id: product_of(r.payload) for r in shard.retrieve(unparsed, True, False) if r.payload}
+        return found
 
     def get(self, ids: Sequence[str]) -> dict[str, Product]:
         if not ids:

@@ -131,6 +131,29 @@ def test_products_and_vectors_read_by_id_follow_a_changed_product(tmp_path: Path
         catalog.index.close()
 
 
+@pytest.mark.parametrize("understand", [True, False])
+def test_search_hits_carry_the_served_version_of_a_changed_product(tmp_path: Path, understand: bool) -> None:
+    """A search reads a hit's product once per served index version; a write serves a new version, so a changed
+    product is never shown as it was."""
+    from app.wiring import build_catalog
+
+    catalog = build_catalog(make_settings(tmp_path))
+    try:
+        base = {"id": "A1", "category": "Dresses", "currency": "USD", "in_stock": True}
+        other = {**base, "id": "B2", "title": "Cotton shirt", "price": 30.0}
+        catalog.ingest_items([{**base, "title": "Linen dress", "price": 20.0}, other])
+        first = catalog.searcher.search("linen dress", limit=2, understand=understand).hits
+        assert first[0].id == "A1" and first[0].product.title == "Linen dress"
+        assert catalog.searcher.search("linen dress", limit=2, understand=understand).hits[0].product.price == 20.0
+        catalog.ingest_items([{**base, "title": "Linen dress", "price": 25.0, "attributes": {"colour": "red"}}])
+        again = catalog.searcher.search("linen dress", limit=2, understand=understand).hits
+        assert again[0].id == "A1" and again[0].product.price == 25.0
+        assert again[0].product.attributes == {"colour": "red"}
+        assert {h.id for h in again} == {"A1", "B2"}  # the unchanged product still found, from the new version
+    finally:
+        catalog.index.close()
+
+
 def test_an_index_only_this_process_writes_keeps_what_it_read_past_the_refresh_time(tmp_path: Path) -> None:
     from app.wiring import build_catalog
     from retrieval.catalog_service import PRODUCTS_FRESH_S
