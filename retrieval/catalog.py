@@ -58,6 +58,12 @@ def normalise_category(value: str) -> str:
     return CATEGORY_SEPARATOR.join(part for part in parts if part)
 
 
+def within(category: str, path: str) -> bool:
+    """Whether a category is the path or under it, as a category filter matches: ``"Tops > Knits"`` is within
+    ``"Tops"``; ``"Tops & Tees"`` is not."""
+    return category == path or category.startswith(path + CATEGORY_SEPARATOR)
+
+
 def category_prefixes(category: str) -> list[str]:
     """``"Tops > Knits"`` → ``["Tops", "Tops > Knits"]``: what a category-prefix filter matches."""
     parts = category.split(CATEGORY_SEPARATOR) if category else []

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Literal
 
-from retrieval.catalog import Product
+from retrieval.catalog import Product, within
 from retrieval.embed import Encoder
 from retrieval.index.base import DENSE, MULTILINGUAL, Hit, IndexQuery, ProductIndex, SearchFilters
 from retrieval.sparse import Bm25Encoder
@@ -94,8 +94,7 @@ class QuerySignals:
         """How many of the query's constraints the product meets: its category, each named attribute it holds,
         being named."""
         met = len(self.held(product)) if self.values else 0
-        path = self.category
-        if path is not None and (product.category == path or product.category.startswith(path + " > ")):
+        if self.category is not None and within(product.category, self.category):
             met += 1
         return met + (product.id in self.named)
 

@@ -13,7 +13,7 @@ from app.assistant.intents import Intent, TurnIntent
 from app.assistant.tools import Caller, OrderTools, OrderView
 from app.config import AssistantSettings
 from app.personalization import PersonalizationService
-from retrieval.catalog import Product
+from retrieval.catalog import Product, within
 from retrieval.catalog_service import CatalogService, IndexUnavailableError
 from retrieval.index.base import SearchFilters
 from retrieval.policies import Passage, PolicyIndex
@@ -109,7 +109,7 @@ class Retriever:
         named = [p for p in self.catalog.get_many(list(intent.product_ids)).values() if _fits(p, parsed.filters)]
         pool = named + [p for p in pool if p.id not in {n.id for n in named}]
         r.matched = matched_attributes(pool, intent.values)
-        in_category = {p.id for p in pool if intent.category and p.category.startswith(intent.category)}
+        in_category = {p.id for p in pool if intent.category and within(p.category, intent.category)}
         names = {p.id for p in named}
         position = {p.id: i for i, p in enumerate(pool)}  # the search order breaks ties
         ranked = sorted(

@@ -206,3 +206,24 @@ def test_query_signals_hold_an_attribute_exactly_when_holds_says_one_of_its_valu
             assert len(signals.held(product)) == len(expected)
             checked += bool(expected)
     assert checked > 200  # the sample reaches products that hold some of its values, not only empty sets
+
+
+def test_a_category_is_met_as_the_category_filter_matches_it_by_path_not_by_spelling() -> None:
+    import random
+
+    from retrieval.catalog import Product, category_prefixes, within
+    from retrieval.feeds import read_products
+    from retrieval.search import QuerySignals
+    from retrieval.shops import greenleaf, voltline
+
+    paths = {"Tops", "Tops & Tees", "Tops > Knits", "Tops > Knits > Cardigans", "Topsoil"}
+    for module in (voltline, greenleaf):
+        paths |= {p.category for p in read_products(module.build_products(random.Random(module.SEED))).products}
+    prefixes = {prefix for path in paths for prefix in category_prefixes(path)} | {"Tops", "Electronics > Aud"}
+    for category in paths:
+        for path in prefixes:  # the index's filter matches a category by its prefixes
+            assert within(category, path) == (path in category_prefixes(category)), (category, path)
+    signals = QuerySignals(category="Tops")
+    product = {"id": "X1", "title": "A top", "price": 1.0, "currency": "USD"}
+    met = {c: signals.met(Product.model_validate({**product, "category": c})) for c in sorted(paths) if "Top" in c}
+    assert met == {"Tops": 1, "Tops & Tees": 0, "Tops > Knits": 1, "Tops > Knits > Cardigans": 1, "Topsoil": 0}
