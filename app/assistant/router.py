@@ -100,7 +100,8 @@ class Router:
             reasons.append("names " + ", ".join(f"{pid} ({score:.2f})" for pid, score in named[:3]))
         elif product_ids:
             reasons.append(f"product ids {', '.join(product_ids)}")
-        values = tuple(self.understanding.values(text, vocabulary))
+        translated = self.understanding.translation(text)
+        values = tuple(self.understanding.values(text, vocabulary, translated))
         refers_back = bool(previous_products) and bool(REFERENCE_CUE.search(text))
         policy_hits = self._policy_hits(text, reasons)
         nearest = self.examples.nearest(text)
@@ -111,7 +112,7 @@ class Router:
         catalog = max(vocabulary.coverage(words), vocabulary.han_overlap(text))
         budget = bool(parse_filters(text).description)  # a price bound or price order: a product search
         shown = bool(product_ids) or bool(previous_products)
-        category = self.understanding.category(text, words, vocabulary, reasons)
+        category = self.understanding.category(text, words, vocabulary, reasons, translated)
 
         def result(
             intent: Intent, why: str, hits: Sequence[PolicyHit] = policy_hits, unsure: Sequence[Intent] = ()

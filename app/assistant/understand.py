@@ -50,23 +50,25 @@ class QueryUnderstanding:
 
     def _read(self, text: str, vocabulary: ShopVocabulary) -> QuerySignals:
         named = [pid for pid, score in vocabulary.named(text) if score >= self.settings.name_threshold]
-        category = self.category(text, content_words(text), vocabulary, [])
-        return QuerySignals(category, tuple(self.values(text, vocabulary)), tuple(named))
+        translated = self.translation(text)
+        category = self.category(text, content_words(text), vocabulary, [], translated)
+        return QuerySignals(category, tuple(self.values(text, vocabulary, translated)), tuple(named))
 
-    def values(self, text: str, vocabulary: ShopVocabulary) -> list[ValueMatch]:
+    def values(self, text: str, vocabulary: ShopVocabulary, translated: str | None) -> list[ValueMatch]:
         """The catalog's attribute values the message names; a Chinese message's also through its dictionary
-        translation (``我想要无线耳机``, "I want wireless headphones", names ``wireless``)."""
+        translation (``translation(text)``: ``我想要无线耳机``, "I want wireless headphones", names ``wireless``)."""
         found = vocabulary.value_matches(text)
-        translated = self._translation(text)
         if translated:
             known = {(m.attribute, m.value) for m in found}
             found += [m for m in vocabulary.value_matches(translated) if (m.attribute, m.value) not in known]
         return found
 
-    def category(self, text: str, words: Sequence[str], vocabulary: ShopVocabulary, reasons: list[str]) -> str | None:
-        """The category a message asks for: by the catalog's category words when a leaf word (or two) says it,
-        else the category whose products the message is most like when one clearly leads, else a weaker word."""
-        translated = self._translation(text)
+    def category(
+        self, text: str, words: Sequence[str], vocabulary: ShopVocabulary, reasons: list[str], translated: str | None
+    ) -> str | None:
+        """The category a message asks for: by the catalog's category words (and its translation's) when a leaf
+        word (or two) says it, else the category whose products the message is most like when one clearly leads,
+        else a weaker word."""
         lexical = vocabulary.category_for([*words, *(content_words(translated) if translated else [])])
         if lexical is not None and lexical[1] >= 2:
             reasons.append(f"category {lexical[0]} (its words)")
@@ -82,8 +84,9 @@ class QueryUnderstanding:
             return lexical[0]
         return None
 
-    def _translation(self, text: str) -> str | None:
-        """The dictionary translation of a non-English message (Chinese: CC-CEDICT), or None."""
+    def translation(self, text: str) -> str | None:
+        """The dictionary translation of a non-English message (Chinese: CC-CEDICT), or None: read once per
+        message and handed to ``values`` and ``category``."""
         if self.translator is None or query_route(text) != "multilingual":
             return None
         translation = self.translator.translate(text)
