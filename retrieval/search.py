@@ -17,7 +17,7 @@ from retrieval.embed import Encoder
 from retrieval.index.base import DENSE, MULTILINGUAL, Hit, IndexQuery, ProductIndex, SearchFilters
 from retrieval.sparse import Bm25Encoder
 from retrieval.translate import QueryTranslator, words_of
-from retrieval.vocabulary import ValueMatch
+from retrieval.vocabulary import ValueMatch, Wanted, held_attributes, wanted_values
 
 Mode = Literal["hybrid", "dense", "sparse"]
 Route = Literal["english", "multilingual"]
@@ -65,30 +65,12 @@ class QuerySignals:
         return bool(self.category or self.values or self.named)
 
     @cached_property
-    def _by_attribute(self) -> dict[str, tuple[bool, frozenset[str]]]:
-        """Per named attribute: whether a yes/no value is asked for, and the other values case-folded (what
-        ``holds`` compares), so a product is checked with set lookups: ``understood`` checks the whole pool."""
-        flags: set[str] = set()
-        wanted: dict[str, set[str]] = {}
-        for match in self.values:
-            values = wanted.setdefault(match.attribute, set())
-            if match.value == "true":
-                flags.add(match.attribute)
-            else:
-                values.add(match.value.lower())
-        return {attribute: (attribute in flags, frozenset(values)) for attribute, values in wanted.items()}
+    def _wanted(self) -> Wanted:  # built once: ``understood`` checks the whole pool
+        return wanted_values(self.values)
 
     def held(self, product: Product) -> list[str]:
-        """The named attributes the product holds, each once, whichever of its named values it holds (as
-        ``holds`` decides for each value)."""
-        held = []
-        for attribute, (flag, wanted) in self._by_attribute.items():
-            value = product.attributes.get(attribute)
-            if value is None:
-                continue
-            if (flag and value is True) or any(v is not None and str(v).lower() in wanted for v in _listed(value)):
-                held.append(attribute)
-        return held
+        """The named attributes the product holds, each once, whichever of its named values it holds."""
+        return held_attributes(product, self._wanted)
 
     def met(self, product: Product) -> int:
         """How many of the query's constraints the product meets: its category, each named attribute it holds,
@@ -97,10 +79,6 @@ class QuerySignals:
         if self.category is not None and within(product.category, self.category):
             met += 1
         return met + (product.id in self.named)
-
-
-def _listed(value: object) -> list[object]:
-    return value if isinstance(value, list) else [value]
 
 
 def understood(hits: list[Hit], signals: QuerySignals) -> list[Hit]:

@@ -74,13 +74,39 @@ class ValueMatch:
     phrase: str  # the words of the message that matched
 
 
+Wanted = dict[str, tuple[bool, frozenset[str]]]  # attribute → (a yes/no value asked for, the others case-folded)
+
+
+def wanted_values(matches: Sequence[ValueMatch]) -> Wanted:
+    """Named values grouped by attribute, built once so each product is checked with set lookups."""
+    flags: set[str] = set()
+    grouped: dict[str, set[str]] = {}
+    for match in matches:
+        values = grouped.setdefault(match.attribute, set())
+        if match.value == "true":
+            flags.add(match.attribute)
+        else:
+            values.add(match.value.lower())
+    return {attribute: (attribute in flags, frozenset(values)) for attribute, values in grouped.items()}
+
+
+def held_attributes(product: Product, wanted: Wanted) -> list[str]:
+    """The attributes whose named values the product's record has, each once (a yes/no one: set to true; others
+    compared case-insensitively, any item of a list)."""
+    held = []
+    for attribute, (flag, values) in wanted.items():
+        value = product.attributes.get(attribute)
+        if value is None:
+            continue
+        items = value if isinstance(value, list) else [value]
+        if (flag and value is True) or any(v is not None and str(v).lower() in values for v in items):
+            held.append(attribute)
+    return held
+
+
 def holds(product: Product, match: ValueMatch) -> bool:
     """Whether the product's record has the value (a yes/no attribute: set to true)."""
-    value = product.attributes.get(match.attribute)
-    if match.value == "true":
-        return value is True
-    values = value if isinstance(value, list) else [value]
-    return any(str(v).lower() == match.value.lower() for v in values if v is not None)
+    return bool(held_attributes(product, wanted_values([match])))
 
 
 @dataclass

@@ -174,8 +174,9 @@ def test_an_index_only_this_process_writes_keeps_what_it_read_past_the_refresh_t
 
 @pytest.mark.parametrize("shop", ["voltline", "greenleaf"])
 def test_query_signals_hold_an_attribute_exactly_when_holds_says_one_of_its_values_is_held(shop: str) -> None:
-    """``QuerySignals.held`` compares with sets built once per query; it must agree with ``holds`` (value by value)
-    on every product of shops with other attribute schemas: lists, yes/no flags, numbers, nested names."""
+    """``QuerySignals.held`` checks all of a query's values at once, grouped by attribute; an attribute counts
+    exactly when ``holds`` says one of its values is held, on every product of shops with other attribute
+    schemas: lists, yes/no flags, numbers, nested names."""
     import random
 
     from retrieval.feeds import read_products
