@@ -470,6 +470,12 @@ class Settings(BaseSettings):
         default_factory=dict, description='more keys as JSON: {"key": "merchant", "key2": "support"}'
     )
     shop_name: str = Field("Demo Boutique", description="shop name used in prompts and UIs")
+    shop_language: str = Field(
+        "auto",
+        pattern=r"^(auto|[a-z]{2})$",
+        description="the catalog's language, ISO 639-1 (BM25 stemming and stop words, which encoder reads a "
+        "query); auto: read from the products' titles and descriptions",
+    )
     metrics_public: bool = Field(True, description="serve /metrics without a token")
     llm: LLMSettings = Field(default_factory=LLMSettings)
     qdrant: QdrantSettings = Field(default_factory=QdrantSettings)
@@ -501,6 +507,15 @@ class Settings(BaseSettings):
                     f"{MIN_PRODUCTION_SECRET_LENGTH} characters"
                 )
         return self
+
+    @field_validator("shop_language")
+    @classmethod
+    def _searchable_language(cls, value: str) -> str:
+        if value != "auto":
+            from retrieval.language import language
+
+            language(value)  # ValueError names the languages search can serve
+        return value
 
     @model_validator(mode="after")
     def _openai_backend_needs_url(self) -> Settings:

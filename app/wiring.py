@@ -52,6 +52,8 @@ from retrieval.events import EventWeights
 from retrieval.feed_export import Storefront
 from retrieval.index.base import ProductIndex
 from retrieval.indexer import CatalogIndexer
+from retrieval.language import SAMPLE as LANGUAGE_SAMPLE
+from retrieval.language import CatalogLanguage
 from retrieval.policies import PolicyIndex, read_policies
 from retrieval.recs import AlsParams
 from retrieval.search import CatalogVocabulary, ProductSearch
@@ -192,6 +194,9 @@ def build_catalog(settings: Settings, index: ProductIndex | None = None) -> Cata
     multilingual = MultilingualEncoder(threads=e.threads)
     sparse = Bm25Encoder()
     index = index or build_index(settings)
+    language = CatalogLanguage(
+        settings.shop_language, lambda: index.version, lambda: index.get(index.ids()[:LANGUAGE_SAMPLE]).values()
+    )
     search = ProductSearch(
         index,
         CachedEncoder(dense, e.query_cache_size),
@@ -205,6 +210,7 @@ def build_catalog(settings: Settings, index: ProductIndex | None = None) -> Cata
         translator=DictionaryTranslator(CatalogVocabulary(index, product_text))
         if settings.search.translate_queries
         else None,
+        language=language,
         understood_pool=settings.search.understood_pool,
     )
     # torch's thread count is per process: single-threaded pipelines side by side only with the ONNX backend
@@ -220,6 +226,7 @@ def build_catalog(settings: Settings, index: ProductIndex | None = None) -> Cata
         vectors=VectorCache(e.vector_cache_path or Path(settings.data_dir) / "embed" / "vectors.sqlite")
         if e.vector_cache
         else None,
+        language=language,
     )
     return CatalogService(index, indexer, search, backend="qdrant-server" if settings.qdrant.url else "qdrant-edge")
 
@@ -351,6 +358,7 @@ def build_policies(settings: Settings, catalog: CatalogService) -> PolicyIndex:
         read_policies(policies_dir(settings)),
         multilingual=catalog.searcher.multilingual,
         vectors=catalog.indexer.vectors,
+        language=catalog.searcher.catalog_language,
     )
 
 

@@ -168,7 +168,7 @@ class CatalogService:
             "encoders": {
                 "dense": self.searcher.dense.name,
                 "multilingual": self.searcher.multilingual.name,
-                "sparse": self.searcher.sparse.name,
+                "sparse": f"{self.searcher.sparse.name}-{self.searcher.catalog_language().bm25}",
             },
             "mode": self.searcher.mode,
         }

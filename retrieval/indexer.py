@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from retrieval.catalog import Product
 from retrieval.embed import Encoder, keyword_text, product_text
 from retrieval.index.base import DENSE, MULTILINGUAL, IndexedPoint, ProductIndex
+from retrieval.language import ENGLISH, CatalogLanguage, Language
 from retrieval.sparse import Bm25Encoder
 from retrieval.vector_cache import VectorCache, encode
 
@@ -37,6 +38,13 @@ class IngestReport:
         return self.written / total if total > 0 else 0.0
 
 
+def indexed_hash(product: Product, language: Language) -> str:
+    """The content hash stored with a product's point: a catalog read in another language than before (its BM25
+    terms stemmed anew) re-indexes every product on its next ingest. English keeps the bare hash."""
+    digest = product.content_hash()
+    return digest if language.english else f"{digest}/{language.code}"
+
+
 class CatalogIndexer:
     def __init__(
         self,
@@ -49,12 +57,15 @@ class CatalogIndexer:
         workers: int = 1,
         make_pipeline: Callable[[], Pipeline] | None = None,
         vectors: VectorCache | None = None,
+        language: CatalogLanguage | None = None,
     ) -> None:
         """``workers`` > 1 with ``make_pipeline``: large ingests run that many single-threaded encoder pipelines
         side by side (built on first use, kept), which outran one pipeline with two threads per encoder by
         ~25% on two cores (docs/benchmarks.md); ``dense`` and ``multilingual`` serve small ingests and queries.
-        ``vectors``: products' embeddings already computed for the same text are read, not encoded again."""
+        ``vectors``: products' embeddings already computed for the same text are read, not encoded again.
+        ``language``: the catalog's, for BM25 (English when not given)."""
         self.index = index
+        self.language = language
         self.dense = dense
         self.multilingual = multilingual
         self.sparse = sparse
@@ -65,7 +76,9 @@ class CatalogIndexer:
         self._pipelines: list[Pipeline] = []
         self._lock = threading.Lock()  # one ingest at a time; searches go on
 
-    def embed(self, products: Sequence[Product], progress: Progress | None = None) -> list[IndexedPoint]:
+    def embed(
+        self, products: Sequence[Product], progress: Progress | None = None, language: Language = ENGLISH
+    ) -> list[IndexedPoint]:
         # similar lengths batch together: less padding in the transformer
         products = sorted(products, key=lambda p: len(product_text(p)))
         batches = [products[i : i + self.batch_size] for i in range(0, len(products), self.batch_size)]
@@ -77,7 +90,7 @@ class CatalogIndexer:
             nonlocal done
             out: list[IndexedPoint] = []
             for batch in share:
-                out.extend(self._embed_batch(batch, pipeline))
+                out.extend(self._embed_batch(batch, pipeline, language))
                 if progress:
                     with done_lock:
                         done += len(batch)
@@ -104,7 +117,7 @@ class CatalogIndexer:
             self._pipelines.append(self.make_pipeline())
         return self._pipelines
 
-    def _embed_batch(self, batch: Sequence[Product], pipeline: Pipeline) -> list[IndexedPoint]:
+    def _embed_batch(self, batch: Sequence[Product], pipeline: Pipeline, language: Language) -> list[IndexedPoint]:
         dense_encoder, multilingual_encoder = pipeline
         texts = [product_text(p) for p in batch]
         dense = encode(self.vectors, dense_encoder, texts)
@@ -113,11 +126,17 @@ class CatalogIndexer:
             IndexedPoint(
                 product=product,
                 dense={DENSE: dense[row].tolist(), MULTILINGUAL: multilingual[row].tolist()},
-                sparse=self.sparse.document(keyword_text(product)),
-                content_hash=product.content_hash(),
+                sparse=self.sparse.document(keyword_text(product), language.bm25),
+                content_hash=indexed_hash(product, language),
             )
             for row, product in enumerate(batch)
         ]
+
+    def _language(self, products: Sequence[Product], anew: bool) -> Language:
+        """The language the catalog will be in: these products' when they are all of it, else the served one's."""
+        if self.language is None:
+            return ENGLISH
+        return self.language.of(products) if anew else self.language.current()
 
     def rebuild(self, products: Sequence[Product], progress: Progress | None = None) -> IngestReport:
         """Write every product into a fresh index (new settings or encoder), switched in atomically: a new
@@ -137,10 +156,12 @@ class CatalogIndexer:
         ``fresh`` re-embeds everything into a new index instead of changing the served one."""
         with self._lock:
             existing = self.index.content_hashes()
-            changed = list(products) if fresh else [p for p in products if existing.get(p.id) != p.content_hash()]
+            language = self._language(products, fresh or replace or not existing)
+            changed = list(products) if fresh else [
+                p for p in products if existing.get(p.id) != indexed_hash(p, language)]  # fmt: skip
             deletes = sorted(set(existing) - {p.id for p in products}) if replace else []
             started = time.perf_counter()
-            points = self.embed(changed, progress)
+            points = self.embed(changed, progress, language)
             embedded = time.perf_counter()
             version = self.index.apply(points, [], replace=True) if fresh else self.index.apply(points, deletes)
             written = time.perf_counter()

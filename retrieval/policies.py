@@ -12,7 +12,7 @@ import re
 import shutil
 import threading
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
@@ -21,6 +21,7 @@ from typing import Any
 import qdrant_edge as qe
 
 from retrieval.embed import Encoder
+from retrieval.language import ENGLISH, Language
 from retrieval.search import query_route
 from retrieval.vector_cache import VectorCache, encode
 
@@ -102,13 +103,16 @@ class PolicyIndex:
         policies: dict[str, str],
         multilingual: Encoder | None = None,
         vectors: VectorCache | None = None,
+        language: Callable[[], Language] = lambda: ENGLISH,
     ) -> None:
-        """``encoder`` embeds English (MiniLM); ``multilingual`` (USE) serves questions in other scripts;
+        """``encoder`` embeds English (MiniLM); ``multilingual`` (USE) serves questions in other scripts and
+        every question of a shop in another language (``language``: the catalog's);
         ``vectors``: passages embedded before (an unchanged policy beside an edited one) are read, not encoded."""
         self.root = root
         self.encoder = encoder
         self.multilingual = multilingual
         self.vectors = vectors
+        self.language = language
         self.passages = [p for name, text in sorted(policies.items()) for p in split_passages(name, text)]
         self.by_id = {p.id: p for p in self.passages}
         self.docs = {p.doc: p.title for p in self.passages}
@@ -172,7 +176,7 @@ class PolicyIndex:
         """The passages nearest to a question, optionally within some policy documents."""
         self.open()
         using, encoder = "dense", self.encoder
-        if self.multilingual is not None and query_route(text) == "multilingual":
+        if self.multilingual is not None and query_route(text, self.language()) == "multilingual":
             using, encoder = "multilingual", self.multilingual
         vector = [float(x) for x in encoder.encode([text])[0]]
         flt = qe.Filter(must=[qe.FieldCondition(key=_DOC, match=qe.MatchAny(list(docs)))]) if docs else None

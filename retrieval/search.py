@@ -1,6 +1,6 @@
-"""Product search: route the query by script, embed it (cached), fuse dense + sparse with RRF, filter; then
-put first the products that hold what the query asks for in the catalog's own terms (its category, the
-attribute values and the products it names), the fused rank ordering the rest."""
+"""Product search: route the query by the catalog's language and the query's script, embed it (cached), fuse
+dense + sparse with RRF, filter; then put first the products that hold what the query asks for in the catalog's
+own terms (its category, the attribute values and the products it names), the fused rank ordering the rest."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from typing import Literal
 from retrieval.catalog import Product, within
 from retrieval.embed import Encoder
 from retrieval.index.base import DENSE, MULTILINGUAL, Hit, IndexQuery, ProductIndex, SearchFilters
+from retrieval.language import ENGLISH, CatalogLanguage, Language
 from retrieval.sparse import Bm25Encoder
 from retrieval.translate import QueryTranslator, words_of
 from retrieval.vocabulary import ValueMatch, Wanted, held_attributes, wanted_values
@@ -23,9 +24,12 @@ Mode = Literal["hybrid", "dense", "sparse"]
 Route = Literal["english", "multilingual"]
 
 
-def query_route(text: str) -> Route:
-    """English (Latin script) queries use MiniLM + BM25; others use the multilingual vector, fused with MiniLM
-    and BM25 over their dictionary translation when there is one (``retrieval.translate``)."""
+def query_route(text: str, language: Language = ENGLISH) -> Route:
+    """Latin-script queries to an English catalog use MiniLM + BM25; others use the multilingual vector: fused
+    with MiniLM and BM25 over a Chinese query's dictionary translation (``retrieval.translate``), and with BM25
+    in the catalog's language when the catalog is not English (MiniLM reads English only)."""
+    if not language.english:
+        return "multilingual"
     letters = [ch for ch in text if ch.isalpha()]
     if not letters:
         return "english"
@@ -112,6 +116,7 @@ class ProductSearch:
         rrf_k: int = 60,
         hnsw_ef: int | None = None,
         translator: QueryTranslator | None = None,
+        language: CatalogLanguage | None = None,
         weights: dict[str, float] | None = None,
         understand: Callable[[str], QuerySignals] | None = None,
         understood_pool: int = 50,
@@ -129,15 +134,25 @@ class ProductSearch:
         self.rrf_k = rrf_k
         self.hnsw_ef = hnsw_ef
         self.translator = translator
+        self.language = language
+
+    def catalog_language(self) -> Language:
+        return self.language.current() if self.language is not None else ENGLISH
 
     def build_query(
         self, text: str, filters: SearchFilters, limit: int, mode: Mode | None = None
     ) -> tuple[IndexQuery, Route, Mode]:
         mode = mode or self.mode
-        route = query_route(text)
+        language = self.catalog_language()
+        route = query_route(text, language)
         dense: dict[str, list[float]] = {}
         sparse = None
-        if route == "multilingual":
+        if not language.english:  # MiniLM reads English only: the multilingual vector and the catalog's BM25
+            if mode in {"hybrid", "dense"}:
+                dense[MULTILINGUAL] = self.multilingual.encode([text])[0].tolist()
+            if mode in {"hybrid", "sparse"}:
+                sparse = self.sparse.query(text, language.bm25)
+        elif route == "multilingual":
             # MiniLM and English BM25 know no Chinese: the cross-lingual vector of the query, fused with both of
             # them over the query's dictionary translation
             dense[MULTILINGUAL] = self.multilingual.encode([text])[0].tolist()

@@ -48,9 +48,9 @@ def tokens(text: str) -> list[str]:
     return [t.lower() for t in _TOKEN.findall(text)]
 
 
-def content_words(text: str) -> list[str]:
+def content_words(text: str, stop: frozenset[str] = STOP_WORDS) -> list[str]:
     """The stems of a message's words that could name something (stop words and bare numbers removed)."""
-    return [stem(t) for t in tokens(text) if t not in STOP_WORDS and not t.isdigit() and not _HAN.match(t)]
+    return [stem(t) for t in tokens(text) if t not in stop and not t.isdigit() and not _HAN.match(t)]
 
 
 def han_bigrams(text: str) -> set[str]:
@@ -123,10 +123,12 @@ class ShopVocabulary:
     titles: dict[str, list[str]] = field(default_factory=dict)  # product id → title stems
     categories: dict[str, int] = field(default_factory=dict)  # full category path → products in it
     products: int = 0
+    stop: frozenset[str] = STOP_WORDS  # English grammar words and those of the catalog's language
 
     @classmethod
-    def build(cls, products: Iterable[Product]) -> ShopVocabulary:
-        v = cls()
+    def build(cls, products: Iterable[Product], stop: frozenset[str] = frozenset()) -> ShopVocabulary:
+        """``stop``: the grammar words of the catalog's language beside English ("für", "mit" name nothing)."""
+        v = cls(stop=STOP_WORDS | stop)
         strong: Counter[str] = Counter()
         for p in products:
             v.products += 1
@@ -139,7 +141,7 @@ class ShopVocabulary:
             extra = [str(x) for x in p.attributes.values() if isinstance(x, str) and len(x) <= 20]
             other_script = f" {leaf} {' '.join(extra)} {p.description}" if _HAN.search(p.title) else ""
             name_text = f"{p.title} {p.brand}{other_script}"
-            title_stems = [stem(t) for t in tokens(name_text) if t not in STOP_WORDS and not _HAN.match(t)]
+            title_stems = [stem(t) for t in tokens(name_text) if t not in v.stop and not _HAN.match(t)]
             title_stems += sorted(han_bigrams(p.title))
             v.titles[p.id] = title_stems
             for s in set(title_stems):
@@ -161,19 +163,23 @@ class ShopVocabulary:
                         if (name, text) not in v.values[text.lower()]:
                             v.values[text.lower()].append((name, text))
             for text in texts:
-                seen.update(content_words(text))
+                seen.update(v.words(text))
                 v.han |= han_bigrams(text)
             for text in attribute_texts:
-                v.medium.update(content_words(text))
+                v.medium.update(v.words(text))
                 v.han |= han_bigrams(text)
             strong.update(seen)
-            v.weak.update(content_words(p.description))
+            v.weak.update(v.words(p.description))
         v.strong = dict(strong)
         v.medium -= set(v.strong)
         v.weak -= set(v.strong) | v.medium
         return v
 
     # ---- what a message says about the catalog ---------------------------------------------------------------
+    def words(self, text: str) -> list[str]:
+        """``content_words`` without the grammar words of the catalog's language too."""
+        return content_words(text, self.stop)
+
     def coverage(self, words: Sequence[str]) -> float:
         """Share of the message's content words the catalog uses: a title, category or brand word counts 1, an
         attribute's word 0.75, a word seen only in descriptions 0.5."""
@@ -217,7 +223,7 @@ class ShopVocabulary:
     @cached_property
     def _category_words(self) -> dict[str, list[set[str]]]:
         """Each category path's segments as sets of their content words."""
-        return {path: [set(content_words(segment)) for segment in path.split(" > ")] for path in self.categories}
+        return {path: [set(self.words(segment)) for segment in path.split(" > ")] for path in self.categories}
 
     @cached_property
     def _name_weights(self) -> tuple[dict[str, float], dict[tuple[str, bool], float]]:

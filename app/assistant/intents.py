@@ -1,5 +1,6 @@
-"""What a chat turn can be, and the few cues of customer-service language (English and Chinese) that hold in
-any shop: asking for a person, asking about one's order, comparing, referring back, greeting.
+"""What a chat turn can be, and the few cues of customer-service language (English and Chinese; greetings in
+the other languages the multilingual encoder reads too) that hold in any shop: asking for a person, asking
+about one's order, comparing, referring back, greeting.
 
 Nothing here knows what a shop sells: products, their names and attribute values, order-number shapes and
 policy topics come from the shop's own data (``app.assistant.router``).
@@ -70,6 +71,11 @@ REFERENCE_CUE = re.compile(
 )
 GREETING_CUE = re.compile(
     r"^\s*(hi|hello|hey|good (morning|afternoon|evening)|thanks?( you)?|thank you|ok(ay)?|bye)( there)?[\s!.,?]*$"
+    # the same in the other Latin-script languages the multilingual encoder reads (a shop's catalog may be in any)
+    r"|^\s*[¡¿]?(hallo|guten (morgen|tag|abend)|danke( schön)?|tschüss|moin|servus|bonjour|bonsoir|salut|merci|"
+    r"au revoir|hola|buen(os días|as tardes|as noches)|gracias|adiós|ciao|buongiorno|buonasera|grazie|arrivederci|olá|"
+    r"bom dia|obrigad[oa]|tchau|hoi|goedemorgen|dank je( wel)?|bedankt|dzień dobry|dziękuję|cześć|merhaba|"
+    r"teşekkürler|hej|tack)[\s!.,?¡¿]*$"
     r"|^\s*(你好|谢谢|再见)[\s!.,?！。？]*$",
     re.IGNORECASE,
 )

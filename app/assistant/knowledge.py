@@ -16,6 +16,7 @@ from app.store.commerce import CommerceStore
 from retrieval.catalog import Product
 from retrieval.catalog_service import CatalogService, IndexUnavailableError
 from retrieval.index.base import DENSE
+from retrieval.language import Language, stop_words
 from retrieval.vocabulary import IdShape, ShopVocabulary, attribute_phrase, stem, tokens
 
 _PER_CATEGORY = 16
@@ -43,11 +44,16 @@ class ShopKnowledge:
                 version = self.catalog.index.version
                 if version != self._version:
                     products = self.catalog.get_many(self.catalog.ids())
-                    self._vocabulary, self._version = ShopVocabulary.build(products.values()), version
+                    stop = stop_words(self.catalog.searcher.catalog_language().code)
+                    self._vocabulary, self._version = ShopVocabulary.build(products.values(), stop), version
                     self._centroids = self._category_centroids(list(products.values()))
             except (IndexUnavailableError, RuntimeError, OSError):
                 pass  # the last vocabulary read serves until the index is back
             return self._vocabulary
+
+    def language(self) -> Language:
+        """The catalog's language (``retrieval.language``): which encoder and which grammar words a message gets."""
+        return self.catalog.searcher.catalog_language()
 
     def _category_centroids(self, products: list[Product]) -> tuple[list[str], np.ndarray] | None:
         by_category: dict[str, list[Product]] = {}

@@ -36,7 +36,6 @@ from retrieval.embed import Encoder
 from retrieval.policies import PolicyHit, PolicyIndex
 from retrieval.search import query_route
 from retrieval.translate import QueryTranslator
-from retrieval.vocabulary import content_words
 
 
 class ExampleIndex:
@@ -108,7 +107,7 @@ class Router:
         top_example, top_score = nearest[0]
         example = top_example if top_score >= s.example_threshold else None
         reasons.append(f"nearest example {top_example} {top_score:.2f}")
-        words = content_words(text)
+        words = vocabulary.words(text)
         catalog = max(vocabulary.coverage(words), vocabulary.han_overlap(text))
         budget = bool(parse_filters(text).description)  # a price bound or price order: a product search
         shown = bool(product_ids) or bool(previous_products)
@@ -167,9 +166,10 @@ class Router:
         return result(Intent.OUT_OF_SCOPE, "nothing the shop's data can answer")
 
     def _policy_hits(self, text: str, reasons: list[str]) -> tuple[PolicyHit, ...]:
+        language = self.knowledge.language()
         hits = self.policies.search(text, 3)
         threshold = self.settings.policy_threshold
-        if query_route(text) == "multilingual":
+        if query_route(text, language) == "multilingual":
             threshold = self.settings.policy_threshold_multilingual  # USE's cosines run lower than MiniLM's
         if hits:
             reasons.append(f"best policy passage {hits[0].passage.id} {hits[0].score:.2f}")

@@ -12,7 +12,7 @@ from app.assistant.knowledge import ShopKnowledge
 from app.config import RoutingSettings
 from retrieval.search import QuerySignals, query_route
 from retrieval.translate import QueryTranslator
-from retrieval.vocabulary import ShopVocabulary, ValueMatch, content_words
+from retrieval.vocabulary import ShopVocabulary, ValueMatch
 
 
 class QueryUnderstanding:
@@ -51,7 +51,7 @@ class QueryUnderstanding:
     def _read(self, text: str, vocabulary: ShopVocabulary) -> QuerySignals:
         named = [pid for pid, score in vocabulary.named(text) if score >= self.settings.name_threshold]
         translated = self.translation(text)
-        category = self.category(text, content_words(text), vocabulary, [], translated)
+        category = self.category(text, vocabulary.words(text), vocabulary, [], translated)
         return QuerySignals(category, tuple(self.values(text, vocabulary, translated)), tuple(named))
 
     def values(self, text: str, vocabulary: ShopVocabulary, translated: str | None) -> list[ValueMatch]:
@@ -69,12 +69,12 @@ class QueryUnderstanding:
         """The category a message asks for: by the catalog's category words (and its translation's) when a leaf
         word (or two) says it, else the category whose products the message is most like when one clearly leads,
         else a weaker word."""
-        lexical = vocabulary.category_for([*words, *(content_words(translated) if translated else [])])
+        lexical = vocabulary.category_for([*words, *(vocabulary.words(translated) if translated else [])])
         if lexical is not None and lexical[1] >= 2:
             reasons.append(f"category {lexical[0]} (its words)")
             return lexical[0]
         s = self.settings
-        if query_route(text) == "english" and words:
+        if query_route(text, self.knowledge.language()) == "english" and words:
             like = self.knowledge.nearest_category(text)
             if like is not None and like[1] >= s.category_similarity and like[2] >= s.category_margin:
                 reasons.append(f"category {like[0]} (like its products {like[1]:.2f}, margin {like[2]:.2f})")
@@ -87,7 +87,7 @@ class QueryUnderstanding:
     def translation(self, text: str) -> str | None:
         """The dictionary translation of a non-English message (Chinese: CC-CEDICT), or None: read once per
         message and handed to ``values`` and ``category``."""
-        if self.translator is None or query_route(text) != "multilingual":
+        if self.translator is None or not self.knowledge.language().english or query_route(text) != "multilingual":
             return None
         translation = self.translator.translate(text)
         return " ".join(translation.words) if translation is not None else None
