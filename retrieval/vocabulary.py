@@ -5,16 +5,19 @@ word lists about one trade, so a shop of any kind is understood from its feed al
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 from retrieval.catalog import Product
 
-_TOKEN = re.compile(r"[A-Za-z0-9]+(?:[.'][A-Za-z0-9]+)*|[\u3400-\u9fff]+")
+# letters and digits of any script (``Käfig``, ``größe``, ``café`` are one word each), a run of Han characters apart
+_TOKEN = re.compile(r"[^\W_\u3400-\u9fff]+(?:[.'][^\W_\u3400-\u9fff]+)*|[\u3400-\u9fff]+")
 _HAN = re.compile(r"[\u3400-\u9fff]")
 # function words of English questions; none of them names a product in any trade
 _STOP_TEXT = """a an the and or but of for to in on at by with from into about as is are was were be been being do
@@ -48,9 +51,27 @@ def tokens(text: str) -> list[str]:
     return [t.lower() for t in _TOKEN.findall(text)]
 
 
-def content_words(text: str, stop: frozenset[str] = STOP_WORDS) -> list[str]:
+def content_words(text: str, stop: frozenset[str] = STOP_WORDS, stemmer: Callable[[str], str] = stem) -> list[str]:
     """The stems of a message's words that could name something (stop words and bare numbers removed)."""
-    return [stem(t) for t in tokens(text) if t not in stop and not t.isdigit() and not _HAN.match(t)]
+    return [stemmer(t) for t in tokens(text) if t not in stop and not t.isdigit() and not _HAN.match(t)]
+
+
+@functools.cache
+def _snowball(language: str) -> Any:
+    import snowballstemmer
+
+    return snowballstemmer.stemmer(language) if language in snowballstemmer.algorithms() else None
+
+
+@functools.lru_cache(maxsize=200_000)
+def language_stem(language: str, word: str) -> str:
+    """A word's stem in a catalog's language (Snowball: ``Hunde`` and ``Hund`` → ``hund``); English keeps the
+    light plural stem above, a language without a stemmer the word itself."""
+    if language == "english":
+        return stem(word)
+    stemmer = _snowball(language)
+    w = word.lower()
+    return str(stemmer.stemWord(w)) if stemmer is not None and not _HAN.match(w) else w
 
 
 def han_bigrams(text: str) -> set[str]:
@@ -124,11 +145,15 @@ class ShopVocabulary:
     categories: dict[str, int] = field(default_factory=dict)  # full category path → products in it
     products: int = 0
     stop: frozenset[str] = STOP_WORDS  # English grammar words and those of the catalog's language
+    language: str = "english"  # the catalog's, as BM25 and Snowball name it: how its words are stemmed
 
     @classmethod
-    def build(cls, products: Iterable[Product], stop: frozenset[str] = frozenset()) -> ShopVocabulary:
-        """``stop``: the grammar words of the catalog's language beside English ("für", "mit" name nothing)."""
-        v = cls(stop=STOP_WORDS | stop)
+    def build(
+        cls, products: Iterable[Product], stop: frozenset[str] = frozenset(), language: str = "english"
+    ) -> ShopVocabulary:
+        """``stop``: the grammar words of the catalog's language beside English ("für", "mit" name nothing);
+        ``language``: its stems ("Leine" and "Leinen" are one word)."""
+        v = cls(stop=STOP_WORDS | stop, language=language)
         strong: Counter[str] = Counter()
         for p in products:
             v.products += 1
@@ -141,7 +166,7 @@ class ShopVocabulary:
             extra = [str(x) for x in p.attributes.values() if isinstance(x, str) and len(x) <= 20]
             other_script = f" {leaf} {' '.join(extra)} {p.description}" if _HAN.search(p.title) else ""
             name_text = f"{p.title} {p.brand}{other_script}"
-            title_stems = [stem(t) for t in tokens(name_text) if t not in v.stop and not _HAN.match(t)]
+            title_stems = [v.stem(t) for t in tokens(name_text) if t not in v.stop and not _HAN.match(t)]
             title_stems += sorted(han_bigrams(p.title))
             v.titles[p.id] = title_stems
             for s in set(title_stems):
@@ -176,9 +201,12 @@ class ShopVocabulary:
         return v
 
     # ---- what a message says about the catalog ---------------------------------------------------------------
+    def stem(self, word: str) -> str:
+        return stem(word) if self.language == "english" else language_stem(self.language, word)
+
     def words(self, text: str) -> list[str]:
-        """``content_words`` without the grammar words of the catalog's language too."""
-        return content_words(text, self.stop)
+        """``content_words`` in the catalog's language: its grammar words removed too, its stems."""
+        return content_words(text, self.stop, self.stem)
 
     def coverage(self, words: Sequence[str]) -> float:
         """Share of the message's content words the catalog uses: a title, category or brand word counts 1, an
@@ -201,7 +229,7 @@ class ShopVocabulary:
     def named(self, text: str, limit: int = 3) -> list[tuple[str, float]]:
         """Products the message names by their own words, best first: the idf-weighted share of a title's
         distinctive words present in the message (``the Trailhead dome tent`` → the 4-person dome tent)."""
-        present = {stem(t) for t in tokens(text)} | han_bigrams(text)
+        present = {self.stem(t) for t in tokens(text)} | han_bigrams(text)
         idf, totals = self._name_weights
         hit: dict[tuple[str, bool], float] = {}
         for word in present:
@@ -287,7 +315,7 @@ class ShopVocabulary:
         for name in names:
             words = attribute_phrase(name).split()
             if words:
-                found.setdefault(stem(words[-1]), set()).add(name)
+                found.setdefault(self.stem(words[-1]), set()).add(name)
         return found
 
     @cached_property

@@ -44,8 +44,9 @@ class ShopKnowledge:
                 version = self.catalog.index.version
                 if version != self._version:
                     products = self.catalog.get_many(self.catalog.ids())
-                    stop = stop_words(self.catalog.searcher.catalog_language().code)
-                    self._vocabulary, self._version = ShopVocabulary.build(products.values(), stop), version
+                    language = self.catalog.searcher.catalog_language()
+                    built = ShopVocabulary.build(products.values(), stop_words(language.code), language.bm25)
+                    self._vocabulary, self._version = built, version
                     self._centroids = self._category_centroids(list(products.values()))
             except (IndexUnavailableError, RuntimeError, OSError):
                 pass  # the last vocabulary read serves until the index is back

@@ -136,3 +136,15 @@ def test_greetings_are_known_in_the_languages_a_catalog_may_be_written_in(text: 
     from app.assistant.intents import GREETING_CUE
 
     assert bool(GREETING_CUE.match(text)) is greeting
+
+
+def test_words_of_any_latin_script_are_one_token_and_stemmed_in_the_catalog_language() -> None:
+    from retrieval.vocabulary import tokens
+
+    assert tokens("Käfig für große Katzen, café") == ["käfig", "für", "große", "katzen", "café"]
+    german = ShopVocabulary.build(_products(GERMAN), stop_words("de"), "german")
+    assert german.words("Leine für Hunde") == german.words("Leinen Hund") == ["lein", "hund"]  # one stem each
+    # the category a message names by its stems: "Leine" is the leaf "Leinen" of Hund
+    assert german.category_for(german.words("eine Leine für kleine Hunde")) == ("Hund > Leinen", 2)
+    english = ShopVocabulary.build(_products(GERMAN))
+    assert english.words("dresses") == ["dress"]  # English keeps its own light plural stem
