@@ -36,7 +36,7 @@ from eval.shops import shop_services
 from retrieval.catalog import Product
 from retrieval.vocabulary import ValueMatch, holds
 
-SHOPS = ("boutique", "voltline", "greenleaf")
+SHOPS = ("boutique", "voltline", "greenleaf", "pfoten")
 HONEST = re.compile(
     r"doesn'?t say|does not say|not (?:listed|stated|mentioned|specified)|doesn'?t (?:mention|list|state|specify)|"
     r"does not (?:mention|list|state|specify)|no information|don'?t have (?:that|this|any) information|"

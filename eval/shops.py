@@ -19,6 +19,7 @@ DESCRIPTIONS = {
     "boutique": ("Demo Boutique", "an online clothing shop"),
     "voltline": ("Voltline", "an online shop for electronics, home appliances, outdoor gear and personal care"),
     "greenleaf": ("Greenleaf Market", "an online grocery and beauty shop"),
+    "pfoten": ("Pfotenglück", "ein Onlineshop für Heimtierbedarf (Hund, Katze, Aquaristik, Vogel, Kleintier)"),
 }
 
 

@@ -19,6 +19,7 @@ from retrieval.catalog import Product
 # letters and digits of any script (``Käfig``, ``größe``, ``café`` are one word each), a run of Han characters apart
 _TOKEN = re.compile(r"[^\W_\u3400-\u9fff]+(?:[.'][^\W_\u3400-\u9fff]+)*|[\u3400-\u9fff]+")
 _HAN = re.compile(r"[\u3400-\u9fff]")
+_NUMERIC = re.compile(r"^[\d.,']+[a-z]{0,2}$")  # 20, 1.7, 400ml-style sizes: no name on their own
 # function words of English questions; none of them names a product in any trade
 _STOP_TEXT = """a an the and or but of for to in on at by with from into about as is are was were be been being do
 does did have has had i me my we our you your it its this that these those there here what which who whom whose
@@ -232,6 +233,7 @@ class ShopVocabulary:
         present = {self.stem(t) for t in tokens(text)} | han_bigrams(text)
         idf, totals = self._name_weights
         hit: dict[tuple[str, bool], float] = {}
+        worded: set[str] = set()  # products matched by a word, not by numbers alone
         for word in present:
             weight = idf.get(word)
             if weight is None:  # unknown, or shared by too many titles to name one
@@ -239,8 +241,12 @@ class ShopVocabulary:
             script = bool(_HAN.match(word))
             for pid in self.name_tokens[word]:
                 hit[(pid, script)] = hit.get((pid, script), 0.0) + weight
+                if not _NUMERIC.match(word):
+                    worded.add(pid)
         best: dict[str, float] = {}
         for (pid, script), weight in hit.items():
+            if pid not in worded:  # "under 20 €" names no "Hay 20 l"; "Arcbook 14" is named by "Arcbook"
+                continue
             # each script scored on its own: a Chinese title's bigrams do not dilute its English words
             share = weight / totals[(pid, script)]
             share = 1.0 if share > 1 - 1e-9 else share  # the same words summed in another order: not 0.99…
@@ -275,19 +281,21 @@ class ShopVocabulary:
         wanted = set(words)
         if not wanted or not self.categories:
             return None
-        scores: dict[str, int] = {}
+        scores: dict[str, tuple[int, int]] = {}
         for path, segments in self._category_words.items():
-            score = 0
+            score = top_level = 0
             for depth, segment_words in enumerate(segments):
-                if depth == 0 and len(segments) > 1:
+                if depth == 0 and len(segments) > 1:  # names no category alone, but tells tied ones apart
+                    top_level = len(wanted & segment_words)  # ("cat" + "dry food": Cat > Food > Dry Food)
                     continue
                 score += len(wanted & segment_words) * (2 if depth == len(segments) - 1 else 1)
             if score:
-                scores[path] = score
+                scores[path] = (score, top_level)
         if not scores:
             return None
-        best = max(scores.values())
-        top = [path.split(" > ") for path, score in scores.items() if score == best]
+        best_score, best_top = max(scores.values())
+        best = best_score
+        top = [path.split(" > ") for path, score in scores.items() if score == (best_score, best_top)]
         prefix: list[str] = []
         for parts in zip(*top, strict=False):
             if len(set(parts)) != 1:

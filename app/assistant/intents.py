@@ -33,6 +33,10 @@ HANDOFF_CUE = re.compile(
     r"\b(complain\w*|terrible|awful|horrible|disgust\w*|furious|angry|unacceptable|worst|rude|scam|fraud\w*|lawyer|"
     r"sue|talk to (a |an )?(human|person|agent|someone|manager)|speak (to|with) (a |an )?(human|person|agent|"
     r"someone|manager)|real person|human agent|customer service rep\w*|manager)\b"
+    # complaints and asking for a person in the other Latin-script languages the multilingual encoder reads
+    r"|\b(beschwer\w*|reklamation|frechheit|unverschämt|mitarbeiter(in|innen)?|menschen sprechen|plainte|réclamation|"
+    r"inadmissible|un conseiller|queja|reclamación|reclamar|inaceptable|un agente|hablar con (una persona|alguien)|"
+    r"reclamo|lamentela|inaccettabile|un operatore|klacht|onacceptabel|een medewerker|reclamação|inaceitável)\b"
     r"|投诉|人工|真人|经理|太差|气死",
     re.IGNORECASE,
 )

@@ -12,6 +12,12 @@ def writers() -> dict[str, Callable[[Path], dict[str, Any]]]:
     """Every shop the tests and evaluations run on, by name (the boutique reads its reviews from a package)."""
     from retrieval.demo_store import write_demo_store
     from retrieval.shops.greenleaf import write_greenleaf
+    from retrieval.shops.pfoten import write_pfoten
     from retrieval.shops.voltline import write_voltline
 
-    return {"boutique": write_demo_store, "voltline": write_voltline, "greenleaf": write_greenleaf}
+    return {
+        "boutique": write_demo_store,
+        "voltline": write_voltline,
+        "greenleaf": write_greenleaf,
+        "pfoten": write_pfoten,
+    }

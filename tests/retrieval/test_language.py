@@ -148,3 +148,17 @@ def test_words_of_any_latin_script_are_one_token_and_stemmed_in_the_catalog_lang
     assert german.category_for(german.words("eine Leine für kleine Hunde")) == ("Hund > Leinen", 2)
     english = ShopVocabulary.build(_products(GERMAN))
     assert english.words("dresses") == ["dress"]  # English keeps its own light plural stem
+
+
+def test_numbers_alone_name_no_product_and_a_top_level_word_breaks_a_category_tie() -> None:
+    rows: list[Row] = [
+        ("H1", "Kleintier > Einstreu", "Hoppel Hanfeinstreu 20 l", "Staubarme Einstreu aus Hanf.", {}),
+        ("C1", "Katze > Trockenfutter", "Miezi Ente 2 kg", "Trockenfutter mit Ente.", {}),
+        ("D1", "Hund > Trockenfutter", "Wildfang Huhn 4 kg", "Trockenfutter mit Huhn.", {}),
+    ]
+    vocabulary = ShopVocabulary.build(_products(rows), stop_words("de"), "german")
+    assert vocabulary.named("Trockenfutter unter 20 €") == []  # "20" is in a title, but names nothing alone
+    assert vocabulary.named("das Hoppel Hanfeinstreu 20 l")[0][0] == "H1"
+    # "Trockenfutter" is a leaf of both animals: the animal named tells them apart
+    assert vocabulary.category_for(vocabulary.words("Trockenfutter für Katzen")) == ("Katze > Trockenfutter", 2)
+    assert vocabulary.category_for(vocabulary.words("Trockenfutter")) is None  # a tie with nothing to break it
