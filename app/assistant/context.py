@@ -13,6 +13,15 @@ _LETTER_SIZES = ["XXS", "XS", "S", "M", "L", "XL", "XXL", "3XL"]
 _FENCE = re.compile(r"</?\s*data\s*>|[<>]", re.IGNORECASE)
 
 
+_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£"}
+
+
+def money(amount: float, currency: str) -> str:
+    """An amount in its own currency: ``$9.94``, ``€9.94``, ``9.94 CHF`` (never a dollar sign on euros)."""
+    symbol = _SYMBOLS.get(currency.upper())
+    return f"{symbol}{amount:.2f}" if symbol else f"{amount:.2f} {currency}"
+
+
 def fence(text: str, limit: int = 300) -> str:
     """Data text made safe to place inside the <data> block: no tags, one line, bounded length."""
     clean = " ".join(_FENCE.sub(" ", text).split())
@@ -106,7 +115,7 @@ def order_line(view: OrderView) -> str:
         if order.estimated_delivery:
             parts.append(f"expected {order.estimated_delivery}")
     parts.append(f"placed {order.placed_at.date().isoformat()}")
-    parts.append(f"total ${order.total:.2f}")
+    parts.append(f"total {money(order.total, order.currency)}")
     if order.tracking_number:
         parts.append(f"tracking {order.tracking_number}")
     items = ", ".join(f"{i.quantity}x {i.title or i.product_id} [{i.product_id}]" for i in order.items[:4])

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from app.guard.claims import Claim, ClaimChecker, ClaimReport, Record, unknown_terms
+from app.guard.claims import Claim, ClaimChecker, ClaimReport, Record
 from retrieval.catalog import Product
 from retrieval.vocabulary import STOP_WORDS, tokens
 
@@ -21,17 +21,40 @@ _BRACKET = re.compile(r"\[([^\[\]\n]{1,80})\]")
 CITED_ID = re.compile(r"\[([A-Za-z0-9][A-Za-z0-9._:/-]{0,127})\]")
 # an id-like token: letters and at least three digits (P0123, O100001, 1Z1400943…); not a plain number
 ID_TOKEN = re.compile(r"(?<![\w$])(?=[A-Za-z0-9._-]*[A-Za-z])(?=[A-Za-z0-9._-]*\d{3})[A-Za-z0-9][A-Za-z0-9._-]{2,40}\b")
+_FIGURE = r"\d[\d,.]*\d|\d"  # 20, 19.99, 19,99 (a decimal comma), 1,200 and 1.200 (thousands)
 _MONEY = re.compile(
-    r"(?:[$€£]\s?(\d[\d,]*(?:\.\d{1,2})?))|(?:(\d[\d,]*(?:\.\d{1,2})?)\s?(?:dollars|usd|美元|元))", re.IGNORECASE
+    rf"(?:[$€£]\s?({_FIGURE}))|(?:({_FIGURE})\s?(?:[$€£]|dollars?|usd|euros?|eur|gbp|pounds|美元|元)(?![A-Za-z]))",
+    re.IGNORECASE,
 )
 # Chinese and Japanese write no space after a full stop: their stops end a sentence by themselves
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|(?<=[\u3002\uff01\uff1f])\s*|\n+")
-_NUMBER_IN_TEXT = re.compile(r"\d[\d,]*(?:\.\d{1,2})?")
+_NUMBER_IN_TEXT = re.compile(_FIGURE)
+
+
+def figure(raw: str) -> float | None:
+    """The amount a written figure means: a last group of one or two digits is the cents (``19,99``, ``19.99``),
+    groups of three are thousands (``1,200``, ``1.200``); None for what is no amount (``1.2.3``)."""
+    parts = re.split(r"[.,]", raw)
+    if len(parts) == 1:
+        return float(raw)
+    if all(len(p) == 3 for p in parts[1:]) and 1 <= len(parts[0]) <= 3:
+        return float("".join(parts))
+    if len(parts[-1]) in (1, 2) and all(len(p) == 3 for p in parts[1:-1]):
+        return float(f"{''.join(parts[:-1])}.{parts[-1]}")
+    return None
 
 
 def amounts_in(text: str) -> set[float]:
-    """Every number in a text, as a candidate amount (for policy passages and the customer's own words)."""
-    return {float(m.replace(",", "")) for m in _NUMBER_IN_TEXT.findall(text)}
+    """Every number in a text, as a candidate amount (for policy passages and the customer's own words); a figure
+    that reads two ways (``1,200``) allows both."""
+    found: set[float] = set()
+    for raw in _NUMBER_IN_TEXT.findall(text):
+        value = figure(raw)
+        if value is not None:
+            found.add(value)
+        if "," in raw and "." not in raw:
+            found.add(float(raw.replace(",", ".")) if raw.count(",") == 1 else float(raw.replace(",", "")))
+    return found
 
 
 @dataclass
@@ -103,8 +126,9 @@ def _id_candidates(text: str) -> list[str]:
 def _money(text: str) -> list[float]:
     values = []
     for match in _MONEY.finditer(text):
-        raw = match.group(1) or match.group(2)
-        values.append(float(raw.replace(",", "")))
+        value = figure(match.group(1) or match.group(2))
+        if value is not None:
+            values.append(value)
     return values
 
 
@@ -230,7 +254,7 @@ class ClaimScope:
         self._last: list[str] = []
         self.report = ClaimReport()
         records = list(self.records.values())
-        self.asked = unknown_terms(question, records, data.policy_texts) if question and records else []
+        self.asked = checker.unknown_terms(question, records, data.policy_texts) if question and records else []
 
     def about(self, sentence: str) -> list[str]:
         present = set(tokens(sentence))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from app.assistant.context import attribute_line
+from app.assistant.context import attribute_line, money
 from app.assistant.tools import OrderView
 from retrieval.catalog import Product
 from retrieval.policies import Passage
@@ -48,7 +48,7 @@ def not_in_listing(items: Sequence[Product], said: bool = False, about: Sequence
     if not items:
         return "I don't have that information. I can ask a colleague for you if you like."
     p = items[0]
-    known = f"{p.title} [{p.id}] is ${p.price:.2f}" if p.currency == "USD" else f"{p.title} [{p.id}]"
+    known = f"{p.title} [{p.id}] is {money(p.price, p.currency)}"
     chosen = [k for k in about if k in p.attributes] or list(p.attributes)[:2]
     facts = [attribute_line(k, p.attributes[k]) for k in chosen]
     stock = "in stock" if p.in_stock else "out of stock"
@@ -82,7 +82,7 @@ def products(items: Sequence[Product], filters_note: str = "") -> str:
     if not items:
         scope = f" {filters_note}" if filters_note else ""
         return f"Sorry, I couldn't find products matching that{scope}. Could you describe it another way?"
-    lines = [f"- {p.title} [{p.id}]: ${p.price:.2f}" for p in items[:3]]
+    lines = [f"- {p.title} [{p.id}]: {money(p.price, p.currency)}" for p in items[:3]]
     return "Here is what I found:\n" + "\n".join(lines)
 
 
@@ -102,7 +102,7 @@ def orders(views: Sequence[OrderView], hidden: Sequence[str], needs_login: bool)
         o = view.order
         placed = o.placed_at.date().isoformat()
         items = sum(i.quantity for i in o.items)
-        line = f"Order {o.id} (placed {placed}, {items} item{'s' if items != 1 else ''}, ${o.total:.2f})"
+        line = f"Order {o.id} (placed {placed}, {items} item{'s' if items != 1 else ''}, {money(o.total, o.currency)})"
         if o.status == "delivered" and o.delivered_at:
             line += f" was delivered on {o.delivered_at.date().isoformat()}"
         elif o.status == "shipped":
@@ -127,5 +127,5 @@ def policy(passages: Sequence[Passage]) -> str:
 def sponsored(product: Product, line: str | None = None) -> str:
     """The line a sponsored product gets after an answer: labelled, the record's own facts, and the approved
     creative's line (claim-checked against the same record) when there is one."""
-    price = f" — ${product.price:.2f}" if product.currency == "USD" else f" — {product.price:.2f} {product.currency}"
+    price = f" — {money(product.price, product.currency)}"
     return f"Sponsored: {product.title} [{product.id}]{price}" + (f". {line}" if line else "")

@@ -207,7 +207,13 @@ QUESTION_VERBS = frozenset(
 )
 
 
-POLAR = re.compile(r"^\s*(is|are|does|do|did|can|could|will|would|has|have|was|were)\b|吗", re.IGNORECASE)
+# yes/no questions: English and Chinese, and how German, French, Spanish, Italian and Dutch ones open
+POLAR = re.compile(
+    r"^\s*(is|are|does|do|did|can|could|will|would|has|have|was|were)\b|吗"
+    r"|^\s*¿?(ist|sind|hat|haben|gibt es|kann|können|passt|passen|lässt sich|darf|wird|est-ce|y a-t-il|peut-on|"
+    r"existe|tiene|tienen|hay|puede|sirve|è|c'è|può|heeft|zijn|kan)\b",
+    re.IGNORECASE,
+)
 
 
 def root(word: str) -> str:

@@ -21,7 +21,7 @@ to say.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from re import Pattern
 
@@ -180,6 +180,14 @@ class ClaimChecker:
     def __init__(self, vocabulary: ShopVocabulary | None = None, common_values: Iterable[str] = ()) -> None:
         self.vocabulary = vocabulary
         self.common_values = {v.lower() for v in common_values}
+        # a catalog in another language: its stems (inflections: "orthopädische" ~ "Orthopädisches") and its
+        # grammar words, where a question's words are matched to the records'
+        foreign = vocabulary is not None and vocabulary.language != "english"
+        self.root: Callable[[str], str] = vocabulary.stem if foreign and vocabulary is not None else root
+        self.words: Callable[[str], list[str]] = vocabulary.words if vocabulary is not None else content_words
+
+    def unknown_terms(self, question: str, records: Sequence[Record], context: Sequence[str] = ()) -> list[str]:
+        return unknown_terms(question, records, context, self.root, self.words)
 
     def check(
         self, sentence: str, records: Sequence[Record], context: Sequence[str] = (), asked: Sequence[str] = ()
@@ -272,9 +280,9 @@ class ClaimChecker:
                 add(word, "name", False)
         for term, supported in zh_claims(sentence, [r.text for r in records] + [context_text]):
             add(term, "term", supported)
-        words = {root(t) for t in tokens(sentence)}
+        words = {self.root(t) for t in tokens(sentence)}
         for term in asked:
-            if root(term) not in words or epistemic:
+            if self.root(term) not in words or epistemic:
                 continue  # "the listing doesn't say whether it has a touchscreen" is the honest answer
             if negated(term) and contrast:
                 continue  # "it works with Alexa, not Google Assistant": what it has, against what was asked
@@ -300,18 +308,24 @@ class ClaimChecker:
         return {name for name, _ in self.vocabulary.values.get(phrase, [])}
 
 
-def unknown_terms(question: str, records: Sequence[Record], context: Sequence[str] = ()) -> list[str]:
+def unknown_terms(
+    question: str,
+    records: Sequence[Record],
+    context: Sequence[str] = (),
+    rooted: Callable[[str], str] = root,
+    words: Callable[[str], list[str]] = content_words,
+) -> list[str]:
     """For a yes/no question, its own words that no record or passage shown holds (names aside): what the data
     cannot answer ("Does the Arcbook 14 have a *touchscreen*?"). A wh-question's answer is a value, and values
-    are checked as such."""
+    are checked as such. ``rooted`` and ``words``: the catalog language's stems and content words."""
     if not POLAR.search(question):
         return []
-    have = {root(t) for r in records for t in tokens(r.text)} | {root(t) for c in context for t in tokens(c)}
+    have = {rooted(t) for r in records for t in tokens(r.text)} | {rooted(t) for c in context for t in tokens(c)}
     names = {n.lower() for r in records for n in r.names}
     return [
         w
-        for w in dict.fromkeys(content_words(question))
-        if root(w) not in have and w not in names and w not in QUESTION_VERBS and len(w) > 3
+        for w in dict.fromkeys(words(question))
+        if rooted(w) not in have and w not in names and w not in QUESTION_VERBS and len(w) > 3
     ]
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from app.assistant.context import money
 from app.assistant.tools import Caller
 from app.assistant.turn_events import Done, Products, Token, TurnEvent
 from app.llm.gate import GenerationBusyError
@@ -43,7 +44,8 @@ async def _rendered(events: AsyncIterator[TurnEvent]) -> AsyncIterator[str]:
             yield text
         elif isinstance(event, Products):
             cards = "\n".join(
-                f"- **{escape(p.title)}** `{p.id}` ${p.price:.2f}" + ("" if p.in_stock else " (out of stock)")
+                f"- **{escape(p.title)}** `{p.id}` {money(p.price, p.currency)}"
+                + ("" if p.in_stock else " (out of stock)")
                 for p in event.items
             )
         elif isinstance(event, Done):

@@ -146,3 +146,26 @@ def test_a_cited_id_whose_label_names_another_product_is_corrected() -> None:
         stream(keep, "The [P0001] is lighter than the grey wool coat.", 5)
         == "The [P0001] is lighter than the grey wool coat."
     )
+
+
+def test_a_german_reply_is_held_to_its_amounts_and_to_what_the_question_asked_beyond_the_data() -> None:
+    from retrieval.language import stop_words
+
+    bed = Product(
+        id="PG.00560-C", title="Schlummer Orthopädisches Hundebett XL", price=89.0, currency="EUR",
+        attributes={"größe": "XL", "waschbar": True}, description="Der Bezug ist bei 40 °C waschbar.",
+    )  # fmt: skip
+    grounding = GroundingData(products={bed.id: bed})
+    grounding.allow_amounts([89.0])
+    # a price written the German way is read as a price: 89,00 € is the record's, 12,99 € is not
+    assert check("Es kostet 89,00 €.", grounding).ok
+    assert check("Es kostet 12,99 €.", grounding).unsupported_amounts == [12.99]
+    assert check("Es kostet 1.299 EUR.", grounding).unsupported_amounts == [1299.0]
+    vocabulary = ShopVocabulary.build([bed], stop_words("de"), "german")
+    question = "Gibt es das Schlummer Orthopädische Hundebett auch in Grau?"
+    scope = ClaimScope(grounding, ClaimChecker(vocabulary), question)
+    assert scope.asked == ["grau"]  # the inflected title word and the grammar words are not unknown
+    invented = SentenceGate(grounding, scope)
+    assert stream(invented, "Ja, das Schlummer Orthopädische Hundebett ist auch in Grau erhältlich.", 5) == ""
+    honest = SentenceGate(grounding, ClaimScope(grounding, ClaimChecker(vocabulary), question))
+    assert stream(honest, "Das Schlummer Orthopädische Hundebett ist waschbar.", 5).startswith("Das Schlummer")
