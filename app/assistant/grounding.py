@@ -255,6 +255,7 @@ class ClaimScope:
         self.report = ClaimReport()
         records = list(self.records.values())
         self.asked = checker.unknown_terms(question, records, data.policy_texts) if question and records else []
+        self.said = amounts_in(question) if question else set()
 
     def about(self, sentence: str) -> list[str]:
         present = set(tokens(sentence))
@@ -269,7 +270,7 @@ class ClaimScope:
 
     def check(self, sentence: str) -> ClaimReport:
         subjects = [self.records[pid] for pid in self.about(sentence)]
-        report = self.checker.check(sentence, subjects, self.data.policy_texts, self.asked)
+        report = self.checker.check(sentence, subjects, self.data.policy_texts, self.asked, self.said)
         self.report.extend(report)
         return report
 

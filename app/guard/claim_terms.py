@@ -15,7 +15,12 @@ _UNITS = (
     r"percent|people|persons?|person|seats?|cups?|programs?|programmes?|settings?|modes?|speeds?|pieces?|pcs|"
     r"bags?|packs?|servings?|calories|kcal|mg|spf|x"
 )
-NUMBER_UNIT = re.compile(rf"(?<![\w.])(\d+(?:[.,]\d+)?)\s?-?\s?({_UNITS})(?![a-z0-9])", re.IGNORECASE)
+NUMBER_UNIT = re.compile(rf"(?<![\w.])(\d+(?:[.,]\d+)?)\s?-?\s?({_UNITS})(?![^\W_])", re.IGNORECASE)
+# a number and the word it counts, in any language ("450 Kalorien", "12 Monate"); not a price (the amounts are
+# grounded apart), nor a number inside a code or an id
+COUNTED = re.compile(
+    r"(?<![\w.,/$€£-])(\d+(?:[.,]\d+)?)\s(?!(?:eur|euros?|usd|dollars?|gbp|pounds?|chf)\b)([^\W\d_]{3,})", re.IGNORECASE
+)
 SPF = re.compile(r"\b(spf|ipx?|ip)\s?(\d+)", re.IGNORECASE)
 WORD_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
                  "nine": 9, "ten": 10, "twelve": 12, "single": 1}  # fmt: skip

@@ -28,6 +28,7 @@ from re import Pattern
 from app.guard.claim_terms import (
     BENEFIT_PATTERNS,
     CAPITALISED,
+    COUNTED,
     EPISTEMIC,
     FREE_OF,
     IN_STOCK,
@@ -183,6 +184,7 @@ class ClaimChecker:
         # a catalog in another language: its stems (inflections: "orthopädische" ~ "Orthopädisches") and its
         # grammar words, where a question's words are matched to the records'
         foreign = vocabulary is not None and vocabulary.language != "english"
+        self.foreign = foreign
         self.root: Callable[[str], str] = vocabulary.stem if foreign and vocabulary is not None else root
         self.words: Callable[[str], list[str]] = vocabulary.words if vocabulary is not None else content_words
 
@@ -190,18 +192,24 @@ class ClaimChecker:
         return unknown_terms(question, records, context, self.root, self.words)
 
     def check(
-        self, sentence: str, records: Sequence[Record], context: Sequence[str] = (), asked: Sequence[str] = ()
+        self,
+        sentence: str,
+        records: Sequence[Record],
+        context: Sequence[str] = (),
+        asked: Sequence[str] = (),
+        said: Iterable[float] = (),
     ) -> ClaimReport:
         """The claims of one sentence; each is supported when any of ``records`` (or ``context``, the policy
         passages shown) states it. ``asked``: words of the customer's question that no record or passage holds
-        ("touchscreen"): a sentence that affirms one answers what the data cannot."""
+        ("touchscreen"): a sentence that affirms one answers what the data cannot. ``said``: the numbers of the
+        customer's own message (a reply may repeat them)."""
         report = ClaimReport()
 
         def negated(at: str) -> bool:
             return negated_before(sentence, at)
 
         context_text = "\n".join(context).lower()
-        context_numbers = numbers_in(context_text)
+        context_numbers = numbers_in(context_text) | set(said)
         seen: set[str] = set()
 
         def add(text: str, kind: str, supported: bool) -> None:
@@ -210,9 +218,16 @@ class ClaimChecker:
                 seen.add(key)
                 report.claims.append(Claim(text, kind, supported))
 
-        for match in NUMBER_UNIT.finditer(sentence):
+        units = list(NUMBER_UNIT.finditer(sentence))
+        for match in units:
             value = signed(sentence, match.start(1), as_number(match.group(1)))
             add(match.group(0).strip(), "number", _number_supported(value, match.group(2), records, context_numbers))
+        if self.foreign:  # units in another language are not in the English list: any number a record lacks
+            read = [range(m.start(), m.end()) for m in units]
+            for match in COUNTED.finditer(sentence):
+                if not any(match.start() in span for span in read) and not in_code(sentence, match):
+                    value = signed(sentence, match.start(1), as_number(match.group(1)))
+                    add(match.group(0), "number", _number_supported(value, "", records, context_numbers))
         for match in SPF.finditer(sentence):
             add(match.group(0), "number", _number_supported(float(match.group(2)), "", records, context_numbers))
         for match in WORD_NUMBER_UNIT.finditer(sentence):

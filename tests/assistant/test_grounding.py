@@ -169,3 +169,17 @@ def test_a_german_reply_is_held_to_its_amounts_and_to_what_the_question_asked_be
     assert stream(invented, "Ja, das Schlummer Orthopädische Hundebett ist auch in Grau erhältlich.", 5) == ""
     honest = SentenceGate(grounding, ClaimScope(grounding, ClaimChecker(vocabulary), question))
     assert stream(honest, "Das Schlummer Orthopädische Hundebett ist waschbar.", 5).startswith("Das Schlummer")
+
+
+def test_in_a_german_catalog_a_number_no_record_holds_is_cut_whatever_word_it_counts() -> None:
+    from retrieval.language import stop_words
+
+    food = Product(id="PG.1", title="Piepmatz Wellensittichfutter 1 kg", price=4.99, currency="EUR",
+                   attributes={"für": "Wellensittiche", "gewicht_kg": 1})  # fmt: skip
+    grounding = GroundingData(products={food.id: food})
+    grounding.allow_amounts([4.99])
+    vocabulary = ShopVocabulary.build([food], stop_words("de"), "german")
+    question = "Reicht es für 2 Vögel?"
+    out = stream(SentenceGate(grounding, ClaimScope(grounding, ClaimChecker(vocabulary), question)),
+                 "Das Futter hat 450 Kalorien. Es reicht für 2 Vögel. Es wiegt 1 kg.", 4)  # fmt: skip
+    assert out.strip() == "Es reicht für 2 Vögel. Es wiegt 1 kg.", out  # 2: the customer's own number
