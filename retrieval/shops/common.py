@@ -34,6 +34,7 @@ class ShopSpec:
     free_shipping_over: float
     shipping_fee: float
     event_prefix: str
+    currency: str = "USD"  # of its prices and orders
 
 
 def write_generated(
@@ -56,6 +57,7 @@ def write_generated(
         count=spec.orders,
         free_shipping_over=spec.free_shipping_over,
         shipping_fee=spec.shipping_fee,
+        currency=spec.currency,
     )
     return write_shop(
         target,
@@ -89,6 +91,7 @@ def orders(
     count: int,
     free_shipping_over: float,
     shipping_fee: float,
+    currency: str = "USD",
 ) -> list[dict[str, Any]]:
     rows = []
     for n in range(count):
@@ -111,7 +114,7 @@ def orders(
             if age_days < 6
             else "delivered"
         )
-        order = order_record(make_id(n), customer["id"], status, items, shipping, placed)
+        order = order_record(make_id(n), customer["id"], status, items, shipping, placed, currency)
         if status in {"shipped", "delivered"}:
             order["tracking_number"] = tracking(rng)
             order["shipped_at"] = (placed + timedelta(days=1)).isoformat()
@@ -124,7 +127,13 @@ def orders(
 
 
 def order_record(
-    order_id: str, customer_id: str, status: str, items: list[dict[str, Any]], shipping: float, placed: datetime
+    order_id: str,
+    customer_id: str,
+    status: str,
+    items: list[dict[str, Any]],
+    shipping: float,
+    placed: datetime,
+    currency: str = "USD",
 ) -> dict[str, Any]:
     """An order row as the stores' order files hold it, before shipping details are added."""
     subtotal = round(sum(i["unit_price"] * i["quantity"] for i in items), 2)
@@ -136,7 +145,7 @@ def order_record(
         "subtotal": subtotal,
         "shipping": shipping,
         "total": round(subtotal + shipping, 2),
-        "currency": "USD",
+        "currency": currency,
         "placed_at": placed.isoformat(),
         "tracking_number": None,
         "shipped_at": None,

@@ -115,6 +115,7 @@ SPEC = common.ShopSpec(
     free_shipping_over=39,
     shipping_fee=4.95,
     event_prefix="pg",
+    currency="EUR",
 )
 
 
