@@ -174,6 +174,9 @@ def _number_supported(value: float, unit: str, records: Sequence[Record], contex
     return False
 
 
+QUOTED = 0.8  # share of a sentence's words a policy passage shown holds, for the sentence to be quoting it
+
+
 class ClaimChecker:
     """Checks sentences against records; ``vocabulary`` (the shop's catalog) says which words are attribute
     values and yes/no features at all, so a value claimed for the wrong product is caught in any trade."""
@@ -241,8 +244,12 @@ class ClaimChecker:
         matches = self.vocabulary.value_matches(sentence) if self.vocabulary is not None else []
         epistemic = bool(EPISTEMIC.search(sentence))  # "the listing doesn't say …": the honest answer
         contrast = False
+        # a sentence that repeats a policy passage shown ("if food arrives damaged …") says the passage's words,
+        # not a product's values: a value word of the catalog in it is the passage's
+        written = [t for t in tokens(sentence) if len(t) > 2]
+        quoting = bool(written) and sum(t in context_text for t in written) >= QUOTED * len(written)
         for phrase in self._values_in(sentence, matches):
-            held = any(_holds(r, phrase) for r in records)
+            held = any(_holds(r, phrase) for r in records) or (quoting and phrase.lower() in context_text)
             if negated(phrase):  # "doesn't come in black": only where the record lists that attribute's values
                 listed = any(a in r.attributes for r in records for a in self._attributes_of(phrase))
                 add(phrase, "value", epistemic or (not held and listed))

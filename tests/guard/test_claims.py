@@ -130,3 +130,15 @@ def test_a_unit_glued_to_more_digits_is_part_of_a_code_not_a_quantity(
 ) -> None:
     report = checker.check("Your ticket T-0C803611 is open; it holds 2 L.", [Record.of(voltline["VL-KT-0101"])])
     assert [c.text for c in report.unsupported] == ["2 L"]  # "0C" of the ticket is no temperature
+
+
+def test_a_sentence_quoting_a_policy_passage_says_its_words_not_a_products_values() -> None:
+    shampoo = Product(id="G1", title="Repair Shampoo", price=9.0, attributes={"hair_type": ["dry", "damaged"]})
+    yogurt = Product(id="G2", title="Greek Yogurt", price=3.0, attributes={"fat_percent": 10})
+    checker = ClaimChecker(ShopVocabulary.build([shampoo, yogurt]))
+    passage = "If fresh or chilled food arrives damaged or past its date, tell us within 48 hours with a photo."
+    quoted = checker.check(f"From our freshness policy: {passage}", [Record.of(yogurt)], [passage])
+    assert not quoted.unsupported, quoted.claims
+    # the same value said of the product, beside that passage, is still a claim of the product
+    claimed = checker.check("The Greek Yogurt is for damaged hair.", [Record.of(yogurt)], [passage])
+    assert [c.text for c in claimed.unsupported] == ["damaged"]
