@@ -359,6 +359,11 @@ class LimitsSettings(BaseModel):
     )
     generation_wait_s: float = Field(20.0, gt=0, description="longest wait for a generation slot before 503")
     idempotency_ttl_s: int = Field(86_400, ge=60, description="how long a write's Idempotency-Key result is replayed")
+    gc_freeze: bool = Field(
+        True,
+        description="once started, keep what start-up built (models, vocabularies, caches: ~400k objects, a "
+        "250 ms full pass of the garbage collector) out of the collector's later passes",
+    )
 
     def reads(self, remote_index: bool) -> int:
         """The read threads: as set, else the default for the index in use."""

@@ -101,3 +101,15 @@ def test_masked_settings_hold_no_secret(monkeypatch: pytest.MonkeyPatch) -> None
         assert secret not in text
     assert "merchant" in text  # roles stay visible
     assert "postgresql://shop:***@db:5432/shop" in text
+
+
+def test_startup_objects_are_kept_out_of_the_collectors_later_passes() -> None:
+    import gc
+
+    from app.main import freeze_startup_objects
+
+    try:
+        freeze_startup_objects()
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()  # the rest of the test session collects as usual

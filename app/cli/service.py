@@ -31,7 +31,7 @@ def serve(
     bind_port = port if port is not None else settings.port
     console.print(f"serving on http://{bind_host}:{bind_port}  (docs: /docs, health: /healthz, /readyz)")
     uvicorn.run(
-        "app.main:create_app",
+        "app.main:create_served_app",
         factory=True,
         host=bind_host,
         port=bind_port,
