@@ -9,7 +9,9 @@ too few to tell a language by, and a shop's customers write the language its cat
 from __future__ import annotations
 
 import functools
+import re
 import threading
+import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -24,8 +26,7 @@ BM25_LANGUAGES = {
     "it": "italian", "ja": "japanese", "ne": "nepali", "nl": "dutch", "no": "norwegian", "pt": "portuguese",
     "ro": "romanian", "ru": "russian", "sv": "swedish", "tr": "turkish", "zh": "chinese",
 }  # fmt: skip
-SAMPLE = 400  # products read to tell a catalog's language: enough for a clear majority, cheap per version
-MAJORITY = 0.6  # share of the sampled products one other language needs before it replaces English
+SAMPLE = 400  # products read to tell a catalog's language: plenty of grammar words, cheap per version
 
 
 @dataclass(frozen=True)
@@ -52,32 +53,56 @@ def language(code: str) -> Language:
     return Language(code)
 
 
-@functools.cache
-def _identifier() -> object:
-    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+_WORD = re.compile(r"[^\W\d_]{2,}")
+# a catalog in another script: the language that script is written in, of those search serves
+_SCRIPTS = (("CJK", "zh"), ("HIRAGANA", "ja"), ("KATAKANA", "ja"), ("CYRILLIC", "ru"), ("GREEK", "el"),
+            ("ARABIC", "ar"))  # fmt: skip
+_OTHER_SCRIPTS = {"zh", "ja", "ru", "el", "ar"}
+GRAMMAR_SHARE = 0.03  # weighted share of a text's words that are one language's grammar words, to be read as it
+LEAD = 1.5  # how far that share must lead English's
 
-    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
-    identifier.set_languages(sorted(BM25_LANGUAGES))
-    return identifier
+
+@functools.cache
+def _grammar_weights() -> dict[str, dict[str, float]]:
+    """Each Latin-script language's grammar words (stopwords-iso; English: the vocabulary's short list, as the
+    ISO one holds content words such as "free" and "top"), a word counting less the more languages share it."""
+    import stopwordsiso
+
+    from retrieval.vocabulary import STOP_WORDS
+
+    codes = [c for c in BM25_LANGUAGES if c in stopwordsiso.langs() and c not in _OTHER_SCRIPTS]
+    lists = {code: frozenset(w.lower() for w in stopwordsiso.stopwords(code)) for code in codes}
+    lists["en"] = STOP_WORDS
+    shared = Counter(w for words in lists.values() for w in words)
+    return {code: {w: 1.0 / shared[w] for w in words} for code, words in lists.items()}
+
+
+def _script(text: str) -> str | None:
+    letters = [unicodedata.name(ch, "") for ch in text if ch.isalpha()]
+    for name, code in _SCRIPTS:
+        if letters and sum(1 for n in letters if n.startswith(name)) > len(letters) / 2:
+            return code
+    return None
 
 
 def detect(products: Iterable[Product]) -> Language:
-    """The language most of the products' titles and descriptions are written in (English unless another one
-    holds a clear majority: a few foreign names in an English catalog change nothing)."""
-    identifier = _identifier()
-    votes: Counter[str] = Counter()
-    for n, product in enumerate(products):
-        if n >= SAMPLE:
-            break
-        text = f"{product.title}. {product.description}".strip()
-        if text:
-            code, _probability = identifier.classify(text)  # type: ignore[attr-defined]
-            votes[str(code)] += 1
-    total = sum(votes.values())
-    if not total:
+    """The language most of the products' titles and descriptions are written in: by their script, else by the
+    grammar words they use ("für", "avec", "para"); English unless another language clearly leads (a few
+    foreign names in an English catalog change nothing). Reads no model: it runs on each catalog version, in
+    the serving process."""
+    texts = [f"{p.title}. {p.description}" for _, p in zip(range(SAMPLE), products, strict=False)]
+    script = _script(" ".join(texts))
+    if script is not None:
+        return Language(script)
+    words = [w.lower() for text in texts for w in _WORD.findall(text)]
+    if not words:
         return ENGLISH
-    code, count = votes.most_common(1)[0]
-    return Language(code) if code != "en" and count / total >= MAJORITY else ENGLISH
+    weights = _grammar_weights()
+    share = {code: sum(table.get(w, 0.0) for w in words) / len(words) for code, table in weights.items()}
+    best = max((code for code in share if code != "en"), key=lambda code: share[code])
+    if share[best] >= GRAMMAR_SHARE and share[best] >= LEAD * share["en"]:
+        return Language(best)
+    return ENGLISH
 
 
 @functools.cache

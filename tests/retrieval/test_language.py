@@ -69,6 +69,17 @@ def test_a_catalog_is_read_as_the_language_most_of_its_products_are_written_in()
     mixed = english * 4 + [("Z1", "Tea", "云南普洱茶", "Aged pu'er tea from Yunnan, 357 g cake.", {})]
     assert detect(_products(mixed)) == ENGLISH
     assert detect([]) == ENGLISH
+    french: list[Row] = [
+        ("F1", "Cuisine", "Bouilloire électrique 1,7 l", "Une bouilloire avec arrêt automatique.", {}),
+        ("F2", "Mode", "Robe d'été en lin", "Robe légère pour les journées chaudes.", {}),
+    ]
+    spanish: list[Row] = [
+        ("S1", "Cocina", "Cafetera espresso", "Cafetera con vaporizador de leche para dos tazas.", {}),
+        ("S2", "Deporte", "Zapatillas de running", "Zapatillas para mujer con suela de goma.", {}),
+    ]
+    assert detect(_products(french)) == Language("fr") and detect(_products(spanish)) == Language("es")
+    cyrillic: list[Row] = [("R1", "Аудио", "Беспроводные наушники", "Наушники с шумоподавлением.", {})]  # noqa: RUF001
+    assert detect(_products(cyrillic)) == Language("ru")  # a script of its own
 
 
 def test_the_shop_language_setting_takes_only_languages_search_can_serve(tmp_path: Path) -> None:
