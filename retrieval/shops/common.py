@@ -20,6 +20,40 @@ def price(rng: random.Random, low: float, high: float) -> float:
     return float(math.floor(value)) + 0.99 if value > 20 else round(value, 2)
 
 
+def listing(
+    rng: random.Random,
+    *,
+    id: str,
+    title: str,
+    description: str,
+    brand: str,
+    category: str,
+    price: float,
+    currency: str,
+    stock: int,
+    attributes: dict[str, Any],
+    reviews: int,
+    rating: tuple[float, float],
+) -> dict[str, Any]:
+    """One product row of a generated feed; a product with reviews gets a rating drawn from ``rating``."""
+    row: dict[str, Any] = {
+        "id": id,
+        "title": title,
+        "description": description,
+        "brand": brand,
+        "category": category,
+        "price": price,
+        "currency": currency,
+        "in_stock": stock > 0,
+        "stock": stock,
+        "attributes": attributes,
+        "review_count": reviews,
+    }
+    if reviews:
+        row["rating"] = round(rng.uniform(*rating), 1)
+    return row
+
+
 @dataclass(frozen=True)
 class ShopSpec:
     """What makes one generated shop's people and orders its own: id shapes, names, sizes, shipping terms."""

@@ -85,21 +85,11 @@ def build_products(rng: random.Random) -> list[dict[str, Any]]:
     for n, (category, brand, title, amount, attributes, description) in enumerate(CATALOG):
         stock = rng.randint(0, 30) if n % 9 else 0
         reviews = rng.randint(0, 50)
-        row: dict[str, Any] = {
-            "id": f"PG.{417 + n * 13:05d}-{'ABC'[n % 3]}",
-            "title": title,
-            "description": description,
-            "brand": brand,
-            "category": category,
-            "price": amount,
-            "currency": """EUR""",
-            "in_stock": stock > 0,
-            "stock": stock,
-            "attributes": attributes,
-            "review_count": reviews,
-        }
-        if reviews:
-            row["rating"] = round(rng.uniform(3.5, 4.9), 1)
+        row = common.listing(
+            rng, id=f"PG.{417 + n * 13:05d}-{'ABC'[n % 3]}", title=title, description=description, brand=brand,
+            category=category, price=amount, currency="EUR", stock=stock, attributes=attributes, reviews=reviews,
+            rating=(3.5, 4.9),
+        )  # fmt: skip
         rows.append(row)
     return rows
 

@@ -158,21 +158,11 @@ def build_products(rng: random.Random) -> list[dict[str, Any]]:
         counters[code] = n + 1
         stock = 0 if title in OUT_OF_STOCK else rng.randint(2, 40)
         reviews = rng.randint(0, 120)
-        row: dict[str, Any] = {
-            "id": f"VL-{code}-{101 + n:04d}",
-            "title": title,
-            "description": description,
-            "brand": brand,
-            "category": category,
-            "price": amount,
-            "currency": "USD",
-            "in_stock": stock > 0,
-            "stock": stock,
-            "attributes": attributes,
-            "review_count": reviews,
-        }
-        if reviews:
-            row["rating"] = round(rng.uniform(3.4, 4.9), 1)
+        row = common.listing(
+            rng, id=f"VL-{code}-{101 + n:04d}", title=title, description=description, brand=brand,
+            category=category, price=amount, currency="USD", stock=stock, attributes=attributes, reviews=reviews,
+            rating=(3.4, 4.9),
+        )  # fmt: skip
         rows.append(row)
     return rows
 
