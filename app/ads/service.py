@@ -70,7 +70,14 @@ class AdService:
         self._checked = 0.0
         self._pending: deque[tuple[str, Features, float]] = deque()  # impressions awaiting a click or the window
         self._clicked: set[str] = set()
-        self._saved_at = self.model.updates
+        self._saved_at = self.model.updates  # updates when the last checkpoint was asked for
+        self._written = self.model.updates  # and when one was last written
+        # checkpoints are written on a thread of their own: JSON and an fsync of a model that grows with every
+        # product and query term, which a request that happened to cross the interval would otherwise wait on
+        self._save_due = threading.Event()
+        self._closing = False
+        self._saver = threading.Thread(target=self._save_loop, name="click-model-saver", daemon=True)
+        self._saver.start()
 
     # ---- campaigns in memory -------------------------------------------------------------------------------
     def campaigns(self) -> list[Campaign]:
@@ -296,14 +303,31 @@ class AdService:
     def _maybe_save(self) -> None:
         if self.model.updates - self._saved_at >= self.settings.checkpoint_every:
             self._saved_at = self.model.updates
-            try:
-                self.model.save(self.model_path)
-            except OSError:
-                log.warning("could not save the click model checkpoint; keeping it in memory")
+            self._save_due.set()
+
+    def _save_loop(self) -> None:
+        while True:
+            self._save_due.wait()
+            if self._closing:
+                return
+            self._save_due.clear()
+            self._save()
+
+    def _save(self) -> None:
+        updates = self.model.updates
+        try:
+            self.model.save(self.model_path)
+        except OSError:
+            log.warning("could not save the click model checkpoint; keeping it in memory")
+            return
+        self._written = max(self._written, updates)
 
     def close(self) -> None:
-        if self.model.updates != self._saved_at:
-            self.model.save(self.model_path)
+        self._closing = True
+        self._save_due.set()
+        self._saver.join(timeout=30)
+        if self.model.updates != self._written:
+            self.model.save(self.model_path)  # the last checkpoint: raises if it cannot be written
 
     def attribution(self) -> timedelta:
         return timedelta(days=self.settings.attribution_days)
