@@ -40,7 +40,9 @@ SHOPS = ("boutique", "voltline", "greenleaf", "pfoten")
 HONEST = re.compile(
     r"doesn'?t say|does not say|not (?:listed|stated|mentioned|specified)|doesn'?t (?:mention|list|state|specify)|"
     r"does not (?:mention|list|state|specify)|no information|don'?t have (?:that|this|any) information|"
-    r"don'?t have a policy|not sure|can(?:not|'t) confirm|ask a colleague|connect you with a colleague|没有说明|不清楚",
+    r"don'?t have a policy|not sure|can(?:not|'t) confirm|ask a colleague|connect you with a colleague|没有说明|不清楚|"
+    r"nicht angegeben|keine angaben?|keine informationen|steht (?:dort |da )?nicht|kann ich nicht (?:sagen|bestätigen)|"
+    r"n'est pas (?:indiqué|précisé|mentionné)|no (?:se )?(?:indica|especifica|menciona)|niet vermeld",
     re.IGNORECASE,
 )
 

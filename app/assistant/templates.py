@@ -34,7 +34,13 @@ def out_of_scope(shop_name: str, topics: Sequence[str] = ()) -> str:
     )
 
 
-_NOT_IN_LISTING = re.compile(r"doesn'?t say|does not say|not (?:listed|stated|mentioned)", re.IGNORECASE)
+_NOT_IN_LISTING = re.compile(
+    r"doesn'?t say|does not say|not (?:listed|stated|mentioned)"
+    # the same said in the other languages a catalog may be in
+    r"|nicht angegeben|keine angaben?|steht (?:dort |da )?nicht|n'est pas (?:indiqué|précisé|mentionné)|"
+    r"no (?:se )?(?:indica|especifica|menciona)|non (?:è )?(?:indicat|specificat)|niet vermeld",
+    re.IGNORECASE,
+)
 
 
 def says_not_in_listing(text: str) -> bool:

@@ -183,3 +183,12 @@ def test_in_a_german_catalog_a_number_no_record_holds_is_cut_whatever_word_it_co
     out = stream(SentenceGate(grounding, ClaimScope(grounding, ClaimChecker(vocabulary), question)),
                  "Das Futter hat 450 Kalorien. Es reicht für 2 Vögel. Es wiegt 1 kg.", 4)  # fmt: skip
     assert out.strip() == "Es reicht für 2 Vögel. Es wiegt 1 kg.", out  # 2: the customer's own number
+
+
+def test_a_reply_saying_the_listing_does_not_say_is_read_as_such_in_other_languages() -> None:
+    from app.assistant.templates import says_not_in_listing
+
+    assert says_not_in_listing("The listing doesn't say whether it is waterproof.")
+    assert says_not_in_listing("Die Farbe ist in der Beschreibung nicht angegeben.")
+    assert says_not_in_listing("La couleur n'est pas indiquée.")
+    assert not says_not_in_listing("Ja, das Hundebett ist waschbar.")
