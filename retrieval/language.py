@@ -71,7 +71,7 @@ def _grammar_weights() -> dict[str, dict[str, float]]:
     from retrieval.vocabulary import STOP_WORDS
 
     codes = [c for c in BM25_LANGUAGES if c in stopwordsiso.langs() and c not in _OTHER_SCRIPTS]
-    lists = {code: frozenset(w.lower() for w in stopwordsiso.stopwords(code)) for code in codes}
+    lists = {code: stop_words(code) for code in codes}
     lists["en"] = STOP_WORDS
     shared = Counter(w for words in lists.values() for w in words)
     return {code: {w: 1.0 / shared[w] for w in words} for code, words in lists.items()}

@@ -203,7 +203,7 @@ class ShopVocabulary:
 
     # ---- what a message says about the catalog ---------------------------------------------------------------
     def stem(self, word: str) -> str:
-        return stem(word) if self.language == "english" else language_stem(self.language, word)
+        return language_stem(self.language, word)
 
     def words(self, text: str) -> list[str]:
         """``content_words`` in the catalog's language: its grammar words removed too, its stems."""
@@ -293,15 +293,14 @@ class ShopVocabulary:
                 scores[path] = (score, top_level)
         if not scores:
             return None
-        best_score, best_top = max(scores.values())
-        best = best_score
-        top = [path.split(" > ") for path, score in scores.items() if score == (best_score, best_top)]
+        best = max(scores.values())
+        top = [path.split(" > ") for path, score in scores.items() if score == best]
         prefix: list[str] = []
         for parts in zip(*top, strict=False):
             if len(set(parts)) != 1:
                 break
             prefix.append(parts[0])
-        return (" > ".join(prefix), best) if prefix else None
+        return (" > ".join(prefix), best[0]) if prefix else None
 
     def value_matches(self, text: str) -> list[ValueMatch]:
         """Attribute values of the catalog that the message names (``navy``, ``Alexa``, ``noise cancelling``),

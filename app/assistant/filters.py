@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from app.assistant.grounding import figure
 from retrieval.index.base import SearchFilters
 
 # an amount: 20, 19.99, 19,99 (a decimal comma), 1,200 (thousands), with the currency before or after it
@@ -54,18 +55,11 @@ class ParsedFilters:
     sort: str | None = None  # "price_asc" ("cheapest") or "price_desc"
 
 
-def amount(text: str) -> float:
-    """``1,200`` → 1200; ``19,99`` → 19.99 (a decimal comma); ``19.99`` → 19.99."""
-    if re.fullmatch(r"\d{1,3}(?:,\d{3})+", text):
-        return float(text.replace(",", ""))
-    return float(text.replace(",", "."))
-
-
 def _first(match: re.Match[str] | None) -> float | None:
     if match is None:
         return None
     values = [g for g in match.groups() if g is not None]
-    return amount(values[0]) if values else None
+    return figure(values[0]) if values else None
 
 
 def parse_filters(message: str) -> ParsedFilters:
@@ -73,7 +67,7 @@ def parse_filters(message: str) -> ParsedFilters:
     min_price = max_price = None
     between = _BETWEEN.search(message)
     if between and (re.search(r"[$€£]", between.group(0)) or "between" in between.group(0).lower()):
-        values = [amount(g) for g in between.groups() if g is not None]
+        values = [v for g in between.groups() if g is not None and (v := figure(g)) is not None]
         if len(values) == 2:
             min_price, max_price = min(values), max(values)
     around = _first(_AROUND.search(message)) if min_price is None and max_price is None else None
