@@ -26,6 +26,7 @@ import httpx
 
 from app.assistant.grounding import ClaimScope, GroundingData
 from app.assistant.intents import Intent
+from app.assistant.replies import for_turn
 from app.assistant.tools import Caller
 from app.config import LLMSettings
 from app.guard.claims import ClaimChecker
@@ -34,6 +35,7 @@ from eval.chat import _stream_turn, _support_key, customer_headers, measure_ttft
 from eval.serving import serve_in_thread
 from eval.shops import shop_services
 from retrieval.catalog import Product
+from retrieval.language import detect_text
 from retrieval.vocabulary import ValueMatch, holds
 
 SHOPS = ("boutique", "voltline", "greenleaf", "pfoten")
@@ -42,7 +44,8 @@ HONEST = re.compile(
     r"does not (?:mention|list|state|specify)|no information|don'?t have (?:that|this|any) information|"
     r"don'?t have a policy|not sure|can(?:not|'t) confirm|ask a colleague|connect you with a colleague|没有说明|不清楚|"
     r"nicht angegeben|keine angaben?|keine informationen|steht (?:dort |da )?nicht|kann ich nicht (?:sagen|bestätigen)|"
-    r"n'est pas (?:indiqué|précisé|mentionné)|no (?:se )?(?:indica|especifica|menciona)|niet vermeld",
+    r"n'est pas (?:indiqué|précisé|mentionné)|no (?:se )?(?:indica|especifica|menciona)|niet vermeld|"
+    r"non (?:è )?(?:indicat|specificat)|(?:没有|未)注明",
     re.IGNORECASE,
 )
 
@@ -162,6 +165,8 @@ def chat_figures(base: str, services: Services, shop: str, ids: Sequence[str] | 
     support = _support_key(services)
     facts, honest, policy, orders, handoffs, ttfts, check_ms, routed_ms = [], [], [], [], [], [], [], []
     served: list[bool] = []  # the intent the served turn took (after an LLM tie-break) is the dialog's
+    spoken: list[bool] = []  # the reply is in the question's language (the catalog's when the question is unclear)
+    shop_language = services.assistant.knowledge.language()
     left = cut = checked = 0
     rows = []
     with httpx.Client(base_url=base, timeout=300) as client:
@@ -191,6 +196,8 @@ def chat_figures(base: str, services: Services, shop: str, ids: Sequence[str] | 
                 }:
                     ttfts.append(ttft)
                 lowered = reply.lower()
+                written = detect_text(reply)
+                spoken.append(written is not None and written.code == for_turn(spec["user"], shop_language).code)
                 row = {"user": spec["user"], "intent": done["intent"], "reply": reply, "cut": claims["cut"]}
                 row |= {"unsupported": unsupported} if unsupported else {}
                 if "intent" in spec:
@@ -229,6 +236,7 @@ def chat_figures(base: str, services: Services, shop: str, ids: Sequence[str] | 
         "unsupported_claims_reaching_customer": left,
         "ttft_p50_s": statistics.median(ttfts) if ttfts else float("nan"),
         "claim_check_ms_p50": statistics.median(check_ms) if check_ms else float("nan"),
+        "reply_language_matched": sum(spoken) / len(spoken) if spoken else float("nan"),
         "intent_accuracy_served": sum(served) / len(served) if served else float("nan"),
         "llm_router_turns": len(routed_ms),
         "llm_router_ms_p50": statistics.median(routed_ms) if routed_ms else float("nan"),

@@ -97,12 +97,35 @@ def detect(products: Iterable[Product]) -> Language:
     words = [w.lower() for text in texts for w in _WORD.findall(text)]
     if not words:
         return ENGLISH
-    weights = _grammar_weights()
-    share = {code: sum(table.get(w, 0.0) for w in words) / len(words) for code, table in weights.items()}
+    share = {code: score / len(words) for code, score in _grammar_scores(words).items()}
     best = max((code for code in share if code != "en"), key=lambda code: share[code])
     if share[best] >= GRAMMAR_SHARE and share[best] >= LEAD * share["en"]:
         return Language(best)
     return ENGLISH
+
+
+def _grammar_scores(words: list[str]) -> dict[str, float]:
+    return {code: sum(table.get(w, 0.0) for w in words) for code, table in _grammar_weights().items()}
+
+
+MESSAGE_GRAMMAR_WORDS = 2  # grammar words of one language a message must use to be read as written in it
+
+
+def detect_text(text: str) -> Language | None:
+    """The language one message is clearly written in, or None when it is too short or mixed to tell ("linen
+    dress", "Hallo", an id): by its script, else by its grammar words ("wo ist meine", "do you have"), the
+    leader needing ``MESSAGE_GRAMMAR_WORDS`` of them and a ``LEAD`` over every other language."""
+    script = _script(text)
+    if script is not None:
+        return Language(script)
+    words = [w.lower() for w in _WORD.findall(text)]
+    scores = _grammar_scores(words)
+    ranked = sorted(scores, key=lambda code: scores[code], reverse=True)
+    best, runner_up = ranked[0], ranked[1]
+    table = _grammar_weights()[best]
+    if sum(1 for w in words if w in table) >= MESSAGE_GRAMMAR_WORDS and scores[best] >= LEAD * scores[runner_up]:
+        return Language(best)
+    return None
 
 
 @functools.cache

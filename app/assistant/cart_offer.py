@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.assistant.grounding import CITED_ID, ID_TOKEN
+from app.assistant.replies import Replies
 from app.carts import VARIANT_ATTRIBUTES, CartError, CartService, CartView, offered
 from retrieval.catalog import Product
 from retrieval.catalog_service import CatalogService
@@ -117,32 +118,31 @@ class CartAssistant:
 
     def handle(
         self, customer_id: str | None, message: str, pending: CartOffer | None, previous: list[str],
-        cart_id: str | None,
+        cart_id: str | None, say: Replies,
     ) -> CartTurn | None:  # fmt: skip
         """The cart turn for ``message``, or None when it is no cart turn (any pending offer then lapses)."""
         if pending is None and not self.wants_to_add(message):
             return None
         if pending is not None:
             if YES.search(message) and not pending.missing:
-                return self._accept(customer_id, pending, cart_id)
+                return self._accept(customer_id, pending, cart_id, say)
             if NO.search(message):
-                return CartTurn("All right, I haven't added anything to your cart.", [])
+                return CartTurn(say.say("cart_declined"), [])
             product = self.catalog.get(pending.product_id)
             if product is not None and pending.missing:
                 chosen = named_values(message, variant_options(product).get(pending.missing[0], []))
                 if len(chosen) == 1:
                     pending.variant[pending.missing.pop(0)] = chosen[0]
-                    return self._ask(product, pending)
+                    return self._ask(product, pending, say)
         if not self.wants_to_add(message):
             return None
         if customer_id is None:
-            return CartTurn("Please sign in first, then I can add products to your cart.", [])
+            return CartTurn(say.say("cart_sign_in"), [])
         product = self._product_meant(message, previous)
         if product is None:
-            return CartTurn("Which product should I add? Name it (or its id), or say \"the first one\" after a "
-                            "search.", [])  # fmt: skip
+            return CartTurn(say.say("cart_which"), [])
         if not product.in_stock:
-            return CartTurn(f"Sorry, {product.title} [{product.id}] is out of stock, so I can't add it.", [product.id])
+            return CartTurn(say.say("cart_out_of_stock", title=product.title, id=product.id), [product.id])
         offer = CartOffer(product.id, product.title, quantity_in(message))
         for key, values in variant_options(product).items():
             chosen = values if len(values) == 1 else named_values(message, values)
@@ -150,7 +150,7 @@ class CartAssistant:
                 offer.variant[key] = chosen[0]
             else:
                 offer.missing.append(key)
-        return self._ask(product, offer)
+        return self._ask(product, offer, say)
 
     def _product_meant(self, message: str, previous: list[str]) -> Product | None:
         named = list(dict.fromkeys(CITED_ID.findall(message) + ID_TOKEN.findall(message)))
@@ -178,34 +178,34 @@ class CartAssistant:
             return candidates[0]
         return None
 
-    def _ask(self, product: Product, offer: CartOffer) -> CartTurn:
+    def _ask(self, product: Product, offer: CartOffer, say: Replies) -> CartTurn:
         if offer.missing:
             key = offer.missing[0]
-            values = ", ".join(variant_options(product)[key])
-            return CartTurn(f"Which {key} would you like for {product.title} [{product.id}]? It comes in {values}.",
+            values = say.listing(variant_options(product)[key])
+            return CartTurn(say.say("cart_variant", option=key, title=product.title, id=product.id, values=values),
                             [product.id], offer)  # fmt: skip
-        chosen = "".join(f" in {v}" for v in offer.variant.values())
-        count = f"{offer.quantity} x " if offer.quantity > 1 else "the "
-        price = f" (${product.price:.2f} each)" if product.currency == "USD" else ""
-        return CartTurn(f"Shall I add {count}{product.title} [{product.id}]{chosen}{price} to your cart?",
+        chosen = "".join(say.say("cart_in", value=v) for v in offer.variant.values())
+        each = say.say("cart_each", price=say.money(product.price, product.currency))
+        key = "cart_confirm_many" if offer.quantity > 1 else "cart_confirm_one"
+        return CartTurn(say.say(key, n=offer.quantity, title=product.title, id=product.id, chosen=chosen, each=each),
                         [product.id], offer)  # fmt: skip
 
-    def _accept(self, customer_id: str | None, offer: CartOffer, cart_id: str | None) -> CartTurn:
+    def _accept(self, customer_id: str | None, offer: CartOffer, cart_id: str | None, say: Replies) -> CartTurn:
         if customer_id is None:
-            return CartTurn("Please sign in first, then I can add products to your cart.", [])
+            return CartTurn(say.say("cart_sign_in"), [])
         product = self.catalog.get(offer.product_id)
         if product is None:
-            return CartTurn("Sorry, that product is no longer in the catalog.", [])
+            return CartTurn(say.say("cart_gone"), [])
         try:
             cart = self._cart_of(customer_id, cart_id, product.currency)
             view = self.carts.add(cart, customer_id, False, offer.product_id, offer.quantity, offer.variant)
         except CartError as exc:
-            return CartTurn(f"I couldn't add it: {exc}.", [offer.product_id])
+            return CartTurn(say.say("cart_failed", error=exc), [offer.product_id])
         units = sum(line.quantity for line in view.cart.lines)
-        chosen = "".join(f" in {v}" for v in offer.variant.values())
-        reply = (f"Added {offer.quantity} x {offer.title} [{offer.product_id}]{chosen} to your cart. It now holds "
-                 f"{units} item{'s' if units != 1 else ''}, subtotal {view.cart.subtotal:.2f} {view.cart.currency}. "
-                 f"Check out when you're ready: {view.checkout_url}")  # fmt: skip
+        chosen = "".join(say.say("cart_in", value=v) for v in offer.variant.values())
+        reply = say.say("cart_added", n=offer.quantity, title=offer.title, id=offer.product_id, chosen=chosen,
+                        items=say.items(units), subtotal=say.money(view.cart.subtotal, view.cart.currency),
+                        url=view.checkout_url)  # fmt: skip
         return CartTurn(reply, [offer.product_id], cart=view)
 
     def _cart_of(self, customer_id: str, cart_id: str | None, currency: str) -> str:

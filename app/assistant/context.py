@@ -16,9 +16,13 @@ _FENCE = re.compile(r"</?\s*data\s*>|[<>]", re.IGNORECASE)
 _SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£"}
 
 
+def currency_symbol(currency: str) -> str | None:
+    return _SYMBOLS.get(currency.upper())
+
+
 def money(amount: float, currency: str) -> str:
     """An amount in its own currency: ``$9.94``, ``€9.94``, ``9.94 CHF`` (never a dollar sign on euros)."""
-    symbol = _SYMBOLS.get(currency.upper())
+    symbol = currency_symbol(currency)
     return f"{symbol}{amount:.2f}" if symbol else f"{amount:.2f} {currency}"
 
 
@@ -50,11 +54,14 @@ _UNIT_SUFFIXES = {"w": "W", "l": "L", "kg": "kg", "g": "g", "ml": "ml", "mm": "m
                   "gb": "GB", "c": "°C", "bar": "bar", "h": "h", "kcal": "kcal", "mah": "mAh"}  # fmt: skip
 
 
-def attribute_line(name: str, value: object) -> str:
-    """``wattage_w: 2200`` → ``wattage: 2200 W`` (the feed's unit suffix read back as a unit)."""
+def attribute_line(name: str, value: object, yes_no: tuple[str, str] | None = None) -> str:
+    """``wattage_w: 2200`` → ``wattage: 2200 W`` (the feed's unit suffix read back as a unit); a yes/no value
+    as the bare name or "no name", or as "name: yes" in the words ``yes_no`` of another language."""
     words = name.split(".")[-1].split("_")
     unit = _UNIT_SUFFIXES.get(words[-1].lower()) if len(words) > 1 else None
     label = " ".join(words[:-1] if unit else words)
+    if isinstance(value, bool) and yes_no is not None:
+        return f"{label}: {yes_no[0] if value else yes_no[1]}"
     if value is True:
         return label
     if value is False:

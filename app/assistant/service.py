@@ -29,6 +29,7 @@ from app.assistant.knowledge import ShopKnowledge
 from app.assistant.memory import recall
 from app.assistant.plan import MODEL_INTENTS, PRODUCT_INTENTS, Answer, Plan, Planner
 from app.assistant.prompt import TurnPrompt
+from app.assistant.replies import Replies, for_turn
 from app.assistant.retrieve import Retrieved, Retriever
 from app.assistant.router import ExampleIndex, Router
 from app.assistant.tiebreak import LLMTiebreak
@@ -170,6 +171,7 @@ class Assistant:
         elif past:
             previous_products = await asyncio.to_thread(self._ids_in_history, past)
 
+        say = for_turn(message, self.knowledge.language())  # replies written from data, in the customer's words
         cart = None  # cart turns need the stored conversation: an offer is accepted by the next message only
         answered = ""
         screened: tuple[str | None] | None = None
@@ -178,7 +180,7 @@ class Assistant:
                 screened = (await asyncio.to_thread(self.planner.screen, message),)
             if screened is not None and screened[0] is None:
                 cart = await asyncio.to_thread(
-                    self.carts.handle, caller.customer_id, message, offer, previous_products, cart_id
+                    self.carts.handle, caller.customer_id, message, offer, previous_products, cart_id, say
                 )
         if cart is not None:
             cited = [{"type": "product", "id": p} for p in cart.product_ids]
@@ -216,11 +218,11 @@ class Assistant:
             if plan.answer == Answer.GENERATE:
                 cap = self.settings.staff_reply_max_tokens if caller.staff else self.settings.reply_max_tokens
                 budget = min(cap, max_tokens) if max_tokens else cap
-                async for text in self._generate(message, plan, model_past, summary, result, started, budget):
+                async for text in self._generate(message, plan, model_past, summary, result, started, budget, say):
                     yield Token(text)
             else:
                 result.reply = await asyncio.to_thread(
-                    self._answer_from_data, plan, caller, conversation, message, past, result
+                    self._answer_from_data, plan, caller, conversation, message, past, result, say
                 )
                 yield Token(result.reply)
 
@@ -230,7 +232,7 @@ class Assistant:
             sponsored = await asyncio.to_thread(self._sponsored, caller, message, intent, shown)
             answered = result.reply  # what the assistant said: the model's later turns see only this
             if sponsored is not None:  # after the answer, labelled: never part of the assistant's own advice
-                note = templates.sponsored(sponsored.product, sponsored.line)
+                note = templates.sponsored(say, sponsored.product, sponsored.line)
                 result.reply = f"{result.reply}\n\n{note}"
                 result.products.append(sponsored.product.id)
                 result.sponsored = [{"product_id": sponsored.product.id, "campaign_id": sponsored.campaign_id,
@@ -275,32 +277,33 @@ class Assistant:
         message: str,
         past: Sequence[tuple[str, str]],
         result: TurnResult,
+        say: Replies,
     ) -> str:
         topics = list(self.policies.docs.values())
         answer, r = plan.answer, plan.retrieved
         if answer == Answer.BLOCKED:
-            return templates.blocked()
+            return templates.blocked(say)
         if answer == Answer.CATALOG_DOWN:
             result.degraded = result.fallback = True
             self.metrics.chat_degraded.inc()
-            return templates.catalog_unavailable()
+            return templates.catalog_unavailable(say)
         if answer == Answer.GREETING:
-            return templates.greeting(self.shop_name, topics)
+            return templates.greeting(say, self.shop_name, topics)
         if answer == Answer.OUT_OF_SCOPE:
-            return templates.out_of_scope(self.shop_name, topics)
+            return templates.out_of_scope(say, self.shop_name, topics)
         if answer == Answer.HANDOFF:
             ticket, result.conversation_id = open_handoff(
                 self.conversations, caller, conversation, message, past, plan.intent.reasons
             )
             self.metrics.chat_handoffs.inc()
             result.handoff, result.ticket_id = True, ticket
-            return templates.handoff(ticket)
+            return templates.handoff(say, ticket)
         if answer == Answer.ORDERS:  # order facts come from the record, never from the model
-            return templates.orders(r.orders, r.hidden_orders, r.needs_login)
+            return templates.orders(say, r.orders, r.hidden_orders, r.needs_login)
         if answer == Answer.NO_POLICY:
-            return templates.policy([])
+            return templates.policy(say, [])
         result.degraded = result.fallback = True  # FROM_DATA: the LLM is not ready
-        return self._fallback(plan.intent, r)
+        return self._fallback(plan.intent, r, say)
 
     async def _generate(
         self,
@@ -311,6 +314,7 @@ class Assistant:
         result: TurnResult,
         started: float,
         max_tokens: int,
+        say: Replies,
     ) -> AsyncIterator[str]:
         if self.llm.backend.sends_text_out:  # nothing personal leaves the process for a remote LLM
             message, summary = redact(message), redact(summary)
@@ -337,20 +341,20 @@ class Assistant:
         if out.failed:  # backend down or timed out: answer from the retrieved data
             result.degraded = result.fallback = True
             result.repaired = out.pieces_sent
-            reply = self._fallback(plan.intent, plan.retrieved)
+            reply = self._fallback(plan.intent, plan.retrieved, say)
             yield ("\n" if out.pieces_sent else "") + reply
         elif out.cut and plan.intent.intent in (Intent.PRODUCT_QUESTION, Intent.COMPARE):
             # what was cut is not in the data: say so once, with what the data does hold
             said = templates.says_not_in_listing(reply)
             products = plan.retrieved.products
             about = await asyncio.to_thread(self.knowledge.attributes_about, products[0], message) if products else []
-            note = templates.not_in_listing(products, said=said, about=about)
+            note = templates.not_in_listing(say, products, said=said, about=about)
             if reply.endswith((",", ";")):  # the clause after it was cut: finish the sentence
-                note = "but " + note[0].lower() + note[1:]
+                note = say.word("but") + " " + note[0].lower() + note[1:]
             reply = f"{reply} {note}".strip() if reply else note
             yield (" " if out.pieces_sent else "") + note
         elif not any(ch.isalnum() for ch in reply):  # nothing useful left: a safe answer from the data
-            reply = self._fallback(plan.intent, plan.retrieved, message)
+            reply = self._fallback(plan.intent, plan.retrieved, say, message)
             result.repaired = result.fallback = True
             yield ("\n" if out.pieces_sent else "") + reply
         result.reply = reply
@@ -369,10 +373,11 @@ class Assistant:
             return None
         refs = self.prompt.refs(plan.retrieved)
         turn = self.prompt.turn(message, plan.intent, plan.retrieved, refs)
+        say = for_turn(message, self.knowledge.language())
         return LLMTurn(
             intent=plan.intent.intent.value,
             messages=self.prompt.messages(turn, "", past),
-            reference=cite_refs(self._fallback(plan.intent, plan.retrieved), refs),
+            reference=cite_refs(self._fallback(plan.intent, plan.retrieved, say), refs),
             refs={ref: pid for pid, ref in refs.items()},
             product_ids=[p.id for p in plan.retrieved.products],
             policy_docs=[p.doc for p in plan.retrieved.passages],
@@ -401,15 +406,15 @@ class Assistant:
                                 positions=[len(shown)], limit=len(shown) + 1)  # fmt: skip
         return placed[0] if placed else None
 
-    def _fallback(self, intent: TurnIntent, r: Retrieved, message: str = "") -> str:
+    def _fallback(self, intent: TurnIntent, r: Retrieved, say: Replies, message: str = "") -> str:
         if intent.intent == Intent.ORDER_STATUS:
-            return templates.orders(r.orders, r.hidden_orders, r.needs_login)
+            return templates.orders(say, r.orders, r.hidden_orders, r.needs_login)
         if intent.intent == Intent.POLICY:
-            return templates.policy(r.passages)
+            return templates.policy(say, r.passages)
         if intent.intent == Intent.PRODUCT_QUESTION and r.products:
             about = self.knowledge.attributes_about(r.products[0], message)
-            return templates.not_in_listing(r.products, about=about)
-        return templates.products(r.products, r.filters_note)
+            return templates.not_in_listing(say, r.products, about=about)
+        return templates.products(say, r.products, r.filters_note)
 
     def _ids_in_history(self, past: Sequence[tuple[str, str]]) -> list[str]:
         for role, content in reversed(past):

@@ -21,28 +21,40 @@ class Caller:
     staff: bool
 
 
+# why an order can or cannot be returned now (``return_status``), in the words the prompt shows the model
+RETURN_NOTES = {
+    "processing": "not shipped yet, can be cancelled at no cost",
+    "cancelled": "order was cancelled",
+    "returned": "already returned",
+    "in_transit": "in transit, can be returned after delivery",
+    "open": "eligible until {date}",
+    "ended": "return window ended {date}",
+}
+
+
 @dataclass(frozen=True)
 class OrderView:
     order: Order
     returnable: bool
-    return_note: str
+    return_state: str  # a key of RETURN_NOTES
+    return_date: str | None = None  # the last day of the return window, where it applies
+
+    @property
+    def return_note(self) -> str:
+        return RETURN_NOTES[self.return_state].format(date=self.return_date)
 
 
-def return_status(order: Order, window_days: int, now: datetime | None = None) -> tuple[bool, str]:
-    """Whether an order can be returned now, and a one-line reason (from the order record and the window)."""
+def return_status(order: Order, window_days: int, now: datetime | None = None) -> tuple[bool, str, str | None]:
+    """Whether an order can be returned now, why (a key of ``RETURN_NOTES``) and the window's last day."""
     now = now or datetime.now(UTC)
-    if order.status == "processing":
-        return False, "not shipped yet, can be cancelled at no cost"
-    if order.status == "cancelled":
-        return False, "order was cancelled"
-    if order.status == "returned":
-        return False, "already returned"
+    if order.status in ("processing", "cancelled", "returned"):
+        return False, order.status, None
     if order.status == "shipped" or order.delivered_at is None:
-        return False, "in transit, can be returned after delivery"
-    deadline = order.delivered_at + timedelta(days=window_days)
-    if now <= deadline:
-        return True, f"eligible until {deadline.date().isoformat()}"
-    return False, f"return window ended {deadline.date().isoformat()}"
+        return False, "in_transit", None
+    deadline = (order.delivered_at + timedelta(days=window_days)).date().isoformat()
+    if now <= order.delivered_at + timedelta(days=window_days):
+        return True, "open", deadline
+    return False, "ended", deadline
 
 
 class OrderTools:
@@ -51,8 +63,7 @@ class OrderTools:
         self.return_window_days = return_window_days
 
     def view(self, order: Order) -> OrderView:
-        returnable, note = return_status(order, self.return_window_days)
-        return OrderView(order, returnable, note)
+        return OrderView(order, *return_status(order, self.return_window_days))
 
     def lookup(self, caller: Caller, order_ids: tuple[str, ...], recent: int) -> tuple[list[OrderView], list[str]]:
         """The orders the caller may see: the named ones, else the customer's most recent.

@@ -81,7 +81,7 @@ def test_no_or_another_question_drops_the_offer(scripted_shop: LiveServer, http:
 def test_a_missing_variant_is_asked_for_before_the_offer(scripted_shop: LiveServer, http: httpx.Client) -> None:
     chat = Chat(http, customer_token(scripted_shop, "vl-cust-014"))
     asked = chat.say(f"I'd like to add two of {HEADPHONES} to my basket")
-    assert asked["cart_offer"]["missing"] == ["colour"] and "black, silver" in asked["reply"]
+    assert asked["cart_offer"]["missing"] == ["colour"] and "black and silver" in asked["reply"]
     assert chat.say("yes").get("cart") is None  # nothing to confirm yet: yes is no colour
     chat.say(f"add 2 x {HEADPHONES} to my basket")
     offer = chat.say("black")

@@ -208,3 +208,15 @@ def test_rest_chat_reports_the_claims_it_checked(scripted_shop: LiveServer, scri
         stored = client.get(f"/v1/conversations/{response.json()['conversation_id']}", headers=headers).json()
     stamps = [datetime.fromisoformat(m["created_at"]) for m in stored["messages"]]
     assert len(stamps) == 2 and all(t.utcoffset() == timedelta(0) for t in stamps)  # date-times with their offset
+
+
+def test_a_question_in_german_gets_the_replies_written_from_data_in_german(
+    assistant: Assistant, scripted: ScriptedLLM, aio: Runner[Any]
+) -> None:
+    _, orders = turn(assistant, aio, "Wo ist meine letzte Bestellung?", persist=False)
+    latest = assistant.retriever.orders.commerce.orders_of(CUSTOMER.customer_id or "", limit=1)[0]
+    assert orders.intent == "order_status" and latest.id in orders.reply
+    assert "Bestellung" in orders.reply and "Rücksendung:" in orders.reply and "Returns" not in orders.reply
+    scripted.say("wie viele personen", "The [1] Trailhead 4-Person Dome Tent sleeps 1 person.")
+    _, fact = turn(assistant, aio, "Für wie viele Personen ist das Trailhead 4-Person Dome Tent?", persist=False)
+    assert fact.claims_cut == ["1 person"] and "nicht angegeben" in fact.reply and "persons: 4" in fact.reply

@@ -115,7 +115,7 @@ def test_the_chat_adds_to_the_cart_after_the_shopper_clicks_yes(shop: LiveServer
     first = page.locator("#shopassist-widget .product-card").first.get_attribute("data-product-id")
     reply = ask(page, "add the first one to my cart")
     for _ in range(3):  # the product's sizes and colours are asked for one at a time
-        choice = re.search(r"It comes in ([^,.]+)", reply)
+        choice = re.search(r"It comes in (.+?)(?:,| and |\.)", reply)
         if choice is None:
             break
         reply = ask(page, choice.group(1))
