@@ -273,6 +273,7 @@ def build_services(settings: Settings) -> Services:
     copywriter = build_copywriter(settings, llm, catalog, database, knowledge)
     reviews = build_reviews(settings, database)
     assistant.retriever.opinions = reviews.opinions
+    assistant.retriever.words = lambda text: knowledge.vocabulary().words(text)
     campaigns = CampaignService(ads)
     return Services(
         settings=settings,

@@ -187,9 +187,11 @@ def chat_figures(base: str, services: Services, shop: str, ids: Sequence[str] | 
                     target = _product_by_title(services, spec["product"])
                     shown += [target] if target is not None and target.id not in done["products"] else []
                 passages = [p.text for p in services.policies.passages if p.doc in {c["id"] for c in done["citations"]}]
-                unsupported, ms = _claims_left(services, reply, shown, passages)
-                left += len(unsupported)
-                check_ms.append(ms)
+                unsupported: list[str] = []
+                if done["intent"] != Intent.ORDER_STATUS.value:  # order replies are the order record's, not products'
+                    unsupported, ms = _claims_left(services, reply, shown, passages)
+                    left += len(unsupported)
+                    check_ms.append(ms)
                 if ttft is not None and done["intent"] in {
                     i.value
                     for i in (Intent.FIND, Intent.PRODUCT_QUESTION, Intent.COMPARE, Intent.POLICY, Intent.RECOMMEND)

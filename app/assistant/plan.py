@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from app.assistant.grounding import GroundingData
@@ -34,10 +34,11 @@ class Answer(StrEnum):
     ORDERS = "orders"  # from the order records, never from the model
     FROM_DATA = "from_data"  # the LLM is not ready: a reply built from the retrieved data, degraded
     NO_POLICY = "no_policy"  # a policy question no passage of the shop's policies answers: say so, offer a person
+    SOLD_OUT = "sold_out"  # what was asked for is out of stock, and nothing in stock is it: say so
     GENERATE = "generate"  # the LLM writes it from the retrieved data; every sentence is checked
 
 
-def choose(intent: Intent, *, catalog_down: bool, llm_ready: bool, passages: int = 1) -> Answer:
+def choose(intent: Intent, *, catalog_down: bool, llm_ready: bool, passages: int = 1, sold_out: bool = False) -> Answer:
     """The kind of answer for a routed turn (a table; tested without any model)."""
     if intent == Intent.BLOCKED:
         return Answer.BLOCKED
@@ -45,6 +46,8 @@ def choose(intent: Intent, *, catalog_down: bool, llm_ready: bool, passages: int
         return Answer.CATALOG_DOWN
     if intent == Intent.POLICY and passages == 0:  # nothing to answer from: the model would make a policy up
         return Answer.NO_POLICY
+    if sold_out:  # from the records: the model would offer something else as if it were the thing asked for
+        return Answer.SOLD_OUT
     fixed = {
         Intent.GREETING: Answer.GREETING,
         Intent.OUT_OF_SCOPE: Answer.OUT_OF_SCOPE,
@@ -108,5 +111,9 @@ class Planner:
         except IndexUnavailableError as exc:  # answer without the catalogue rather than fail the turn
             log.warning("product index unavailable during a chat turn", extra={"reason": str(exc)})
             retrieved, data, catalog_down = Retrieved(), GroundingData(), True
-        answer = choose(intent.intent, catalog_down=catalog_down, llm_ready=llm_ready, passages=len(retrieved.passages))
+        if retrieved.sold_out:
+            gone = ", ".join(p.id for p in retrieved.sold_out)
+            intent = replace(intent, reasons=[*intent.reasons, f"sold out: {gone} (nothing in stock is it)"])
+        answer = choose(intent.intent, catalog_down=catalog_down, llm_ready=llm_ready, passages=len(retrieved.passages),
+                        sold_out=bool(retrieved.sold_out))  # fmt: skip
         return Plan(intent, retrieved, data, answer)

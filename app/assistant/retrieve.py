@@ -18,8 +18,9 @@ from retrieval.catalog_service import CatalogService, IndexUnavailableError
 from retrieval.index.base import SearchFilters
 from retrieval.policies import Passage, PolicyIndex
 from retrieval.search import QuerySignals
-from retrieval.vocabulary import ValueMatch
+from retrieval.vocabulary import ValueMatch, content_words
 
+_SOLD_OUT_POOL = 24  # products searched, stock or not, for the sold-out ones that are what was asked for
 _POOL = 8  # candidates searched per product shown, re-ranked by the attribute values the message names
 
 
@@ -33,6 +34,8 @@ class Retrieved:
     filters_note: str = ""
     matched: dict[str, list[str]] = field(default_factory=dict)  # product id → attribute names it matched
     opinions: dict[str, str] = field(default_factory=dict)  # product id → what its reviews say (not facts)
+    # what was asked for, when only sold-out products are it (``products`` then holds others of its category)
+    sold_out: list[Product] = field(default_factory=list)
 
 
 def matched_attributes(products: Sequence[Product], values: Sequence[ValueMatch]) -> dict[str, list[str]]:
@@ -64,6 +67,8 @@ class Retriever:
         self.orders = orders
         # product id -> a line of what its reviews say, or None (set by the composition root)
         self.opinions: Callable[[str], str | None] = lambda product_id: None
+        # a message's content words in the catalog's language (the shop vocabulary's, set by the composition root)
+        self.words: Callable[[str], list[str]] = content_words
 
     def retrieve(self, caller: Caller, message: str, intent: TurnIntent, previous: Sequence[str]) -> Retrieved:
         r = Retrieved()
@@ -119,7 +124,35 @@ class Retriever:
             best = [p for p in ranked if p.id in in_category] or ranked[: max(limit * 3, 8)]
             best.sort(key=lambda p: p.price, reverse=parsed.sort == "price_desc")  # the cheapest relevant one
             ranked = best
+        r.sold_out = self._sold_out(message, intent, parsed.filters, ranked, r.matched)
+        if r.sold_out:  # in stock beside it: the same kind of product, offered as such
+            return self._search(message, replace(parsed.filters, category=r.sold_out[0].category), limit, user)
         return ranked[:limit]
+
+    def _sold_out(
+        self, message: str, intent: TurnIntent, filters: SearchFilters, ranked: list[Product],
+        matched: dict[str, list[str]],
+    ) -> list[Product]:  # fmt: skip
+        """What the message asks for when only sold-out products are it: the products it names, when no product
+        in stock has the words it names them by; or those holding every attribute value it names, when no
+        product in stock holds any. The reply then says they are sold out rather than offer others as if they
+        were what was asked for ("Katzenstreu aus Holz" when the wood litter is sold out)."""
+        if intent.product_ids:
+            found = self.catalog.get_many(list(intent.product_ids)).values()
+            named = [p for p in found if _fits(p, replace(filters, in_stock=None))]
+            if named and not any(p.in_stock for p in named):
+                said = set(self.words(message))
+                naming = [said & set(self.words(p.title)) for p in named]
+                offered = [set(self.words(f"{p.title} {p.description}")) for p in ranked]
+                if all(n and not any(n <= words for words in offered) for n in naming):
+                    return list(named)
+        if intent.values and not any(matched.get(p.id) for p in ranked):
+            wanted = len({v.attribute for v in intent.values})
+            unstocked = replace(filters, in_stock=None, category=intent.category)  # personalised search drops them
+            anything = [hit.product for hit in self.catalog.search(message, unstocked, _SOLD_OUT_POOL).hits]
+            held = matched_attributes(anything, intent.values)
+            return [p for p in anything if not p.in_stock and len(held[p.id]) == wanted][:3]
+        return []
 
     def _search(self, text: str, filters: SearchFilters, limit: int, user_id: str | None) -> list[Product]:
         if user_id:

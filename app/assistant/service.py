@@ -302,6 +302,8 @@ class Assistant:
             return templates.orders(say, r.orders, r.hidden_orders, r.needs_login)
         if answer == Answer.NO_POLICY:
             return templates.policy(say, [])
+        if answer == Answer.SOLD_OUT:
+            return templates.sold_out(say, r.sold_out, r.products)
         result.degraded = result.fallback = True  # FROM_DATA: the LLM is not ready
         return self._fallback(plan.intent, r, say)
 
@@ -384,7 +386,7 @@ class Assistant:
         )
 
     def _finish(self, result: TurnResult, intent: TurnIntent, r: Retrieved) -> None:
-        report = check(result.reply, GroundingData(products={p.id: p for p in r.products}))
+        report = check(result.reply, GroundingData(products={p.id: p for p in [*r.products, *r.sold_out]}))
         named = report.named_products
         if not named and intent.intent in PRODUCT_INTENTS and not result.handoff:
             named = [p.id for p in r.products[:3]]  # the reply's basis, shown as cards

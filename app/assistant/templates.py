@@ -61,6 +61,20 @@ def not_in_listing(say: Replies, items: Sequence[Product], said: bool = False, a
     return opening + say.say("listing_says", known=known, listed=listed, stock=stock)
 
 
+def sold_out(say: Replies, items: Sequence[Product], others: Sequence[Product] = ()) -> str:
+    """What was asked for is sold out: say so, then what the shop has of the same kind (as that, not as it)."""
+    names = [f"{p.title} [{p.id}]" for p in items[:3]]
+    if len(names) == 1:
+        text = say.say("sold_out_one", name=names[0])
+    else:
+        text = say.say("sold_out_many", names=say.listing(names))
+    if others:
+        lines = [say.say("product_line", title=p.title, id=p.id, price=say.money(p.price, p.currency))
+                 for p in others[:3]]  # fmt: skip
+        text += " " + say.say("in_stock_instead") + "\n" + "\n".join(lines)
+    return text + "\n" + say.say("sold_out_offer")
+
+
 def catalog_unavailable(say: Replies) -> str:
     return say.say("catalog_unavailable")
 

@@ -130,3 +130,13 @@ def test_a_yes_no_attribute_is_said_in_the_reply_language() -> None:
     kettle = Product(id="VL-1", title="Kessel", price=20.0, currency="EUR", attributes={"spülmaschinenfest": False})
     assert "spülmaschinenfest: nein" in templates.not_in_listing(replies("de"), [kettle])
     assert "no spülmaschinenfest" in templates.not_in_listing(replies("en"), [kettle])
+
+
+@pytest.mark.parametrize("code", languages())
+def test_a_sold_out_reply_names_it_then_offers_what_is_in_stock_of_its_kind(code: str) -> None:
+    gone = Product(id="PG.00534-A", title="Gassi Rollleine 8 m", price=29.99, currency="EUR", in_stock=False)
+    other = Product(id="PG.00521-C", title="Gassi Nylonleine 2 m", price=12.99, currency="EUR")
+    text = templates.sold_out(replies(code), [gone], [other])
+    assert text.index("[PG.00534-A]") < text.index("[PG.00521-C]") and replies(code).money(12.99, "EUR") in text
+    alone = templates.sold_out(replies(code), [gone])
+    assert "[PG.00534-A]" in alone and "[PG.00521-C]" not in alone

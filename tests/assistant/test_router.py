@@ -12,6 +12,7 @@ import pytest
 from app.assistant.intents import Intent
 from app.assistant.plan import Answer, choose
 from app.assistant.router import Router
+from app.assistant.tools import Caller
 from app.wiring import Services
 from eval.shops import shop_services
 
@@ -276,3 +277,71 @@ def test_a_repeated_query_is_read_once_per_catalog_version(shop: tuple[str, Serv
     after = understanding.signals(text)  # a new version: read again, and the new value is named
     assert after is not first
     assert ("finish", "zorbium") in {(m.attribute, m.value) for m in after.values}, after
+
+
+def _words_of(value: object) -> set[str]:
+    items = value if isinstance(value, list) else [value]
+    return {i.lower() for i in items if isinstance(i, str) and i.isalpha() and len(i) > 2}
+
+
+def _sold_out_value(services: Services) -> tuple[str, str, str] | None:
+    """From the catalog itself: (category leaf, an attribute value only sold-out products of that category hold
+    and no product in stock anywhere does, the category path), where the category has products in stock."""
+    products = list(services.catalog.get_many(services.catalog.ids()).values())
+    stocked = set().union(*(_words_of(v) for p in products if p.in_stock for v in p.attributes.values()))
+    for path in sorted({p.category for p in products if p.category}):
+        members = [p for p in products if p.category == path]
+        if not any(p.in_stock for p in members):
+            continue
+        gone = {w for p in members if not p.in_stock for v in p.attributes.values() for w in _words_of(v)}
+        for value in sorted(gone - stocked):
+            return path.split(" > ")[-1], value, path
+    return None
+
+
+def test_what_only_sold_out_products_are_is_said_to_be_sold_out(shop: tuple[str, Services]) -> None:
+    _, services = shop
+    found = _sold_out_value(services)
+    if found is None:
+        pytest.skip("no attribute value of this catalog is held only by sold-out products")
+    leaf, value, path = found
+    caller = Caller("c", None, False)
+    plan = services.assistant.planner.plan(caller, f"{value} {leaf}", [], llm_ready=True)
+    if not plan.intent.values:
+        pytest.skip(f"{value!r} is not read as a value of this catalog")
+    assert plan.answer == Answer.SOLD_OUT, (value, leaf, plan.intent.reasons)
+    assert plan.retrieved.sold_out and all(not p.in_stock for p in plan.retrieved.sold_out)
+    assert any(p.category == path for p in plan.retrieved.sold_out)
+    assert all(p.in_stock and p.category == plan.retrieved.sold_out[0].category for p in plan.retrieved.products)
+    # what is in stock is offered as what it is
+    leaf_, stocked, _ = _value_in_category(services)
+    offered = services.assistant.planner.plan(caller, f"{stocked} {leaf_}", [], llm_ready=True)
+    assert offered.answer == Answer.GENERATE and not offered.retrieved.sold_out and offered.retrieved.products
+
+
+def test_a_sold_out_product_named_by_a_word_only_it_has_is_said_to_be_sold_out(shop: tuple[str, Services]) -> None:
+    _, services = shop
+    words = services.assistant.retriever.words
+    products = list(services.catalog.get_many(services.catalog.ids()).values())
+    stocked = set().union(*(set(words(f"{p.title} {p.description}")) for p in products if p.in_stock))
+    caller = Caller("c", None, False)
+    tried = []
+    for product in sorted((p for p in products if not p.in_stock), key=lambda p: p.id):
+        own = sorted(w for w in set(words(product.title)) - stocked if len(w) > 3 and w.isalpha())
+        if not own:
+            continue
+        plan = services.assistant.planner.plan(caller, own[0], [], llm_ready=True)
+        if plan.intent.intent != Intent.FIND or product.id not in plan.intent.product_ids:
+            tried.append((own[0], plan.intent.intent.value, plan.intent.product_ids))
+            continue
+        assert plan.answer == Answer.SOLD_OUT and product in plan.retrieved.sold_out, (own[0], plan.intent.reasons)
+        assert all(p.in_stock for p in plan.retrieved.products)
+        return
+    pytest.skip(f"no sold-out product is named as a search by a word of its own: {tried}")
+
+
+def test_a_sold_out_answer_comes_after_the_guard_and_the_catalog() -> None:
+    assert choose(Intent.FIND, catalog_down=False, llm_ready=True, sold_out=True) == Answer.SOLD_OUT
+    assert choose(Intent.FIND, catalog_down=False, llm_ready=False, sold_out=True) == Answer.SOLD_OUT
+    assert choose(Intent.FIND, catalog_down=True, llm_ready=True, sold_out=True) == Answer.CATALOG_DOWN
+    assert choose(Intent.BLOCKED, catalog_down=False, llm_ready=True, sold_out=True) == Answer.BLOCKED
