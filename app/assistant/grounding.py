@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from app.guard.claims import Claim, ClaimChecker, ClaimReport, Record
+from app.guard.policy_answers import policy_answer
 from retrieval.catalog import Product
 from retrieval.vocabulary import STOP_WORDS, tokens
 
@@ -55,6 +56,9 @@ def amounts_in(text: str) -> set[float]:
         if "," in raw and "." not in raw:
             found.add(float(raw.replace(",", ".")) if raw.count(",") == 1 else float(raw.replace(",", "")))
     return found
+
+
+OPINION_PREFIX = "reviewers say: "  # how a line of review opinions is told from a policy passage among the texts
 
 
 @dataclass
@@ -256,6 +260,7 @@ class ClaimScope:
         records = list(self.records.values())
         self.asked = checker.unknown_terms(question, records, data.policy_texts) if question and records else []
         self.said = amounts_in(question) if question else set()
+        self.question = question
 
     def about(self, sentence: str) -> list[str]:
         present = set(tokens(sentence))
@@ -271,6 +276,12 @@ class ClaimScope:
     def check(self, sentence: str) -> ClaimReport:
         subjects = [self.records[pid] for pid in self.about(sentence)]
         report = self.checker.check(sentence, subjects, self.data.policy_texts, self.asked, self.said)
+        if self.question and self.data.policy_docs:  # a yes or no to a policy question, against its clause
+            passages = [t for t in self.data.policy_texts if not t.startswith(OPINION_PREFIX)]
+            answer = policy_answer(self.question, sentence, passages, self.checker.words)
+            if answer is not None:
+                said, clause, agrees = answer
+                report.claims.append(Claim(f"{said}: {clause}", "policy", agrees, source=clause))
         self.report.extend(report)
         return report
 

@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 from app.assistant.filters import parse_filters
-from app.assistant.grounding import GroundingData, amounts_in
+from app.assistant.grounding import OPINION_PREFIX, GroundingData, amounts_in
 from app.assistant.intents import Intent, TurnIntent
 from app.assistant.tools import Caller, OrderTools, OrderView
 from app.config import AssistantSettings
@@ -184,6 +184,6 @@ class Retriever:
             data.policy_texts.append(passage.text)
             data.allow_amounts(amounts_in(passage.text))
         # reviewers' opinions, shown as such, may be repeated as opinions ("reviewers say it runs small")
-        data.policy_texts += [f"reviewers say: {line}" for line in r.opinions.values()]
+        data.policy_texts += [f"{OPINION_PREFIX}{line}" for line in r.opinions.values()]
         data.allow_amounts(amounts_in(message))
         return data

@@ -330,7 +330,7 @@ class Assistant:
         result.prompt_tokens_estimate = len(str(messages[-1].content)) // 4
         checker = ClaimChecker(self.knowledge.vocabulary())
         out = Generated()
-        question = message if plan.intent.intent in (Intent.PRODUCT_QUESTION, Intent.COMPARE) else ""
+        question = message if plan.intent.intent in (Intent.PRODUCT_QUESTION, Intent.COMPARE, Intent.POLICY) else ""
         async for text in self.generator.stream(messages, plan.data, checker, out, started, max_tokens, question):
             yield text
         result.ttft_s = out.ttft_s
@@ -353,6 +353,10 @@ class Assistant:
             note = templates.not_in_listing(say, products, said=said, about=about)
             if reply.endswith((",", ";")):  # the clause after it was cut: finish the sentence
                 note = say.word("but") + " " + note[0].lower() + note[1:]
+            reply = f"{reply} {note}".strip() if reply else note
+            yield (" " if out.pieces_sent else "") + note
+        elif denied := [c.source for c in out.cut if c.kind == "policy"]:
+            note = templates.policy_clause(say, plan.retrieved.passages, denied[0])  # what the policy does say
             reply = f"{reply} {note}".strip() if reply else note
             yield (" " if out.pieces_sent else "") + note
         elif not any(ch.isalnum() for ch in reply):  # nothing useful left: a safe answer from the data

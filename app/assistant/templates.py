@@ -133,6 +133,14 @@ def policy(say: Replies, passages: Sequence[Passage]) -> str:
     return " ".join(say.say("from_policy", title=t, text=p.text) for t, p in zip(titles, passages, strict=False))
 
 
+def policy_clause(say: Replies, passages: Sequence[Passage], clause: str) -> str:
+    """One clause of a policy, quoted with its policy's title: what the shop does say, after an answer that
+    said otherwise was cut."""
+    passage = next((p for p in passages if clause in p.text), passages[0] if passages else None)
+    title = "" if passage is None else passage.title.lower() if say.lowercase_topics else passage.title
+    return say.say("from_policy", title=title, text=clause)
+
+
 def sponsored(say: Replies, product: Product, line: str | None = None) -> str:
     """The line a sponsored product gets after an answer: labelled, the record's own facts, and the approved
     creative's line (claim-checked against the same record) when there is one."""

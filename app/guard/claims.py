@@ -121,8 +121,9 @@ class Record:
 @dataclass(frozen=True)
 class Claim:
     text: str
-    kind: str  # number, value, feature, benefit, stock, name, term (Chinese lexicon)
+    kind: str  # number, value, feature, benefit, stock, name, term (Chinese lexicon), policy
     supported: bool
+    source: str = ""  # the text it was read against, where one decided it (a policy clause)
 
 
 @dataclass

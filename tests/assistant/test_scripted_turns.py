@@ -220,3 +220,17 @@ def test_a_question_in_german_gets_the_replies_written_from_data_in_german(
     scripted.say("wie viele personen", "The [1] Trailhead 4-Person Dome Tent sleeps 1 person.")
     _, fact = turn(assistant, aio, "Für wie viele Personen ist das Trailhead 4-Person Dome Tent?", persist=False)
     assert fact.claims_cut == ["1 person"] and "nicht angegeben" in fact.reply and "persons: 4" in fact.reply
+
+
+def test_a_yes_the_policy_denies_is_cut_and_the_policy_quoted(
+    assistant: Assistant, scripted: ScriptedLLM, aio: Runner[Any]
+) -> None:
+    scripted.say("marketplace", "Yes, we match marketplace prices too. Just send us the link.")
+    pieces, result = turn(assistant, aio, "Do you match Amazon Marketplace prices?", persist=False)
+    streamed = "".join(pieces)
+    assert result.intent == "policy" and "Yes, we match" not in streamed
+    assert [c for c in result.claims_cut if c.startswith("yes: Marketplace sellers")], result.claims_cut
+    assert "not matched" in result.reply and "From our price match policy" in result.reply
+    scripted.say("marketplace", "No, marketplace and auction prices are not matched.")
+    _, agreed = turn(assistant, aio, "Do you match Amazon Marketplace prices?", persist=False)
+    assert agreed.claims_cut == [] and agreed.reply.startswith("No, marketplace")
