@@ -265,6 +265,7 @@ def build_services(settings: Settings) -> Services:
     )
     if settings.search.understand:  # the search reads queries as the router does, from the shop's vocabulary
         catalog.searcher.understand = assistant.router.understanding.signals
+        catalog.searcher.compound_parts = lambda text: knowledge.vocabulary().compound_parts(text)
     generation = GenerationGate(
         settings.limits.max_concurrent_generations,
         settings.limits.generation_queue,
@@ -273,7 +274,7 @@ def build_services(settings: Settings) -> Services:
     copywriter = build_copywriter(settings, llm, catalog, database, knowledge)
     reviews = build_reviews(settings, database)
     assistant.retriever.opinions = reviews.opinions
-    assistant.retriever.words = lambda text: knowledge.vocabulary().words(text)
+    assistant.retriever.words = lambda text: knowledge.vocabulary().message_words(text)
     campaigns = CampaignService(ads)
     return Services(
         settings=settings,

@@ -123,6 +123,7 @@ class ProductSearch:
     ) -> None:
         # set by the composition root: the shop's vocabulary is read from the catalog this search serves
         self.understand = understand
+        self.compound_parts: Callable[[str], list[str]] | None = None  # "Hundefutter" → "hund", "futter"
         self.understood_pool = understood_pool
         self.weights = dict(weights or {})
         self.index = index
@@ -150,8 +151,9 @@ class ProductSearch:
         if not language.english:  # MiniLM reads English only: the multilingual vector and the catalog's BM25
             if mode in {"hybrid", "dense"}:
                 dense[MULTILINGUAL] = self.multilingual.encode([text])[0].tolist()
-            if mode in {"hybrid", "sparse"}:
-                sparse = self.sparse.query(text, language.bm25)
+            if mode in {"hybrid", "sparse"}:  # with the parts of compounds the catalog does not use
+                parts = self.compound_parts(text) if self.compound_parts is not None else []
+                sparse = self.sparse.query(" ".join([text, *parts]), language.bm25)
         elif route == "multilingual":
             # MiniLM and English BM25 know no Chinese: the cross-lingual vector of the query, fused with both of
             # them over the query's dictionary translation

@@ -15,6 +15,7 @@ from functools import cached_property
 from typing import Any
 
 from retrieval.catalog import Product
+from retrieval.compounds import COMPOUNDING, PART, split_compound
 
 # letters and digits of any script (``Käfig``, ``größe``, ``café`` are one word each), a run of Han characters apart
 _TOKEN = re.compile(r"[^\W_\u3400-\u9fff]+(?:[.'][^\W_\u3400-\u9fff]+)*|[\u3400-\u9fff]+")
@@ -208,6 +209,35 @@ class ShopVocabulary:
     def words(self, text: str) -> list[str]:
         """``content_words`` in the catalog's language: its grammar words removed too, its stems."""
         return content_words(text, self.stop, self.stem)
+
+    def message_words(self, text: str) -> list[str]:
+        """``words`` of a shopper's message; in a language that writes compounds as one word, a compound the
+        catalog does not use read as the catalog words it is made of ("Hundefutter" → hund, futter)."""
+        if self.language not in COMPOUNDING:
+            return self.words(text)
+        found: list[str] = []
+        for token in tokens(text):
+            if token in self.stop or token.isdigit() or _HAN.match(token):
+                continue
+            word = self.stem(token)
+            parts = [] if word in self._known else split_compound(token, self._known, self.stem)
+            found += [self.stem(p) for p in parts] or [word]
+        return found
+
+    def compound_parts(self, text: str) -> list[str]:
+        """The parts of the message's compounds the catalog does not use, as written ("hunde", "futter"): words
+        a keyword search can match where the compound matches nothing."""
+        if self.language not in COMPOUNDING:
+            return []
+        found: list[str] = []
+        for token in tokens(text):
+            if len(token) > 2 * PART and token not in self.stop and self.stem(token) not in self._known:
+                found += split_compound(token, self._known, self.stem)
+        return found
+
+    @cached_property
+    def _known(self) -> set[str]:
+        return set(self.strong) | self.medium | self.weak
 
     def coverage(self, words: Sequence[str]) -> float:
         """Share of the message's content words the catalog uses: a title, category or brand word counts 1, an

@@ -107,7 +107,7 @@ class Router:
         top_example, top_score = nearest[0]
         example = top_example if top_score >= s.example_threshold else None
         reasons.append(f"nearest example {top_example} {top_score:.2f}")
-        words = vocabulary.words(text)
+        words = vocabulary.message_words(text)
         catalog = max(vocabulary.coverage(words), vocabulary.han_overlap(text))
         budget = bool(parse_filters(text).description)  # a price bound or price order: a product search
         shown = bool(product_ids) or bool(previous_products)

@@ -51,7 +51,7 @@ class QueryUnderstanding:
     def _read(self, text: str, vocabulary: ShopVocabulary) -> QuerySignals:
         named = [pid for pid, score in vocabulary.named(text) if score >= self.settings.name_threshold]
         translated = self.translation(text)
-        category = self.category(text, vocabulary.words(text), vocabulary, [], translated)
+        category = self.category(text, vocabulary.message_words(text), vocabulary, [], translated)
         return QuerySignals(category, tuple(self.values(text, vocabulary, translated)), tuple(named))
 
     def values(self, text: str, vocabulary: ShopVocabulary, translated: str | None) -> list[ValueMatch]:

@@ -15,6 +15,8 @@ from app.assistant.router import Router
 from app.assistant.tools import Caller
 from app.wiring import Services
 from eval.shops import shop_services
+from retrieval.catalog import within
+from retrieval.compounds import COMPOUNDING
 
 CASES: dict[str, list[tuple[str, str]]] = {
     "voltline": [
@@ -345,3 +347,25 @@ def test_a_sold_out_answer_comes_after_the_guard_and_the_catalog() -> None:
     assert choose(Intent.FIND, catalog_down=False, llm_ready=False, sold_out=True) == Answer.SOLD_OUT
     assert choose(Intent.FIND, catalog_down=True, llm_ready=True, sold_out=True) == Answer.CATALOG_DOWN
     assert choose(Intent.BLOCKED, catalog_down=False, llm_ready=True, sold_out=True) == Answer.BLOCKED
+
+
+def test_a_compound_of_the_catalogs_category_words_finds_that_category(shop: tuple[str, Services]) -> None:
+    """In a language that writes compounds as one word: the top level and the leaf of each category path joined
+    as one word ("Hund" + "Futter" → "hundfutter"), a word the catalog itself never uses."""
+    _, services = shop
+    vocabulary = services.assistant.knowledge.vocabulary()
+    if vocabulary.language not in COMPOUNDING:
+        pytest.skip(f"{vocabulary.language} does not write compounds as one word")
+    caller = Caller("c", None, False)
+    missed, tried = [], 0
+    for path in sorted(vocabulary.categories):
+        segments = path.split(" > ")
+        if len(segments) < 2 or not all(s.isalpha() for s in (segments[0], segments[-1])):
+            continue
+        query = (segments[0] + segments[-1]).lower()
+        tried += 1
+        plan = services.assistant.planner.plan(caller, query, [], llm_ready=True)
+        shown = plan.retrieved.products
+        if plan.intent.intent != Intent.FIND or not shown or not within(shown[0].category, path):
+            missed.append((query, plan.intent.intent.value, [p.category for p in shown[:3]]))
+    assert tried >= 5 and len(missed) <= tried // 10, missed
