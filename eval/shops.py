@@ -20,6 +20,7 @@ DESCRIPTIONS = {
     "voltline": ("Voltline", "an online shop for electronics, home appliances, outdoor gear and personal care"),
     "greenleaf": ("Greenleaf Market", "an online grocery and beauty shop"),
     "pfoten": ("Pfotenglück", "ein Onlineshop für Heimtierbedarf (Hund, Katze, Aquaristik, Vogel, Kleintier)"),
+    "sommet": ("Sommet", "une boutique en ligne de matériel de randonnée, de camping et d'escalade"),
 }
 
 

@@ -56,16 +56,25 @@ RECOMMEND_CUE = re.compile(
     r"\b(recommend\w*|suggest\w*|for me|what should i (buy|get)|surprise me|based on (my|what i))\b|推荐|建议",
     re.IGNORECASE,
 )
+# asking a shop for things in the other Latin-script languages a catalog may be in ("habt ihr", "je cherche"):
+# grammar of a search, not words of the catalog
+ASKING_FOR = (
+    r"habt ihr|haben sie|ich suche|suche|zeig(?:t|en sie)? mir|ich brauche|ich hätte gern|"
+    r"avez-vous|vous avez|auriez-vous|je cherche|cherche|montrez-moi|il me faut|j'ai besoin d'?|je voudrais|"
+    r"tienen|tenéis|busco|estoy buscando|muéstrame|necesito|avete|cerco|sto cercando|mostrami|ho bisogno di|"
+    r"hebben jullie|heeft u|ik zoek|ik ben op zoek naar|laat me .{1,30} zien|vocês têm|procuro|estou procurando"
+)
+ASKING_FOR_CUE = re.compile(rf"(?<!\w)(?:{ASKING_FOR})(?!\w)", re.IGNORECASE)
 FIND_CUE = re.compile(
     r"\b(looking for|look for|show me|do you (have|sell|carry|stock)|find|search|need (a|an|some)|want (a|an|some)|"
     r"any \w+|under \$?\d+|below \$?\d+|cheaper|cheapest|less than|in stock|available|something (to|for))\b"
-    r"|我想要?|有没有|找|想买|有.{0,8}吗",
+    rf"|我想要?|有没有|找|想买|有.{{0,8}}吗|(?<!\w)(?:{ASKING_FOR})(?!\w)",
     re.IGNORECASE,
 )
 # asking to be shown things (not "is it available?", which asks about one product)
 SEARCH_CUE = re.compile(
     r"\b(looking for|look for|show me|do you (have|sell|carry|stock)|find me|search|need (a|an|some)|want (a|an|some)|"
-    r"any \w+|something (to|for)|recommend|suggest)\b|我想要?|有没有|想买|有.{0,8}吗",
+    rf"any \w+|something (to|for)|recommend|suggest)\b|我想要?|有没有|想买|有.{{0,8}}吗|(?<!\w)(?:{ASKING_FOR})(?!\w)",
     re.IGNORECASE,
 )
 REFERENCE_CUE = re.compile(

@@ -17,6 +17,7 @@ import numpy as np
 from app.assistant.examples import EXAMPLES
 from app.assistant.filters import parse_filters
 from app.assistant.intents import (
+    ASKING_FOR_CUE,
     COMPARE_CUE,
     FIND_CUE,
     GREETING_CUE,
@@ -107,7 +108,7 @@ class Router:
         top_example, top_score = nearest[0]
         example = top_example if top_score >= s.example_threshold else None
         reasons.append(f"nearest example {top_example} {top_score:.2f}")
-        words = vocabulary.message_words(text)
+        words = vocabulary.message_words(ASKING_FOR_CUE.sub(" ", text))  # "je cherche" is no word of the catalog
         catalog = max(vocabulary.coverage(words), vocabulary.han_overlap(text))
         budget = bool(parse_filters(text).description)  # a price bound or price order: a product search
         shown = bool(product_ids) or bool(previous_products)

@@ -13,6 +13,7 @@ def writers() -> dict[str, Callable[[Path], dict[str, Any]]]:
     from retrieval.demo_store import write_demo_store
     from retrieval.shops.greenleaf import write_greenleaf
     from retrieval.shops.pfoten import write_pfoten
+    from retrieval.shops.sommet import write_sommet
     from retrieval.shops.voltline import write_voltline
 
     return {
@@ -20,4 +21,5 @@ def writers() -> dict[str, Callable[[Path], dict[str, Any]]]:
         "voltline": write_voltline,
         "greenleaf": write_greenleaf,
         "pfoten": write_pfoten,
+        "sommet": write_sommet,
     }

@@ -1,4 +1,4 @@
-"""Routing from the shop's own data, over four shops of different trades, id shapes and languages, with the
+"""Routing from the shop's own data, over five shops of different trades, id shapes and languages, with the
 real encoders and engines and no LLM. These are the development cases the thresholds were set on; the frozen
 evaluation dialogs (eval/data/shops) are scored by ``shopassist eval --suite shops``."""
 
@@ -73,6 +73,22 @@ CASES: dict[str, list[tuple[str, str]]] = {
         ("Ich möchte mit einem Mitarbeiter sprechen", "handoff"), ("Wie wird das Wetter morgen?", "out_of_scope"),
         ("Ist der Kletterwelt Kratzbaum für große Katzen geeignet?", "product_question"),
     ],
+    "sommet": [  # a catalog, policies and customers in French (probe cases, run while the cues were written)
+        ("Avez-vous des chaussures de randonnée imperméables ?", "find"),
+        ("je cherche une tente pour 2 personnes", "find"), ("un sac à dos pour une semaine de trek", "find"),
+        ("une veste pour la pluie en taille M", "find"), ("quelque chose pour cuisiner en camping", "find"),
+        ("sac de couchage pour l'hiver moins de 300 €", "find"), ("lampe frontale rechargeable", "find"),
+        ("le moins cher des réchauds", "find"),
+        ("Quel est le poids du sac à dos Cordée 30 L ?", "product_question"),
+        ("La doudoune Flocon existe-t-elle en rouge ?", "product_question"),
+        ("Combien de lumens a la lanterne Lumen ?", "product_question"),
+        ("Est-ce que la gourde Lumen passe au lave-vaisselle ?", "product_question"),
+        ("La livraison est-elle gratuite ?", "policy"), ("Livrez-vous en Suisse ?", "policy"),
+        ("Quelle est la garantie sur les tentes ?", "policy"), ("Où en est ma commande ?", "order_status"),
+        ("Ma commande CMD70003 est-elle partie ?", "order_status"), ("Bonjour !", "greeting"),
+        ("C'est inadmissible, je veux parler à un responsable", "handoff"),
+        ("Quel temps fera-t-il demain à Lyon ?", "out_of_scope"),
+    ],
 }  # fmt: skip
 
 
@@ -107,7 +123,8 @@ def test_order_numbers_are_read_in_the_shape_the_shop_uses(shop: tuple[str, Serv
     order = services.commerce.order_ids(1)[0]
     turn = router(services).route(f"what's happening with {order.lower()}?")
     assert turn.intent == Intent.ORDER_STATUS and turn.order_ids == (order,), turn.reasons
-    other = {"voltline": "O100001", "greenleaf": "VLO-58213", "boutique": "GL26-004402", "pfoten": "VLO-58213"}[name]
+    other = {"voltline": "O100001", "greenleaf": "VLO-58213", "boutique": "GL26-004402", "pfoten": "VLO-58213",
+             "sommet": "B-2026-00012"}[name]  # fmt: skip
     assert router(services).route(f"what about {other}?").order_ids == ()  # another shop's shape is no order
 
 
@@ -118,6 +135,7 @@ def test_a_product_named_by_its_own_words_is_the_one_asked_about(shop: tuple[str
         "greenleaf": ("How much protein is in the Greek Yogurt?", "208112"),
         "boutique": ("What fit is the Northwind Weekend Cashmere Pullover Sweater?", "P0932"),
         "pfoten": ("Wie lang ist die Gassi Nylonleine?", "PG.00521-C"),
+        "sommet": ("Quel est le volume du sac à dos Cordée Expédition ?", "SM-4422"),
     }[name]
     turn = router(services).route(question[0])
     assert turn.intent == Intent.PRODUCT_QUESTION and turn.product_ids[0] == question[1], turn.reasons
@@ -139,6 +157,7 @@ def test_catalog_values_named_in_a_message_are_found(shop: tuple[str, Services])
         "greenleaf": ("a moisturiser for dry skin", "skin_type", "dry"),
         "boutique": ("a warm sweater in navy", "colour", "navy"),
         "pfoten": ("ein Halsband aus Leder", "material", "Leder"),
+        "sommet": ("un sac de couchage en duvet", "garnissage", "duvet"),
     }[name]
     values = {(v.attribute, v.value) for v in router(services).route(message).values}
     assert (attribute, value) in values
@@ -171,6 +190,8 @@ def test_the_frozen_dialogs_plan_at_the_target(shop: tuple[str, Services]) -> No
     name, services = shop
     if name == "pfoten":  # its first run is below the target (docs/benchmarks.md): a figure to raise, not a guard
         pytest.skip("the German shop's dialogs are reported, not yet at the target")
+    if name == "sommet":
+        pytest.skip("the French shop has development cases only, no frozen dialogs")
     figures = plan_figures(services, name)
     assert figures["intent_accuracy"] >= 0.9, [r for r in figures["rows"] if r["intent"] != r["expected"]]
     assert figures["product_precision_at_3"] >= 0.9, [r for r in figures["rows"] if r.get("precision", 1) < 1]
