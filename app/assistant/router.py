@@ -37,6 +37,7 @@ from retrieval.embed import Encoder
 from retrieval.policies import PolicyHit, PolicyIndex
 from retrieval.search import query_route
 from retrieval.translate import QueryTranslator
+from retrieval.vocabulary import ShopVocabulary
 
 
 class ExampleIndex:
@@ -103,7 +104,7 @@ class Router:
         translated = self.understanding.translation(text)
         values = tuple(self.understanding.values(text, vocabulary, translated))
         refers_back = bool(previous_products) and bool(REFERENCE_CUE.search(text))
-        policy_hits = self._policy_hits(text, reasons)
+        policy_hits = self._policy_hits(text, reasons, vocabulary, bool(product_ids))
         nearest = self.examples.nearest(text)
         top_example, top_score = nearest[0]
         example = top_example if top_score >= s.example_threshold else None
@@ -166,12 +167,27 @@ class Router:
         # no signal of the shop at all: off-topic, not offered to the LLM (a probe of the model stays a template)
         return result(Intent.OUT_OF_SCOPE, "nothing the shop's data can answer")
 
-    def _policy_hits(self, text: str, reasons: list[str]) -> tuple[PolicyHit, ...]:
+    def _policy_hits(
+        self, text: str, reasons: list[str], vocabulary: ShopVocabulary, names_products: bool
+    ) -> tuple[PolicyHit, ...]:
         language = self.knowledge.language()
         hits = self.policies.search(text, 3)
         threshold = self.settings.policy_threshold
-        if query_route(text, language) == "multilingual":
+        multilingual = query_route(text, language) == "multilingual"
+        if multilingual:
             threshold = self.settings.policy_threshold_multilingual  # USE's cosines run lower than MiniLM's
         if hits:
             reasons.append(f"best policy passage {hits[0].passage.id} {hits[0].score:.2f}")
-        return tuple(h for h in hits if h.score >= threshold)
+        kept = tuple(h for h in hits if h.score >= threshold)
+        if kept or not multilingual or names_products:
+            return kept
+        # USE can rank the right passage first at a cosine no threshold tells from chance ("Puis-je retourner
+        # une veste …" 0.23): it counts when it shares a word with the message that is no word of the catalog
+        catalog = set(vocabulary.strong) | vocabulary.medium
+        own = {w for w in vocabulary.message_words(text) if w not in catalog and len(w) > 3}
+        for hit in hits[:1]:
+            shared = own & set(vocabulary.message_words(hit.passage.indexed_text))
+            if shared:
+                reasons.append(f"policy passage {hit.passage.id} shares {', '.join(sorted(shared))}")
+                return (hit,)
+        return ()

@@ -84,6 +84,7 @@ CASES: dict[str, list[tuple[str, str]]] = {
         ("Combien de lumens a la lanterne Lumen ?", "product_question"),
         ("Est-ce que la gourde Lumen passe au lave-vaisselle ?", "product_question"),
         ("La livraison est-elle gratuite ?", "policy"), ("Livrez-vous en Suisse ?", "policy"),
+        ("Puis-je retourner une veste que j'ai déjà portée ?", "policy"),
         ("Quelle est la garantie sur les tentes ?", "policy"), ("Où en est ma commande ?", "order_status"),
         ("Ma commande CMD70003 est-elle partie ?", "order_status"), ("Bonjour !", "greeting"),
         ("C'est inadmissible, je veux parler à un responsable", "handoff"),
