@@ -38,14 +38,16 @@ from retrieval.catalog import Product
 from retrieval.language import detect_text
 from retrieval.vocabulary import ValueMatch, holds
 
-SHOPS = ("boutique", "voltline", "greenleaf", "pfoten")
+SHOPS = ("boutique", "voltline", "greenleaf", "pfoten", "sommet")
 HONEST = re.compile(
     r"doesn'?t say|does not say|not (?:listed|stated|mentioned|specified)|doesn'?t (?:mention|list|state|specify)|"
     r"does not (?:mention|list|state|specify)|no information|don'?t have (?:that|this|any) information|"
     r"don'?t have a policy|not sure|can(?:not|'t) confirm|ask a colleague|connect you with a colleague|没有说明|不清楚|"
     r"nicht angegeben|keine angaben?|keine informationen|steht (?:dort |da )?nicht|kann ich nicht (?:sagen|bestätigen)|"
     r"n'est pas (?:indiqué|précisé|mentionné)|no (?:se )?(?:indica|especifica|menciona)|niet vermeld|"
-    r"non (?:è )?(?:indicat|specificat)|(?:没有|未)注明",
+    r"non (?:è )?(?:indicat|specificat)|(?:没有|未)注明|ne (?:le )?précise pas|n'indique pas|ne mentionne pas|"
+    r"pas d'information|aucune information|je ne (?:peux|sais) pas (?:le )?(?:dire|confirmer)|"
+    r"no (?:tengo|dispongo de) (?:esa |esta )?información|non ho (?:questa |quest')?informazion",
     re.IGNORECASE,
 )
 

@@ -132,6 +132,20 @@ def holds(product: Product, match: ValueMatch) -> bool:
     return bool(held_attributes(product, wanted_values([match])))
 
 
+def _head_words(product: Product) -> list[str]:
+    """The first and last word of each of a product's category segments and text values: the nouns a catalog
+    names things by ("Sacs à dos": sacs, dos), never the grammar between them (à)."""
+    phrases = product.category_path + [
+        str(item) for value in product.attributes.values()
+        for item in (value if isinstance(value, list) else [value]) if isinstance(item, str)
+    ]  # fmt: skip
+    words = []
+    for phrase in phrases:
+        found = tokens(phrase)
+        words += found[:1] + found[-1:] if len(found) > 1 else found
+    return words
+
+
 @dataclass
 class ShopVocabulary:
     """Built once per catalog version from every product."""
@@ -153,9 +167,14 @@ class ShopVocabulary:
     def build(
         cls, products: Iterable[Product], stop: frozenset[str] = frozenset(), language: str = "english"
     ) -> ShopVocabulary:
-        """``stop``: the grammar words of the catalog's language beside English ("für", "mit" name nothing);
-        ``language``: its stems ("Leine" and "Leinen" are one word)."""
-        v = cls(stop=STOP_WORDS | stop, language=language)
+        """``stop``: the grammar words of the catalog's language beside English ("für", "mit" name nothing),
+        less the nouns the catalog names its categories and values with (stopwords-iso's French list holds
+        "tente" and "dos": "Camping > Tentes", "Sacs à dos"); ``language``: its stems ("Leine" and "Leinen" are
+        one word)."""
+        products = list(products)
+        v = cls(language=language)
+        named = {v.stem(t) for p in products for t in _head_words(p)}
+        v.stop = STOP_WORDS | {w for w in stop if v.stem(w) not in named}
         strong: Counter[str] = Counter()
         for p in products:
             v.products += 1

@@ -33,7 +33,8 @@ _NOT_IN_LISTING = re.compile(
     # the same said in the other languages a catalog may be in
     r"|nicht angegeben|keine angaben?|steht (?:dort |da )?nicht|n'est pas (?:indiqué|précisé|mentionné)|"
     r"no (?:se )?(?:indica|especifica|menciona)|non (?:è )?(?:indicat|specificat)|niet vermeld|"
-    r"(?:没有|未)(?:注明|说明|提到|标明)",
+    r"(?:没有|未)(?:注明|说明|提到|标明)|ne (?:le )?précise pas|n'indique pas|ne mentionne pas|pas d'information|"
+    r"no (?:tengo|dispongo de) (?:esa |esta )?información|non ho (?:questa |quest')?informazion",
     re.IGNORECASE,
 )
 

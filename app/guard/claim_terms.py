@@ -32,13 +32,19 @@ WORD_NUMBER_UNIT = re.compile(
 NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 NEGATION = re.compile(
     r"\b(not|no|never|without|doesn'?t|does not|isn'?t|is not|aren'?t|are not|don'?t|do not|can'?t|cannot|"
-    r"won'?t|neither|nor|lacks?)\b|不|没有|无",
+    r"won'?t|neither|nor|lacks?)\b|不|没有|无"
+    # and in the other languages a catalog may be in ("n'est pas", "nicht", "non è"; not the "non-" of "non-stick")
+    r"|\b(?:pas|ne|nicht|kein\w*|nie|jamais|sans|ohne|nunca|sin|senza|niet|geen|nooit|zonder)\b|\bn'|\bnon\b(?!-)",
     re.IGNORECASE,
 )
 EPISTEMIC = re.compile(
     r"\b(?:doesn'?t|does not|don'?t|do not|isn'?t|is not|not|never)\s+(?:say|mention|list|state|specify|show|include "
     r"(?:any )?(?:information|details))|\bnot (?:listed|mentioned|stated|specified|shown)|\bno (?:information|mention|"
-    r"details?)|\b(?:can'?t|cannot|unable to) (?:confirm|tell|say)|没有说明|没有提到",
+    r"details?)|\b(?:can'?t|cannot|unable to) (?:confirm|tell|say)|没有说明|没有提到|没有注明"
+    # the same in the other languages a catalog may be in
+    r"|n'est pas (?:indiqu|précis|mentionn)\w*|ne (?:le )?précise pas|n'indique pas|pas d'information|"
+    r"nicht angegeben|keine angaben?|keine informationen|no (?:se )?(?:indica|especifica|menciona)|"
+    r"non (?:è )?(?:indicat|specificat)\w*|niet vermeld",
     re.IGNORECASE,
 )
 _CLAUSE_START = re.compile(
@@ -216,7 +222,10 @@ QUESTION_VERBS = frozenset(
 POLAR = re.compile(
     r"^\s*(is|are|does|do|did|can|could|will|would|has|have|was|were)\b|吗"
     r"|^\s*¿?(ist|sind|hat|haben|gibt es|kann|können|passt|passen|lässt sich|darf|wird|est-ce|y a-t-il|peut-on|"
-    r"existe|tiene|tienen|hay|puede|sirve|è|c'è|può|heeft|zijn|kan)\b",
+    r"existe|tiene|tienen|hay|puede|sirve|è|c'è|può|heeft|zijn|kan)\b"
+    # French inversion ("La veste est-elle imperméable ?"), unless a question word asks for a value
+    r"|^(?!\s*(?:combien|quel\w*|où|quand|comment|pourquoi|qui|que|qu'|de quel\w*|à quel\w*|en quel\w*)\b)"
+    r".*\w-(?:t-)?(?:il|elle|ils|elles|on|vous|je)\b",
     re.IGNORECASE,
 )
 

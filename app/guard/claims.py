@@ -193,7 +193,20 @@ class ClaimChecker:
         self.words: Callable[[str], list[str]] = vocabulary.words if vocabulary is not None else content_words
 
     def unknown_terms(self, question: str, records: Sequence[Record], context: Sequence[str] = ()) -> list[str]:
-        return unknown_terms(question, records, context, self.root, self.words)
+        """``unknown_terms``; and for a question that asks for a value ("De quelle couleur est …?"), the catalog's
+        attribute words in it that no record shown has as an attribute or in its text: any answer but "not
+        listed" to those is made up."""
+        terms = unknown_terms(question, records, context, self.root, self.words)
+        if self.vocabulary is None or POLAR.search(question):
+            return terms
+        attributes = self.vocabulary.attribute_words
+        have = {self.root(t) for r in records for t in tokens(r.text)}
+        for word in dict.fromkeys(self.words(question)):
+            names = attributes.get(word, set())
+            held = any(name in r.attributes for r in records for name in names)
+            if names and not held and self.root(word) not in have and word not in terms:
+                terms.append(word)
+        return terms
 
     def check(
         self,

@@ -234,3 +234,15 @@ def test_a_yes_the_policy_denies_is_cut_and_the_policy_quoted(
     scripted.say("marketplace", "No, marketplace and auction prices are not matched.")
     _, agreed = turn(assistant, aio, "Do you match Amazon Marketplace prices?", persist=False)
     assert agreed.claims_cut == [] and agreed.reply.startswith("No, marketplace")
+
+
+def test_a_value_asked_for_that_the_record_lacks_is_cut(
+    assistant: Assistant, scripted: ScriptedLLM, aio: Runner[Any]
+) -> None:
+    """A question for an attribute the catalog has but this product's record lacks: any value given is made up."""
+    scripted.say("what colour", "The Trailhead 4-Person Dome Tent is green. It has two doors.")
+    _, result = turn(assistant, aio, "What colour is the Trailhead 4-Person Dome Tent?", persist=False)
+    tent = assistant.catalog.get_many([TENT])[TENT]
+    catalog = {a for p in assistant.catalog.get_many(assistant.catalog.ids()).values() for a in p.attributes}
+    assert "colour" in catalog and "colour" not in tent.attributes
+    assert "green" not in result.reply and result.claims_cut == ["green"] and "two doors" in result.reply

@@ -58,3 +58,15 @@ def test_an_english_catalog_splits_nothing() -> None:
     vocabulary = shop("english")
     assert vocabulary.message_words("dogfood") == vocabulary.words("dogfood")
     assert vocabulary.compound_parts("dogfood") == []
+
+
+def test_a_grammar_word_of_the_language_list_that_names_a_category_is_a_word_of_the_catalog() -> None:
+    products = [
+        Product(id="1", title="Tente Bivouac 2 places", price=159.0, category="Camping > Tentes"),
+        Product(id="2", title="Sac à dos Cordée 30 L", price=79.0, category="Randonnée > Sacs à dos"),
+    ]
+    vocabulary = ShopVocabulary.build(products, stop_words("fr"), "french")
+    assert {"tente", "dos"} <= stop_words("fr")  # stopwords-iso's French list holds them
+    words = vocabulary.message_words("une grande tente pour partir avec un sac à dos")
+    assert language_stem("french", "tente") in words and "dos" in words
+    assert "à" not in words and "pour" not in words  # the grammar between a category's nouns stays grammar
