@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from app.guard.claim_terms import EPISTEMIC
 from app.guard.claims import Claim, ClaimChecker, ClaimReport, Record
 from app.guard.policy_answers import policy_answer
 from retrieval.catalog import Product
@@ -261,6 +262,9 @@ class ClaimScope:
         self.asked = checker.unknown_terms(question, records, data.policy_texts) if question and records else []
         self.said = amounts_in(question) if question else set()
         self.question = question
+        # asked for a value of an attribute these records lack: a sentence giving one says a word of neither
+        self.absent = checker.absent_attributes(question, records) if question and records else []
+        self.known = {w for r in records for w in checker.words(r.text)} | set(checker.words(question))
 
     def about(self, sentence: str) -> list[str]:
         present = set(tokens(sentence))
@@ -276,6 +280,10 @@ class ClaimScope:
     def check(self, sentence: str) -> ClaimReport:
         subjects = [self.records[pid] for pid in self.about(sentence)]
         report = self.checker.check(sentence, subjects, self.data.policy_texts, self.asked, self.said)
+        if self.absent and not EPISTEMIC.search(sentence):
+            new = [w for w in self.checker.words(sentence) if w not in self.known and not w.isdigit()]
+            if new:  # "Le baudrier … est blanc." for a question about its colour, which its record lacks
+                report.claims.append(Claim(f"{self.absent[0]}: {new[0]}", "value", False))
         if self.question and self.data.policy_docs:  # a yes or no to a policy question, against its clause
             passages = [t for t in self.data.policy_texts if not t.startswith(OPINION_PREFIX)]
             answer = policy_answer(self.question, sentence, passages, self.checker.words)

@@ -239,9 +239,15 @@ def root(word: str) -> str:
     return w
 
 
+_SAID_NO = re.compile(r"\s*:\s*(?:no|non|nein|nee|not|否)\b", re.IGNORECASE)
+
+
 def negated_before(sentence: str, phrase: str) -> bool:
-    """A negation in the same clause, at most a few words before the claim's first mention."""
+    """A negation in the same clause, at most a few words before the claim's first mention; or the claim as a
+    listed fact answered no ("rechargeable: non")."""
     at = sentence.lower().find(phrase.lower())
+    if at >= 0 and _SAID_NO.match(sentence, at + len(phrase)):
+        return True
     if at < 0:  # written with other punctuation ("IPX4 splash resistant" for "IPX4 (splash resistant)")
         words = re.findall(r"\w+", phrase)
         found = re.search(r"\W+".join(map(re.escape, words)), sentence, re.IGNORECASE) if words else None

@@ -193,20 +193,23 @@ class ClaimChecker:
         self.words: Callable[[str], list[str]] = vocabulary.words if vocabulary is not None else content_words
 
     def unknown_terms(self, question: str, records: Sequence[Record], context: Sequence[str] = ()) -> list[str]:
-        """``unknown_terms``; and for a question that asks for a value ("De quelle couleur est …?"), the catalog's
-        attribute words in it that no record shown has as an attribute or in its text: any answer but "not
-        listed" to those is made up."""
+        """``unknown_terms``, and ``absent_attributes``: words no answer but "not listed" may use."""
         terms = unknown_terms(question, records, context, self.root, self.words)
+        return terms + [w for w in self.absent_attributes(question, records) if w not in terms]
+
+    def absent_attributes(self, question: str, records: Sequence[Record]) -> list[str]:
+        """For a question that asks for a value ("De quelle couleur est …?"), the catalog's attribute words in it
+        that no record shown has as an attribute or in its text: any value given for those is made up."""
         if self.vocabulary is None or POLAR.search(question):
-            return terms
+            return []
         attributes = self.vocabulary.attribute_words
         have = {self.root(t) for r in records for t in tokens(r.text)}
+        absent = []
         for word in dict.fromkeys(self.words(question)):
             names = attributes.get(word, set())
-            held = any(name in r.attributes for r in records for name in names)
-            if names and not held and self.root(word) not in have and word not in terms:
-                terms.append(word)
-        return terms
+            if names and not any(n in r.attributes for r in records for n in names) and self.root(word) not in have:
+                absent.append(word)
+        return absent
 
     def check(
         self,

@@ -40,3 +40,31 @@ def test_a_french_value_for_an_attribute_the_record_lacks_is_unsupported() -> No
     assert honest.check("La couleur du baudrier n'est pas indiquée.").ok
     held = ClaimScope(GroundingData(products={fleece.id: fleece}), checker, "De quelle couleur est la polaire Brume ?")
     assert held.check("La polaire Brume est de couleur gris.").ok
+
+
+def test_a_value_the_question_asks_for_and_the_record_lacks_is_unsupported_however_it_is_said() -> None:
+    from app.assistant.grounding import ClaimScope, GroundingData
+    from app.guard.claims import ClaimChecker
+    from retrieval.catalog import Product
+    from retrieval.vocabulary import ShopVocabulary
+
+    harness = Product(id="SM-1", title="Baudrier Cordée Falaise", price=69.0, category="Escalade > Baudriers",
+                      description="Baudrier confortable pour l'escalade.", attributes={"taille": ["S"]})  # fmt: skip
+    fleece = Product(id="SM-2", title="Polaire Altiva Brume", price=59.0, category="Vêtements > Polaires",
+                     attributes={"couleur": "gris"})  # fmt: skip
+    checker = ClaimChecker(ShopVocabulary.build([harness, fleece], stop_words("fr"), "french"))
+    question = "De quelle couleur est le baudrier Cordée Falaise ?"
+
+    def ok(reply: str) -> bool:
+        return ClaimScope(GroundingData(products={harness.id: harness}), checker, question).check(reply).ok
+
+    assert not ok("Le baudrier Cordée Falaise est blanc.")
+    assert ok("Ce n'est pas indiqué pour le baudrier Cordée Falaise.")
+    assert ok("Le baudrier Cordée Falaise est confortable pour l'escalade.")  # the record's own words
+
+
+def test_a_listed_fact_answered_no_is_a_denial() -> None:
+    from app.guard.claim_terms import negated_before
+
+    assert negated_before("lumens: 200; rechargeable: non ; en stock", "rechargeable")
+    assert not negated_before("lumens: 200; rechargeable ; en stock", "rechargeable")
