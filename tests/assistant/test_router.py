@@ -189,10 +189,8 @@ def test_the_frozen_dialogs_plan_at_the_target(shop: tuple[str, Services]) -> No
     from eval.shop_chat import plan_figures
 
     name, services = shop
-    if name == "pfoten":  # its first run is below the target (docs/benchmarks.md): a figure to raise, not a guard
-        pytest.skip("the German shop's dialogs are reported, not yet at the target")
-    if name == "sommet":
-        pytest.skip("the French shop has development cases only, no frozen dialogs")
+    if name in ("pfoten", "sommet"):  # below the target (docs/benchmarks.md): figures to raise, not guards yet
+        pytest.skip(f"{name}'s dialogs are reported, not yet at the target")
     figures = plan_figures(services, name)
     assert figures["intent_accuracy"] >= 0.9, [r for r in figures["rows"] if r["intent"] != r["expected"]]
     assert figures["product_precision_at_3"] >= 0.9, [r for r in figures["rows"] if r.get("precision", 1) < 1]
