@@ -11,6 +11,7 @@ import pytest
 
 from tests.conftest import MERCHANT_KEY, customer_token
 from tests.live_server import LiveServer
+from tests.scripted_llm import ScriptedLLM
 
 MERCHANT = {"Authorization": f"Bearer {MERCHANT_KEY}"}
 TAG = re.compile(r"<\s*/?\s*[a-z]", re.IGNORECASE)
@@ -40,22 +41,20 @@ def test_copy_for_a_product_is_checked_limited_and_stored(shop: LiveServer) -> N
 
 
 def test_a_reply_cut_at_the_token_cap_is_not_repaired_but_replaced_by_the_attribute_template(
-    shop: LiveServer, monkeypatch: pytest.MonkeyPatch
+    scripted_shop: LiveServer, scripted: ScriptedLLM, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    services = shop.app.state.services
-    real, calls = services.llm.complete, []
-
-    async def counted(*args: Any, **kwargs: Any) -> Any:  # a spy: the real model answers every call
-        completion = await real(*args, **kwargs)
-        calls.append(completion)
-        return completion
-
-    monkeypatch.setattr(services.llm, "complete", counted)
+    """On the scripted server: the real model samples its copy (temperature 0.4) and may stop before the cap."""
+    services = scripted_shop.app.state.services
     monkeypatch.setattr(services.copywriter, "max_tokens", 32)  # too few for the copy JSON
-    response = generate(shop, product_id="P0005")
-    assert response.status_code == 200, response.text
-    assert len(calls) == 1 and calls[0].completion_tokens >= 32  # cut off, and no repair under the same cap
-    assert response.json()["checks"]["fallback"] is True and response.json()["checks"]["faithful"]
+    scripted.reset()
+    scripted.say("Hearth", "{" + ' "title": "Hearth 1.7L Kettle",' * 40)  # JSON that never closes
+    try:
+        response = generate(scripted_shop, product_id="VL-KT-0101")
+        assert response.status_code == 200, response.text
+        assert len(scripted.requests) == 1  # cut off, and no repair under the same cap
+        assert response.json()["checks"]["fallback"] is True and response.json()["checks"]["faithful"]
+    finally:
+        scripted.reset()
 
 
 def test_approval_writes_the_copy_and_makes_it_searchable(shop: LiveServer) -> None:
