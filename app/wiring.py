@@ -54,6 +54,7 @@ from retrieval.index.base import ProductIndex
 from retrieval.indexer import CatalogIndexer
 from retrieval.language import SAMPLE as LANGUAGE_SAMPLE
 from retrieval.language import CatalogLanguage
+from retrieval.number_words import numbers_in
 from retrieval.policies import PolicyIndex, read_policies
 from retrieval.recs import AlsParams
 from retrieval.search import CatalogVocabulary, ProductSearch
@@ -275,6 +276,7 @@ def build_services(settings: Settings) -> Services:
     reviews = build_reviews(settings, database)
     assistant.retriever.opinions = reviews.opinions
     assistant.retriever.words = lambda text: knowledge.vocabulary().message_words(text)
+    assistant.retriever.numbers = lambda text: numbers_in(text, knowledge.vocabulary().language)
     campaigns = CampaignService(ads)
     return Services(
         settings=settings,

@@ -16,6 +16,7 @@ from typing import Any
 
 from retrieval.catalog import Product
 from retrieval.compounds import COMPOUNDING, PART, split_compound
+from retrieval.number_words import numbers_in
 
 # letters and digits of any script (``Käfig``, ``größe``, ``café`` are one word each), a run of Han characters apart
 _TOKEN = re.compile(r"[^\W_\u3400-\u9fff]+(?:[.'][^\W_\u3400-\u9fff]+)*|[\u3400-\u9fff]+")
@@ -279,7 +280,7 @@ class ShopVocabulary:
     def named(self, text: str, limit: int = 3) -> list[tuple[str, float]]:
         """Products the message names by their own words, best first: the idf-weighted share of a title's
         distinctive words present in the message (``the Trailhead dome tent`` → the 4-person dome tent)."""
-        present = {self.stem(t) for t in tokens(text)} | han_bigrams(text)
+        present = {self.stem(t) for t in tokens(text)} | han_bigrams(text) | numbers_in(text, self.language)
         idf, totals = self._name_weights
         hit: dict[tuple[str, bool], float] = {}
         worded: set[str] = set()  # products matched by a word, not by numbers alone

@@ -16,6 +16,7 @@ from app.personalization import PersonalizationService
 from retrieval.catalog import Product, within
 from retrieval.catalog_service import CatalogService, IndexUnavailableError
 from retrieval.index.base import SearchFilters
+from retrieval.number_words import numbers_in
 from retrieval.policies import Passage, PolicyIndex
 from retrieval.search import QuerySignals
 from retrieval.vocabulary import ValueMatch, content_words
@@ -69,6 +70,7 @@ class Retriever:
         self.opinions: Callable[[str], str | None] = lambda product_id: None
         # a message's content words in the catalog's language (the shop vocabulary's, set by the composition root)
         self.words: Callable[[str], list[str]] = content_words
+        self.numbers: Callable[[str], set[str]] = numbers_in  # "deux" as "2", in the catalog's language
 
     def retrieve(self, caller: Caller, message: str, intent: TurnIntent, previous: Sequence[str]) -> Retrieved:
         r = Retrieved()
@@ -141,9 +143,9 @@ class Retriever:
             found = self.catalog.get_many(list(intent.product_ids)).values()
             named = [p for p in found if _fits(p, replace(filters, in_stock=None))]
             if named and not any(p.in_stock for p in named):
-                said = set(self.words(message))
-                naming = [said & set(self.words(p.title)) for p in named]
-                offered = [set(self.words(f"{p.title} {p.description}")) for p in ranked]
+                said = self._terms(message)  # a number too: "une tente deux places" names "Tente 2 places"
+                naming = [said & self._terms(p.title) for p in named]
+                offered = [set(self.words(f"{p.title} {p.description}")) | self.numbers(p.title) for p in ranked]
                 if all(n and not any(n <= words for words in offered) for n in naming):
                     return list(named)
         if intent.values and not any(matched.get(p.id) for p in ranked):
@@ -153,6 +155,9 @@ class Retriever:
             held = matched_attributes(anything, intent.values)
             return [p for p in anything if not p.in_stock and len(held[p.id]) == wanted][:3]
         return []
+
+    def _terms(self, text: str) -> set[str]:
+        return set(self.words(text)) | self.numbers(text)
 
     def _search(self, text: str, filters: SearchFilters, limit: int, user_id: str | None) -> list[Product]:
         if user_id:
