@@ -259,12 +259,16 @@ class ClaimScope:
         self._last: list[str] = []
         self.report = ClaimReport()
         records = list(self.records.values())
-        self.asked = checker.unknown_terms(question, records, data.policy_texts) if question and records else []
-        self.said = amounts_in(question) if question else set()
-        self.question = question
         # asked for a value of an attribute these records lack: a sentence giving one says a word of neither
         self.absent = checker.absent_attributes(question, records) if question and records else []
-        self.known = {w for r in records for w in checker.words(r.text)} | set(checker.words(question))
+        unknown = checker.unknown_terms(question, records, data.policy_texts) if question and records else []
+        self.asked = unknown + [w for w in self.absent if w not in unknown]  # no answer but "not listed" uses them
+        self.known: set[str] = set()  # the words of the records and the question, when a value is asked for
+        if self.absent:
+            self.known = {w for r in records for w in checker.words(r.text)} | set(checker.words(question))
+        self.said = amounts_in(question) if question else set()
+        self.question = question
+        self.passages = [t for t in data.policy_texts if not t.startswith(OPINION_PREFIX)]
 
     def about(self, sentence: str) -> list[str]:
         present = set(tokens(sentence))
@@ -285,8 +289,7 @@ class ClaimScope:
             if new:  # "Le baudrier … est blanc." for a question about its colour, which its record lacks
                 report.claims.append(Claim(f"{self.absent[0]}: {new[0]}", "value", False))
         if self.question and self.data.policy_docs:  # a yes or no to a policy question, against its clause
-            passages = [t for t in self.data.policy_texts if not t.startswith(OPINION_PREFIX)]
-            answer = policy_answer(self.question, sentence, passages, self.checker.words)
+            answer = policy_answer(self.question, sentence, self.passages, self.checker.words)
             if answer is not None:
                 said, clause, agrees = answer
                 report.claims.append(Claim(f"{said}: {clause}", "policy", agrees, source=clause))

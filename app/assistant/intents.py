@@ -64,17 +64,18 @@ ASKING_FOR = (
     r"tienen|tenéis|busco|estoy buscando|muéstrame|necesito|avete|cerco|sto cercando|mostrami|ho bisogno di|"
     r"hebben jullie|heeft u|ik zoek|ik ben op zoek naar|laat me .{1,30} zien|vocês têm|procuro|estou procurando"
 )
-ASKING_FOR_CUE = re.compile(rf"(?<!\w)(?:{ASKING_FOR})(?!\w)", re.IGNORECASE)
+_ASKING = rf"(?<!\w)(?:{ASKING_FOR})(?!\w)"
+ASKING_FOR_CUE = re.compile(_ASKING, re.IGNORECASE)
 FIND_CUE = re.compile(
     r"\b(looking for|look for|show me|do you (have|sell|carry|stock)|find|search|need (a|an|some)|want (a|an|some)|"
     r"any \w+|under \$?\d+|below \$?\d+|cheaper|cheapest|less than|in stock|available|something (to|for))\b"
-    rf"|我想要?|有没有|找|想买|有.{{0,8}}吗|(?<!\w)(?:{ASKING_FOR})(?!\w)",
+    rf"|我想要?|有没有|找|想买|有.{{0,8}}吗|{_ASKING}",
     re.IGNORECASE,
 )
 # asking to be shown things (not "is it available?", which asks about one product)
 SEARCH_CUE = re.compile(
     r"\b(looking for|look for|show me|do you (have|sell|carry|stock)|find me|search|need (a|an|some)|want (a|an|some)|"
-    rf"any \w+|something (to|for)|recommend|suggest)\b|我想要?|有没有|想买|有.{{0,8}}吗|(?<!\w)(?:{ASKING_FOR})(?!\w)",
+    rf"any \w+|something (to|for)|recommend|suggest)\b|我想要?|有没有|想买|有.{{0,8}}吗|{_ASKING}",
     re.IGNORECASE,
 )
 REFERENCE_CUE = re.compile(

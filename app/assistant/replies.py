@@ -42,6 +42,10 @@ class Replies:
         symbol = currency_symbol(currency)
         return self.money_format.format(symbol=symbol, amount=figure) if symbol else f"{figure} {currency}"
 
+    def topic(self, title: str) -> str:
+        """A policy's title as it reads inside a sentence ("our returns policies"; German keeps its capitals)."""
+        return title.lower() if self.lowercase_topics else title
+
     def listing(self, names: list[str]) -> str:
         if len(names) <= 1:
             return "".join(names)
@@ -51,24 +55,23 @@ class Replies:
 @functools.cache
 def replies(code: str) -> Replies:
     """The replies of language ``code``, or English where there is no file for it."""
-    path = REPLIES_DIR / f"{code}.toml"
-    if not path.is_file():
-        path = REPLIES_DIR / f"{FALLBACK}.toml"
+    path = REPLIES_DIR / f"{code if code in languages() else FALLBACK}.toml"
     data = tomllib.loads(path.read_text(encoding="utf-8"))
     fmt = data["format"]
     return Replies(path.stem, dict(data["replies"]), dict(data["words"]), fmt["decimal"], fmt["money"],
                    bool(fmt["lowercase_topics"]))  # fmt: skip
 
 
-def languages() -> list[str]:
+@functools.cache
+def languages() -> tuple[str, ...]:
     """The languages that have replies of their own."""
-    return sorted(p.stem for p in REPLIES_DIR.glob("*.toml"))
+    return tuple(sorted(p.stem for p in REPLIES_DIR.glob("*.toml")))
 
 
 def for_turn(message: str, shop: Language) -> Replies:
     """The replies for one turn: the language the message is clearly written in when it has a file (a
     Chinese question in an English shop), else the catalog's (the short "linen dress", "Hallo")."""
     written = detect_text(message)
-    if written is not None and (REPLIES_DIR / f"{written.code}.toml").is_file():
+    if written is not None and written.code in languages():
         return replies(written.code)
     return replies(shop.code)

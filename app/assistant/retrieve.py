@@ -141,7 +141,8 @@ class Retriever:
         were what was asked for ("Katzenstreu aus Holz" when the wood litter is sold out)."""
         if intent.product_ids:
             found = self.catalog.get_many(list(intent.product_ids)).values()
-            named = [p for p in found if _fits(p, replace(filters, in_stock=None))]
+            priced = replace(filters, in_stock=None)
+            named = [p for p in found if _fits(p, priced)]
             if named and not any(p.in_stock for p in named):
                 said = self._terms(message)  # a number too: "une tente deux places" names "Tente 2 places"
                 naming = [said & self._terms(p.title) for p in named]

@@ -183,8 +183,10 @@ class Router:
             return kept
         # USE can rank the right passage first at a cosine no threshold tells from chance ("Puis-je retourner
         # une veste …" 0.23): it counts when it shares a word with the message that is no word of the catalog
-        catalog = set(vocabulary.strong) | vocabulary.medium
-        own = {w for w in vocabulary.message_words(text) if w not in catalog and len(w) > 3}
+        own = {
+            w for w in vocabulary.message_words(text)
+            if w not in vocabulary.strong and w not in vocabulary.medium and len(w) > 3
+        }  # fmt: skip
         for hit in hits[:1]:
             shared = own & set(vocabulary.message_words(hit.passage.indexed_text))
             if shared:

@@ -14,7 +14,7 @@ from retrieval.policies import Passage
 
 
 def _topics(say: Replies, topics: Sequence[str]) -> str:
-    names = [t.lower() if say.lowercase_topics else t for t in topics][:5]
+    names = [say.topic(t) for t in topics][:5]
     if not names:
         return say.say("topics_none")
     return say.say("topics_some", listed=say.listing(names))
@@ -70,9 +70,7 @@ def sold_out(say: Replies, items: Sequence[Product], others: Sequence[Product] =
     else:
         text = say.say("sold_out_many", names=say.listing(names))
     if others:
-        lines = [say.say("product_line", title=p.title, id=p.id, price=say.money(p.price, p.currency))
-                 for p in others[:3]]  # fmt: skip
-        text += " " + say.say("in_stock_instead") + "\n" + "\n".join(lines)
+        text += " " + say.say("in_stock_instead") + "\n" + "\n".join(_line(say, p) for p in others[:3])
     return text + "\n" + say.say("sold_out_offer")
 
 
@@ -91,8 +89,11 @@ def handoff(say: Replies, ticket_id: str) -> str:
 def products(say: Replies, items: Sequence[Product], filters_note: str = "") -> str:
     if not items:
         return say.say("no_products", scope=f" ({filters_note})" if filters_note else "")
-    lines = [say.say("product_line", title=p.title, id=p.id, price=say.money(p.price, p.currency)) for p in items[:3]]
-    return say.say("found") + "\n" + "\n".join(lines)
+    return say.say("found") + "\n" + "\n".join(_line(say, p) for p in items[:3])
+
+
+def _line(say: Replies, p: Product) -> str:
+    return say.say("product_line", title=p.title, id=p.id, price=say.money(p.price, p.currency))
 
 
 def _order(say: Replies, view: OrderView) -> str:
@@ -130,16 +131,14 @@ def orders(say: Replies, views: Sequence[OrderView], hidden: Sequence[str], need
 def policy(say: Replies, passages: Sequence[Passage]) -> str:
     if not passages:
         return say.say("no_policy")
-    titles = [p.title.lower() if say.lowercase_topics else p.title for p in passages[:2]]
-    return " ".join(say.say("from_policy", title=t, text=p.text) for t, p in zip(titles, passages, strict=False))
+    return " ".join(say.say("from_policy", title=say.topic(p.title), text=p.text) for p in passages[:2])
 
 
 def policy_clause(say: Replies, passages: Sequence[Passage], clause: str) -> str:
     """One clause of a policy, quoted with its policy's title: what the shop does say, after an answer that
     said otherwise was cut."""
     passage = next((p for p in passages if clause in p.text), passages[0] if passages else None)
-    title = "" if passage is None else passage.title.lower() if say.lowercase_topics else passage.title
-    return say.say("from_policy", title=title, text=clause)
+    return say.say("from_policy", title=say.topic(passage.title) if passage else "", text=clause)
 
 
 def sponsored(say: Replies, product: Product, line: str | None = None) -> str:

@@ -51,10 +51,8 @@ def return_status(order: Order, window_days: int, now: datetime | None = None) -
         return False, order.status, None
     if order.status == "shipped" or order.delivered_at is None:
         return False, "in_transit", None
-    deadline = (order.delivered_at + timedelta(days=window_days)).date().isoformat()
-    if now <= order.delivered_at + timedelta(days=window_days):
-        return True, "open", deadline
-    return False, "ended", deadline
+    deadline = order.delivered_at + timedelta(days=window_days)
+    return now <= deadline, "open" if now <= deadline else "ended", deadline.date().isoformat()
 
 
 class OrderTools:

@@ -193,9 +193,7 @@ class ClaimChecker:
         self.words: Callable[[str], list[str]] = vocabulary.words if vocabulary is not None else content_words
 
     def unknown_terms(self, question: str, records: Sequence[Record], context: Sequence[str] = ()) -> list[str]:
-        """``unknown_terms``, and ``absent_attributes``: words no answer but "not listed" may use."""
-        terms = unknown_terms(question, records, context, self.root, self.words)
-        return terms + [w for w in self.absent_attributes(question, records) if w not in terms]
+        return unknown_terms(question, records, context, self.root, self.words)
 
     def absent_attributes(self, question: str, records: Sequence[Record]) -> list[str]:
         """For a question that asks for a value ("De quelle couleur est …?"), the catalog's attribute words in it
